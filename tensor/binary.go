@@ -1,0 +1,240 @@
+package tensor
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// A binaryKernel is an element-wise binary function with an optional
+// vectorised form for operands of equal length.
+type binaryKernel struct {
+	name string
+	f    func(x, y float64) float64
+	vec  func(dst, s, t []float64) // gonum floats kernel, or nil
+}
+
+var (
+	addK = binaryKernel{"tensor.Add", func(x, y float64) float64 { return x + y }, func(d, s, t []float64) { floats.AddTo(d, s, t) }}
+	subK = binaryKernel{"tensor.Sub", func(x, y float64) float64 { return x - y }, func(d, s, t []float64) { floats.SubTo(d, s, t) }}
+	mulK = binaryKernel{"tensor.Mul", func(x, y float64) float64 { return x * y }, func(d, s, t []float64) { floats.MulTo(d, s, t) }}
+	divK = binaryKernel{"tensor.Div", func(x, y float64) float64 { return x / y }, func(d, s, t []float64) { floats.DivTo(d, s, t) }}
+	powK = binaryKernel{"tensor.Pow", math.Pow, nil}
+	maxK = binaryKernel{"tensor.Maximum", maxNaN, nil}
+	minK = binaryKernel{"tensor.Minimum", minNaN, nil}
+	gtK  = binaryKernel{"tensor.Greater", func(x, y float64) float64 { return b2f(x > y) }, nil}
+	geK  = binaryKernel{"tensor.GreaterEqual", func(x, y float64) float64 { return b2f(x >= y) }, nil}
+	ltK  = binaryKernel{"tensor.Less", func(x, y float64) float64 { return b2f(x < y) }, nil}
+	leK  = binaryKernel{"tensor.LessEqual", func(x, y float64) float64 { return b2f(x <= y) }, nil}
+	eqK  = binaryKernel{"tensor.Equal", func(x, y float64) float64 { return b2f(x == y) }, nil}
+	neK  = binaryKernel{"tensor.NotEqual", func(x, y float64) float64 { return b2f(x != y) }, nil}
+)
+
+// maxNaN is max(x, y) that propagates NaN; on ties it returns x.
+func maxNaN(x, y float64) float64 {
+	if x >= y || x != x {
+		return x
+	}
+	return y
+}
+
+// minNaN is min(x, y) that propagates NaN; on ties it returns x.
+func minNaN(x, y float64) float64 {
+	if x <= y || x != x {
+		return x
+	}
+	return y
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// apply computes dst = k(a, b) with broadcasting; dst must have the broadcast shape.
+func (k binaryKernel) apply(dst, a, b *Tensor) {
+	var buf [8]int
+	out, ok := broadcastInto(buf[:0], a.shape, b.shape)
+	if !ok {
+		shapePanic(k.name, "shapes do not broadcast (trailing dimensions must be equal or 1)", a.shape, b.shape)
+	}
+	checkDst(k.name, dst, out)
+	d, x, y := dst.data, a.data, b.data
+	switch {
+	case len(x) == len(d) && len(y) == len(d):
+		if k.vec != nil {
+			k.vec(d, x, y)
+			return
+		}
+		for i := range d {
+			d[i] = k.f(x[i], y[i])
+		}
+	case len(y) == 1 && len(x) == len(d):
+		v := y[0]
+		for i := range d {
+			d[i] = k.f(x[i], v)
+		}
+	case len(x) == 1 && len(y) == len(d):
+		v := x[0]
+		for i := range d {
+			d[i] = k.f(v, y[i])
+		}
+	case len(x) == len(d) && len(y) > 0 && isSuffix(b.shape, a.shape):
+		// b repeats along the leading axes of a (a bias row): whole rows at a time.
+		n := len(y)
+		for o := 0; o < len(d); o += n {
+			if k.vec != nil {
+				k.vec(d[o:o+n], x[o:o+n], y)
+				continue
+			}
+			for i := 0; i < n; i++ {
+				d[o+i] = k.f(x[o+i], y[i])
+			}
+		}
+	default:
+		eachBroadcast(out, bstrides(a.shape, out), bstrides(b.shape, out), func(o, ia, ib, n, sa, sb int) {
+			for i := 0; i < n; i++ {
+				d[o+i] = k.f(x[ia+i*sa], y[ib+i*sb])
+			}
+		})
+	}
+}
+
+// isSuffix reports whether s equals the trailing len(s) dimensions of t,
+// ignoring leading 1s of s.
+func isSuffix(s, t []int) bool {
+	for len(s) > 0 && s[0] == 1 {
+		s = s[1:]
+	}
+	if len(s) > len(t) {
+		return false
+	}
+	off := len(t) - len(s)
+	for i := range s {
+		if s[i] != t[off+i] {
+			return false
+		}
+	}
+	return true
+}
+
+// run allocates the broadcast result of k(a, b).
+func (k binaryKernel) run(a, b *Tensor) *Tensor {
+	dst := Zeros(mustBroadcast(k.name, a.shape, b.shape)...)
+	k.apply(dst, a, b)
+	return dst
+}
+
+// Add returns a + b element-wise with NumPy broadcasting.
+// It panics with ErrShape if the shapes do not broadcast.
+func Add(a, b *Tensor) *Tensor { return addK.run(a, b) }
+
+// Sub returns a − b element-wise with broadcasting.
+func Sub(a, b *Tensor) *Tensor { return subK.run(a, b) }
+
+// Mul returns a ⊙ b (the element-wise product) with broadcasting.
+func Mul(a, b *Tensor) *Tensor { return mulK.run(a, b) }
+
+// Div returns a / b element-wise with broadcasting.
+func Div(a, b *Tensor) *Tensor { return divK.run(a, b) }
+
+// Pow returns a^b element-wise with broadcasting (math.Pow's conventions).
+func Pow(a, b *Tensor) *Tensor { return powK.run(a, b) }
+
+// Maximum returns max(a, b) element-wise with broadcasting; NaN propagates.
+func Maximum(a, b *Tensor) *Tensor { return maxK.run(a, b) }
+
+// Minimum returns min(a, b) element-wise with broadcasting; NaN propagates.
+func Minimum(a, b *Tensor) *Tensor { return minK.run(a, b) }
+
+// Greater returns the 0/1 mask a > b with broadcasting.
+func Greater(a, b *Tensor) *Tensor { return gtK.run(a, b) }
+
+// GreaterEqual returns the 0/1 mask a ≥ b with broadcasting.
+func GreaterEqual(a, b *Tensor) *Tensor { return geK.run(a, b) }
+
+// Less returns the 0/1 mask a < b with broadcasting.
+func Less(a, b *Tensor) *Tensor { return ltK.run(a, b) }
+
+// LessEqual returns the 0/1 mask a ≤ b with broadcasting.
+func LessEqual(a, b *Tensor) *Tensor { return leK.run(a, b) }
+
+// Equal returns the 0/1 mask a = b with broadcasting.
+func Equal(a, b *Tensor) *Tensor { return eqK.run(a, b) }
+
+// NotEqual returns the 0/1 mask a ≠ b with broadcasting.
+func NotEqual(a, b *Tensor) *Tensor { return neK.run(a, b) }
+
+// AddTo writes a + b (broadcast) into dst, which must have the broadcast
+// shape, and returns dst. dst may alias a or b when their shape is dst's.
+// The other To functions below follow the same contract.
+func AddTo(dst, a, b *Tensor) *Tensor { addK.apply(dst, a, b); return dst }
+
+// SubTo writes a − b (broadcast) into dst.
+func SubTo(dst, a, b *Tensor) *Tensor { subK.apply(dst, a, b); return dst }
+
+// MulTo writes a ⊙ b (broadcast) into dst.
+func MulTo(dst, a, b *Tensor) *Tensor { mulK.apply(dst, a, b); return dst }
+
+// DivTo writes a / b (broadcast) into dst.
+func DivTo(dst, a, b *Tensor) *Tensor { divK.apply(dst, a, b); return dst }
+
+// PowTo writes a^b (broadcast) into dst.
+func PowTo(dst, a, b *Tensor) *Tensor { powK.apply(dst, a, b); return dst }
+
+// MaximumTo writes max(a, b) (broadcast) into dst.
+func MaximumTo(dst, a, b *Tensor) *Tensor { maxK.apply(dst, a, b); return dst }
+
+// MinimumTo writes min(a, b) (broadcast) into dst.
+func MinimumTo(dst, a, b *Tensor) *Tensor { minK.apply(dst, a, b); return dst }
+
+// GreaterTo writes the mask a > b into dst.
+func GreaterTo(dst, a, b *Tensor) *Tensor { gtK.apply(dst, a, b); return dst }
+
+// EqualTo writes the mask a = b into dst.
+func EqualTo(dst, a, b *Tensor) *Tensor { eqK.apply(dst, a, b); return dst }
+
+// Where returns cond ≠ 0 ? a : b element-wise, broadcasting all three.
+// It panics with ErrShape if the shapes do not broadcast.
+func Where(cond, a, b *Tensor) *Tensor {
+	s := mustBroadcast("tensor.Where", cond.shape, a.shape)
+	s = mustBroadcast("tensor.Where", s, b.shape)
+	dst := Zeros(s...)
+	WhereTo(dst, cond, a, b)
+	return dst
+}
+
+// WhereTo writes cond ≠ 0 ? a : b into dst, whose shape must be the
+// broadcast of the three shapes.
+func WhereTo(dst, cond, a, b *Tensor) *Tensor {
+	c, x, y := cond, a, b
+	if !SameShape(c, dst) {
+		c = BroadcastTo(cond, dst.shape...)
+	}
+	if !SameShape(x, dst) {
+		x = BroadcastTo(a, dst.shape...)
+	}
+	if !SameShape(y, dst) {
+		y = BroadcastTo(b, dst.shape...)
+	}
+	for i := range dst.data {
+		if c.data[i] != 0 {
+			dst.data[i] = x.data[i]
+		} else {
+			dst.data[i] = y.data[i]
+		}
+	}
+	return dst
+}
+
+// AddScaledTo computes dst += alpha·x for tensors of equal length and returns dst.
+// It panics with ErrShape if the element counts differ.
+func AddScaledTo(dst *Tensor, alpha float64, x *Tensor) *Tensor {
+	if len(dst.data) != len(x.data) {
+		shapePanic("tensor.AddScaledTo", "element counts differ", dst.shape, x.shape)
+	}
+	floats.AddScaled(dst.data, alpha, x.data)
+	return dst
+}

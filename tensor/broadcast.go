@@ -1,0 +1,202 @@
+package tensor
+
+import "fmt"
+
+// BroadcastShapes returns the NumPy broadcast of shapes a and b: aligned at
+// the trailing axis, each pair of dimensions must be equal or one of them 1.
+// ok is false when the shapes do not broadcast.
+func BroadcastShapes(a, b []int) (shape []int, ok bool) {
+	return broadcastInto(nil, a, b)
+}
+
+// broadcastInto is BroadcastShapes appending into dst[:0].
+func broadcastInto(dst, a, b []int) ([]int, bool) {
+	n := max(len(a), len(b))
+	dst = dst[:0]
+	for i := 0; i < n; i++ {
+		da, db := 1, 1
+		if j := len(a) - n + i; j >= 0 {
+			da = a[j]
+		}
+		if j := len(b) - n + i; j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db, db == 1:
+			dst = append(dst, da)
+		case da == 1:
+			dst = append(dst, db)
+		default:
+			return nil, false
+		}
+	}
+	return dst, true
+}
+
+// mustBroadcast returns the broadcast shape of a and b or panics with ErrShape naming op.
+func mustBroadcast(op string, a, b []int) []int {
+	s, ok := BroadcastShapes(a, b)
+	if !ok {
+		shapePanic(op, "shapes do not broadcast (trailing dimensions must be equal or 1)", a, b)
+	}
+	return s
+}
+
+// bstrides returns the strides of a tensor of shape s viewed in the broadcast
+// shape out: 0 along broadcast (size-1 or missing) axes.
+func bstrides(s, out []int) []int {
+	st := make([]int, len(out))
+	stride := 1
+	for i := len(out) - 1; i >= 0; i-- {
+		j := len(s) - len(out) + i
+		if j < 0 {
+			continue
+		}
+		if s[j] != 1 {
+			st[i] = stride
+		}
+		stride *= s[j]
+	}
+	return st
+}
+
+// CanBroadcastTo reports whether shape s broadcasts to shape to without
+// changing to (every dimension of s equals its partner in to or is 1).
+func CanBroadcastTo(s, to []int) bool {
+	if len(s) > len(to) {
+		return false
+	}
+	for i := range s {
+		d, t := s[len(s)-1-i], to[len(to)-1-i]
+		if d != t && d != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// BroadcastTo returns x broadcast (materialised) to shape.
+// It panics with ErrShape if x's shape does not broadcast to shape.
+func BroadcastTo(x *Tensor, shape ...int) *Tensor {
+	dst := Zeros(shape...)
+	BroadcastToTo(dst, x)
+	return dst
+}
+
+// BroadcastToTo writes x broadcast to dst's shape into dst.
+// It panics with ErrShape if x's shape does not broadcast to dst's.
+func BroadcastToTo(dst, x *Tensor) {
+	if !CanBroadcastTo(x.shape, dst.shape) {
+		shapePanic("tensor.BroadcastTo", "cannot broadcast the first shape to the second", x.shape, dst.shape)
+	}
+	if len(x.data) == len(dst.data) {
+		copy(dst.data, x.data)
+		return
+	}
+	if len(x.data) == 1 {
+		v := x.data[0]
+		for i := range dst.data {
+			dst.data[i] = v
+		}
+		return
+	}
+	eachBroadcast(dst.shape, bstrides(x.shape, dst.shape), nil, func(o, ia, _, n, sa, _ int) {
+		d := dst.data[o : o+n]
+		for k := range d {
+			d[k] = x.data[ia+k*sa]
+		}
+	})
+}
+
+// SumTo returns x summed over the axes along which shape was broadcast to
+// x's shape: the adjoint of BroadcastTo, used to reduce the gradient of a
+// broadcast operand. It panics with ErrShape if shape does not broadcast to x's shape.
+func SumTo(x *Tensor, shape ...int) *Tensor {
+	dst := Zeros(shape...)
+	SumToTo(dst, x)
+	return dst
+}
+
+// SumToTo writes into dst the sum of x over the axes along which dst's shape
+// broadcasts to x's. It panics with ErrShape if it does not.
+func SumToTo(dst, x *Tensor) {
+	if !CanBroadcastTo(dst.shape, x.shape) {
+		shapePanic("tensor.SumTo", "the target shape does not broadcast to the operand", x.shape, dst.shape)
+	}
+	if len(x.data) == len(dst.data) {
+		copy(dst.data, x.data)
+		return
+	}
+	clear(dst.data)
+	if len(dst.data) == 1 {
+		s := 0.0
+		for _, v := range x.data {
+			s += v
+		}
+		dst.data[0] = s
+		return
+	}
+	eachBroadcast(x.shape, bstrides(dst.shape, x.shape), nil, func(o, id, _, n, sd, _ int) {
+		src := x.data[o : o+n]
+		if sd == 0 {
+			s := 0.0
+			for _, v := range src {
+				s += v
+			}
+			dst.data[id] += s
+			return
+		}
+		d := dst.data[id : id+n]
+		for k, v := range src {
+			d[k] += v
+		}
+	})
+}
+
+// eachBroadcast walks a contiguous output of shape out row by row (the last
+// axis), calling f(outOffset, aOffset, bOffset, rowLen, aStride, bStride)
+// where a and b are operands with broadcast strides sa and sb (sb may be nil).
+func eachBroadcast(out, sa, sb []int, f func(o, ia, ib, n, ka, kb int)) {
+	r := len(out)
+	if r == 0 {
+		f(0, 0, 0, 1, 0, 0)
+		return
+	}
+	n := out[r-1]
+	if n == 0 || numel(out) == 0 {
+		return
+	}
+	if sb == nil {
+		sb = make([]int, r)
+	}
+	idx := make([]int, r-1)
+	ia, ib := 0, 0
+	rows := numel(out) / n
+	for row := 0; row < rows; row++ {
+		f(row*n, ia, ib, n, sa[r-1], sb[r-1])
+		// advance the odometer over the leading axes
+		for ax := r - 2; ax >= 0; ax-- {
+			idx[ax]++
+			ia += sa[ax]
+			ib += sb[ax]
+			if idx[ax] < out[ax] {
+				break
+			}
+			ia -= sa[ax] * out[ax]
+			ib -= sb[ax] * out[ax]
+			idx[ax] = 0
+		}
+	}
+}
+
+// checkDst panics with ErrShape if dst's shape is not want.
+func checkDst(op string, dst *Tensor, want []int) {
+	if len(dst.shape) != len(want) {
+		shapePanic(op, fmt.Sprintf("destination has shape %v, want %v", dst.shape, want), dst.shape, want)
+	}
+	for i := range want {
+		if dst.shape[i] != want[i] {
+			shapePanic(op, fmt.Sprintf("destination has shape %v, want %v", dst.shape, want), dst.shape, want)
+		}
+	}
+}

@@ -1,0 +1,36 @@
+// Package tensor provides dense n-dimensional arrays of float64 and the
+// numerical kernels tapegrad's autograd is built on.
+//
+// # Layout
+//
+// A *Tensor is row-major and contiguous: a []float64 plus a shape. A 0-d
+// tensor (shape []) holds one scalar. One layout keeps every kernel simple;
+// a transpose in a matrix product is a GEMM flag (MatMulT), never a copy.
+//
+// # Conventions
+//
+//   - Functions are pure: Add, MatMul, Sum, Reshape … return a new tensor and
+//     leave their operands unchanged; nothing returned shares storage with an
+//     operand.
+//   - A function with the suffix To writes into its first argument dst, which
+//     must already have the result's shape, and returns dst. These let owners of
+//     buffers (the autograd tape) compute without allocating.
+//   - Element-wise binary functions broadcast like NumPy: shapes are aligned at
+//     the trailing axis and each pair of dimensions must be equal or 1.
+//   - Reductions take keepDims and a list of axes; no axes means all axes.
+//     Negative axes count from the end.
+//   - Element-wise kernels use gonum.org/v1/gonum/floats where it has one and a
+//     plain loop otherwise; the matrix product uses gonum's blas64 GEMM.
+//
+// # Errors
+//
+// A shape mismatch is a programming error: the function panics with a
+// *ShapeError that names the operation and the shapes and wraps ErrShape
+// (ErrIndex for an index out of range), the way gonum's mat panics with
+// mat.ErrShape. Recover it and test with errors.Is(err, tensor.ErrShape).
+//
+// # Numerical care
+//
+// Sigmoid, Softplus, LogSumExp, Softmax and LogSoftmax are computed in forms
+// that neither overflow nor lose the answer for arguments of ±1000.
+package tensor

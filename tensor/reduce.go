@@ -1,0 +1,169 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// ReduceShape returns the shape of x reduced over axes (all axes when none
+// are given; negative axes count from the end): the reduced axes become 1
+// with keepDims, or are dropped without it. It panics with ErrShape on an
+// axis out of range or given twice.
+func ReduceShape(op string, shape []int, keepDims bool, axes ...int) []int {
+	keep := make([]int, len(shape))
+	copy(keep, shape)
+	red := reducedAxes(op, shape, axes)
+	out := keep[:0:0]
+	for i, d := range shape {
+		switch {
+		case !red[i]:
+			out = append(out, d)
+		case keepDims:
+			out = append(out, 1)
+		}
+	}
+	return out
+}
+
+// reducedAxes marks the axes to reduce.
+func reducedAxes(op string, shape []int, axes []int) []bool {
+	red := make([]bool, len(shape))
+	if len(axes) == 0 {
+		for i := range red {
+			red[i] = true
+		}
+		return red
+	}
+	for _, a := range axes {
+		a = normAxis(op, a, len(shape), shape)
+		if red[a] {
+			shapePanic(op, fmt.Sprintf("axis %d given twice", a), shape)
+		}
+		red[a] = true
+	}
+	return red
+}
+
+// reduce folds x over axes into a keep-dims result initialised with init,
+// combining with f, then reshapes for keepDims.
+func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
+	kshape := ReduceShape(op, x.shape, true, axes...)
+	dst := Full(init, kshape...)
+	if len(dst.data) == 1 {
+		acc := init
+		for _, v := range x.data {
+			acc = f(acc, v)
+		}
+		dst.data[0] = acc
+	} else if len(x.data) > 0 {
+		eachBroadcast(x.shape, bstrides(kshape, x.shape), nil, func(o, id, _, n, sd, _ int) {
+			src := x.data[o : o+n]
+			if sd == 0 {
+				acc := dst.data[id]
+				for _, v := range src {
+					acc = f(acc, v)
+				}
+				dst.data[id] = acc
+				return
+			}
+			d := dst.data[id : id+n]
+			for k, v := range src {
+				d[k] = f(d[k], v)
+			}
+		})
+	}
+	if !keepDims {
+		dst.shape = ReduceShape(op, x.shape, false, axes...)
+	}
+	return dst
+}
+
+// Sum returns the sum of x over axes (all axes when none are given),
+// keeping the reduced axes as size 1 when keepDims is set.
+// It panics with ErrShape on a bad axis.
+func Sum(x *Tensor, keepDims bool, axes ...int) *Tensor {
+	if len(axes) == 0 && !keepDims {
+		return Scalar(floats.Sum(x.data))
+	}
+	return reduce("tensor.Sum", x, keepDims, axes, 0, func(a, v float64) float64 { return a + v })
+}
+
+// Mean returns the mean of x over axes (all axes when none are given).
+// The mean over zero elements is NaN.
+func Mean(x *Tensor, keepDims bool, axes ...int) *Tensor {
+	s := Sum(x, keepDims, axes...)
+	n := len(x.data)
+	if len(s.data) > 0 {
+		n /= len(s.data)
+	}
+	for i := range s.data {
+		s.data[i] /= float64(n)
+	}
+	return s
+}
+
+// Max returns the maximum of x over axes; NaN propagates. The maximum over
+// zero elements is −Inf.
+func Max(x *Tensor, keepDims bool, axes ...int) *Tensor {
+	return reduce("tensor.Max", x, keepDims, axes, math.Inf(-1), maxNaN)
+}
+
+// Min returns the minimum of x over axes; NaN propagates. The minimum over
+// zero elements is +Inf.
+func Min(x *Tensor, keepDims bool, axes ...int) *Tensor {
+	return reduce("tensor.Min", x, keepDims, axes, math.Inf(1), minNaN)
+}
+
+// LogSumExp returns log Σ exp(x) over axes, computed stably as
+// m + log Σ exp(x − m) with m the maximum, so logits of ±1000 give finite
+// results. Where every element is −Inf the result is −Inf.
+func LogSumExp(x *Tensor, keepDims bool, axes ...int) *Tensor {
+	m := Max(x, true, axes...)
+	for i, v := range m.data {
+		if math.IsInf(v, 0) {
+			m.data[i] = 0 // all −Inf (or a +Inf): shift by 0, the sum decides
+		}
+	}
+	e := SubTo(Zeros(x.shape...), x, m)
+	MapTo(e, e, math.Exp)
+	s := Sum(e, true, axes...)
+	for i := range s.data {
+		s.data[i] = m.data[i] + math.Log(s.data[i])
+	}
+	if !keepDims {
+		s.shape = ReduceShape("tensor.LogSumExp", x.shape, false, axes...)
+	}
+	return s
+}
+
+// ArgMax returns the index of the largest element along axis as a tensor of
+// x's shape without that axis (indices stored as float64; the first index
+// wins ties). It panics with ErrShape on a bad axis or an empty axis.
+func ArgMax(x *Tensor, axis int) *Tensor {
+	const op = "tensor.ArgMax"
+	axis = normAxis(op, axis, len(x.shape), x.shape)
+	n := x.shape[axis]
+	if n == 0 {
+		shapePanic(op, "empty axis", x.shape)
+	}
+	inner := numel(x.shape[axis+1:])
+	outer := numel(x.shape[:axis])
+	out := slices.Delete(slices.Clone(x.shape), axis, axis+1)
+	dst := Zeros(out...)
+	for o := 0; o < outer; o++ {
+		for in := 0; in < inner; in++ {
+			best, bi := math.Inf(-1), 0
+			for k := 0; k < n; k++ {
+				v := x.data[(o*n+k)*inner+in]
+				if v > best || (k == 0 && v != v) {
+					best, bi = v, k
+				}
+			}
+			dst.data[o*inner+in] = float64(bi)
+		}
+	}
+	return dst
+}

@@ -1,0 +1,173 @@
+package tensor
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// MapTo writes f(x) element-wise into dst (same element count as x; dst may
+// be x) and returns dst. It panics with ErrShape if the shapes differ.
+func MapTo(dst, x *Tensor, f func(float64) float64) *Tensor {
+	checkDst("tensor.Map", dst, x.shape)
+	for i, v := range x.data {
+		dst.data[i] = f(v)
+	}
+	return dst
+}
+
+// Map returns f(x) element-wise.
+func Map(x *Tensor, f func(float64) float64) *Tensor { return MapTo(Zeros(x.shape...), x, f) }
+
+// SigmoidF is the logistic function 1/(1+e^(−x)), computed without overflow
+// for large |x|.
+func SigmoidF(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// SoftplusF is log(1+e^x), computed stably as max(x,0) + log1p(e^(−|x|)).
+func SoftplusF(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
+
+// ReLUF is max(x, 0).
+func ReLUF(x float64) float64 {
+	if x > 0 {
+		return x
+	}
+	return 0
+}
+
+// StepF is the Heaviside step: 1 for x > 0, else 0.
+func StepF(x float64) float64 { return b2f(x > 0) }
+
+// SignF is −1, 0 or 1 by the sign of x (NaN stays NaN).
+func SignF(x float64) float64 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return x
+}
+
+func neg(x float64) float64    { return -x }
+func square(x float64) float64 { return x * x }
+
+// Neg returns −x.
+func Neg(x *Tensor) *Tensor { return Map(x, neg) }
+
+// Exp returns eˣ element-wise.
+func Exp(x *Tensor) *Tensor { return Map(x, math.Exp) }
+
+// Log returns the natural logarithm element-wise (−Inf at 0, NaN below).
+func Log(x *Tensor) *Tensor { return Map(x, math.Log) }
+
+// Sqrt returns √x element-wise.
+func Sqrt(x *Tensor) *Tensor { return Map(x, math.Sqrt) }
+
+// Abs returns |x| element-wise.
+func Abs(x *Tensor) *Tensor { return Map(x, math.Abs) }
+
+// Square returns x² element-wise.
+func Square(x *Tensor) *Tensor { return Map(x, square) }
+
+// Sign returns the sign of x element-wise (−1, 0, 1).
+func Sign(x *Tensor) *Tensor { return Map(x, SignF) }
+
+// Tanh returns tanh(x) element-wise.
+func Tanh(x *Tensor) *Tensor { return Map(x, math.Tanh) }
+
+// Sigmoid returns σ(x) = 1/(1+e^(−x)) element-wise, stable for large |x|.
+func Sigmoid(x *Tensor) *Tensor { return Map(x, SigmoidF) }
+
+// ReLU returns max(x, 0) element-wise.
+func ReLU(x *Tensor) *Tensor { return Map(x, ReLUF) }
+
+// Step returns the Heaviside step (1 where x > 0, else 0) element-wise.
+func Step(x *Tensor) *Tensor { return Map(x, StepF) }
+
+// Softplus returns log(1+eˣ) element-wise, stable for large |x|.
+func Softplus(x *Tensor) *Tensor { return Map(x, SoftplusF) }
+
+// LeakyReLU returns x where x > 0 and slope·x elsewhere.
+func LeakyReLU(x *Tensor, slope float64) *Tensor { return LeakyReLUTo(Zeros(x.shape...), x, slope) }
+
+// LeakyReLUTo writes LeakyReLU(x, slope) into dst.
+func LeakyReLUTo(dst, x *Tensor, slope float64) *Tensor {
+	checkDst("tensor.LeakyReLU", dst, x.shape)
+	for i, v := range x.data {
+		if v > 0 {
+			dst.data[i] = v
+		} else {
+			dst.data[i] = slope * v
+		}
+	}
+	return dst
+}
+
+// Clamp returns x limited to [lo, hi] element-wise.
+func Clamp(x *Tensor, lo, hi float64) *Tensor { return ClampTo(Zeros(x.shape...), x, lo, hi) }
+
+// ClampTo writes Clamp(x, lo, hi) into dst.
+func ClampTo(dst, x *Tensor, lo, hi float64) *Tensor {
+	checkDst("tensor.Clamp", dst, x.shape)
+	for i, v := range x.data {
+		dst.data[i] = math.Min(math.Max(v, lo), hi)
+	}
+	return dst
+}
+
+// Scale returns c·x.
+func Scale(x *Tensor, c float64) *Tensor { return ScaleTo(Zeros(x.shape...), x, c) }
+
+// ScaleTo writes c·x into dst.
+func ScaleTo(dst, x *Tensor, c float64) *Tensor {
+	checkDst("tensor.Scale", dst, x.shape)
+	floats.ScaleTo(dst.data, c, x.data)
+	return dst
+}
+
+// AddScalar returns x + c.
+func AddScalar(x *Tensor, c float64) *Tensor { return AddScalarTo(Zeros(x.shape...), x, c) }
+
+// AddScalarTo writes x + c into dst.
+func AddScalarTo(dst, x *Tensor, c float64) *Tensor {
+	checkDst("tensor.AddScalar", dst, x.shape)
+	for i, v := range x.data {
+		dst.data[i] = v + c
+	}
+	return dst
+}
+
+// PowScalar returns x^p element-wise.
+func PowScalar(x *Tensor, p float64) *Tensor { return PowScalarTo(Zeros(x.shape...), x, p) }
+
+// PowScalarTo writes x^p into dst, with fast paths for p = 1, 2, 0.5 and −1.
+func PowScalarTo(dst, x *Tensor, p float64) *Tensor {
+	checkDst("tensor.PowScalar", dst, x.shape)
+	switch p {
+	case 1:
+		copy(dst.data, x.data)
+	case 2:
+		for i, v := range x.data {
+			dst.data[i] = v * v
+		}
+	case 0.5:
+		for i, v := range x.data {
+			dst.data[i] = math.Sqrt(v)
+		}
+	case -1:
+		for i, v := range x.data {
+			dst.data[i] = 1 / v
+		}
+	default:
+		for i, v := range x.data {
+			dst.data[i] = math.Pow(v, p)
+		}
+	}
+	return dst
+}
