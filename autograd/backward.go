@@ -1,0 +1,178 @@
+package autograd
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tapegrad/tapegrad/tensor"
+	"gonum.org/v1/gonum/floats"
+)
+
+// Backward computes the gradient of the scalar loss with respect to every
+// parameter and Tape.Var leaf it depends on, and adds it to their stored
+// gradients (Grad): gradients accumulate across calls until ZeroGrad.
+// The tape is kept, so Backward may be called again (each call adds).
+// It panics with ErrTape if loss is not a one-element Var of this tape.
+func (tp *Tape) Backward(loss Var) {
+	tp.checkOut("Backward", loss)
+	if loss.Value().Len() != 1 {
+		panic(&tensor.ShapeError{Op: "autograd.Backward", Shapes: [][]int{loss.Shape()},
+			Msg: "loss must have one element; use BackwardWith(out, grad) for a vector-Jacobian product", Err: tensor.ErrShape})
+	}
+	tp.BackwardWith(loss, tensor.OnesLike(loss.Value()))
+}
+
+// BackwardWith is Backward for a non-scalar out: it propagates the given
+// output gradient (the vector of a vector-Jacobian product, shape of out) and
+// accumulates gᵀ·∂out/∂θ into the parameters' and leaves' gradients.
+// It panics with tensor.ErrShape if grad's shape is not out's.
+func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
+	tp.checkOut("BackwardWith", out)
+	checkSeed(out, grad)
+	prev := tp.recording
+	tp.recording = false
+	tp.run(out, tp.Const(grad))
+	tp.recording = prev
+	for p, g := range tp.pgrads {
+		if p.grad == nil {
+			p.grad = tensor.Zeros(p.value.Shape()...)
+		}
+		floats.Add(p.grad.Data(), g.Value().Data())
+	}
+	for i := range out.id + 1 {
+		nd := &tp.nodes[i]
+		if !nd.leaf || !nd.needs || !tp.grads[i].Valid() {
+			continue
+		}
+		gv := tp.grads[i].Value()
+		if nd.grad == nil {
+			nd.grad = tp.alloc(gv.Shape())
+			copy(nd.grad.Data(), gv.Data())
+		} else {
+			floats.Add(nd.grad.Data(), gv.Data())
+		}
+	}
+}
+
+// Grad returns ∂y/∂x for each x in wrt (y a one-element Var), like
+// torch.autograd.grad: nothing is stored into parameters' gradients. The
+// results are constants on this tape; an x that y does not depend on gets
+// zeros. wrt may hold parameters, Tape.Var leaves or intermediate Vars.
+func (tp *Tape) Grad(y Var, wrt ...Var) []Var { return tp.VJP(y, Var{}, false, wrt...) }
+
+// GradGraph is Grad in create-graph mode: the backward pass is itself
+// recorded, so the returned gradients are differentiable Vars (grad of grad,
+// Hessian-vector products, gradient penalties).
+func (tp *Tape) GradGraph(y Var, wrt ...Var) []Var { return tp.VJP(y, Var{}, true, wrt...) }
+
+// VJP returns the vector-Jacobian products seedᵀ·∂y/∂x for each x in wrt.
+// A zero seed means ones (y must then have one element). With createGraph
+// the backward pass is recorded (and seed may itself require a gradient, which
+// gives forward-mode products by the double-VJP construction).
+// It panics with tensor.ErrShape if seed's shape is not y's.
+func (tp *Tape) VJP(y Var, seed Var, createGraph bool, wrt ...Var) []Var {
+	tp.checkOut("Grad", y)
+	if !seed.Valid() {
+		if y.Value().Len() != 1 {
+			panic(&tensor.ShapeError{Op: "autograd.Grad", Shapes: [][]int{y.Shape()},
+				Msg: "output must have one element; pass a seed gradient (VJP) for a vector output", Err: tensor.ErrShape})
+		}
+		seed = tp.Const(tensor.OnesLike(y.Value()))
+	}
+	tp.check("VJP", seed)
+	checkSeed(y, seed.Value())
+	prev := tp.recording
+	tp.recording = createGraph
+	defer func() { tp.recording = prev }()
+	tp.run(y, seed)
+	out := make([]Var, len(wrt))
+	for i, x := range wrt {
+		tp.check("Grad", x)
+		var g Var
+		if x.p != nil {
+			g = tp.pgrads[x.p]
+		} else if x.id <= y.id {
+			g = tp.grads[x.id]
+		}
+		if !g.Valid() {
+			g = tp.Const(tp.allocZero(x.Shape()))
+		}
+		out[i] = g
+	}
+	return out
+}
+
+func (tp *Tape) checkOut(op string, y Var) {
+	if tp == nil {
+		panic(fmt.Errorf("%w: %s on a nil tape (nothing was recorded)", ErrTape, op))
+	}
+	if y.p != nil {
+		panic(fmt.Errorf("%w: %s of a parameter or constant; compute an expression of it on the tape first", ErrTape, op))
+	}
+	tp.check(op, y)
+}
+
+func checkSeed(y Var, g *tensor.Tensor) {
+	if !slices.Equal(g.Shape(), y.Shape()) {
+		panic(&tensor.ShapeError{Op: "autograd.BackwardWith", Shapes: [][]int{y.Shape(), g.Shape()},
+			Msg: "the seed gradient must have the output's shape", Err: tensor.ErrShape})
+	}
+}
+
+// run walks the tape from y down to the first node, applying each rule to
+// the gradient reaching its node and summing the results into the inputs'
+// gradients (tp.grads for tape nodes, tp.pgrads for parameters).
+func (tp *Tape) run(y Var, seed Var) {
+	n := int(y.id) + 1
+	tp.grads = slices.Grow(tp.grads[:0], n)[:n]
+	clear(tp.grads)
+	clear(tp.pgrads)
+	tp.grads[y.id] = seed
+	var buf [4]Var
+	for i := n - 1; i >= 0; i-- {
+		g := tp.grads[i]
+		if !g.Valid() {
+			continue
+		}
+		if hs := tp.hooks[int32(i)]; len(hs) > 0 {
+			g = tp.applyHooks(i, g, hs)
+			tp.grads[i] = g
+		}
+		nd := tp.nodes[i] // a copy: rules append nodes, which may move the slice
+		if nd.rule == nil {
+			continue
+		}
+		gin := buf[:0]
+		if len(nd.in) > len(buf) {
+			gin = make([]Var, 0, len(nd.in))
+		}
+		gin = gin[:len(nd.in)]
+		clear(gin)
+		out := Var{tp: tp, id: int32(i), gen: tp.gen}
+		nd.rule(tp, out, g, gin)
+		for j, in := range nd.in {
+			gj := gin[j]
+			if !gj.Valid() || !in.needs() {
+				continue
+			}
+			if !slices.Equal(gj.Shape(), in.Shape()) {
+				panic(&tensor.ShapeError{Op: "autograd." + nd.op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
+					Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape})
+			}
+			if tp.anomaly {
+				checkFinite(tp, nd.op, gj.Value(), nd.site, "backward", nil)
+			}
+			if in.p != nil {
+				if old, ok := tp.pgrads[in.p]; ok {
+					gj = tp.Add(old, gj)
+				}
+				tp.pgrads[in.p] = gj
+				continue
+			}
+			if old := tp.grads[in.id]; old.Valid() {
+				gj = tp.Add(old, gj)
+			}
+			tp.grads[in.id] = gj
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package autograd
+
+import (
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// broadcastShape returns the broadcast shape of a and b or panics with
+// tensor.ErrShape naming op.
+func broadcastShape(op string, a, b Var) []int {
+	s, ok := tensor.BroadcastShapes(a.Shape(), b.Shape())
+	if !ok {
+		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", a.Shape(), b.Shape()))
+	}
+	return s
+}
+
+// unbroadcast sums g back to shape: the one place where the gradient of a
+// broadcast operand is reduced to that operand's shape, for every op.
+func (tp *Tape) unbroadcast(g Var, shape []int) Var {
+	if sameShape(g.Shape(), shape) {
+		return g
+	}
+	return tp.SumTo(g, shape...)
+}
+
+// binary records an element-wise binary op computed by kernel into a pooled
+// buffer of the broadcast shape.
+func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor, rule Rule) Var {
+	tp.check(op, a)
+	tp.check(op, b)
+	out := kernel(tp.alloc(broadcastShape(op, a, b)), a.Value(), b.Value())
+	return tp.record(op, out, rule, aux{}, a, b)
+}
+
+// ins returns the inputs of node y.
+func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].in }
+
+// Add returns a + b with broadcasting; ∂/∂a = ∂/∂b = 1.
+// It panics with tensor.ErrShape if the shapes do not broadcast.
+func (tp *Tape) Add(a, b Var) Var {
+	return tp.binary("add", a, b, tensor.AddTo, func(tp *Tape, y, g Var, gin []Var) {
+		in := tp.ins(y)
+		gin[0] = tp.unbroadcast(g, in[0].Shape())
+		gin[1] = tp.unbroadcast(g, in[1].Shape())
+	})
+}
+
+// Sub returns a − b with broadcasting; ∂/∂a = 1, ∂/∂b = −1.
+func (tp *Tape) Sub(a, b Var) Var {
+	return tp.binary("sub", a, b, tensor.SubTo, func(tp *Tape, y, g Var, gin []Var) {
+		in := tp.ins(y)
+		gin[0] = tp.unbroadcast(g, in[0].Shape())
+		if in[1].needs() {
+			gin[1] = tp.unbroadcast(tp.Neg(g), in[1].Shape())
+		}
+	})
+}
+
+// Mul returns a ⊙ b with broadcasting; ∂/∂a = b, ∂/∂b = a.
+func (tp *Tape) Mul(a, b Var) Var {
+	return tp.binary("mul", a, b, tensor.MulTo, func(tp *Tape, y, g Var, gin []Var) {
+		in := tp.ins(y)
+		a, b := in[0], in[1]
+		if a.needs() {
+			gin[0] = tp.unbroadcast(tp.Mul(g, b), a.Shape())
+		}
+		if b.needs() {
+			gin[1] = tp.unbroadcast(tp.Mul(g, a), b.Shape())
+		}
+	})
+}
+
+// Div returns a / b with broadcasting; ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.
+func (tp *Tape) Div(a, b Var) Var {
+	return tp.binary("div", a, b, tensor.DivTo, func(tp *Tape, y, g Var, gin []Var) {
+		in := tp.ins(y)
+		a, b := in[0], in[1]
+		if a.needs() {
+			gin[0] = tp.unbroadcast(tp.Div(g, b), a.Shape())
+		}
+		if b.needs() {
+			gin[1] = tp.unbroadcast(tp.Neg(tp.Div(tp.Mul(g, y), b)), b.Shape())
+		}
+	})
+}
+
+// Pow returns a^b with broadcasting; ∂/∂a = b·a^(b−1), ∂/∂b = aᵇ·ln a
+// (defined for a > 0; use PowScalar for a constant exponent).
+func (tp *Tape) Pow(a, b Var) Var {
+	return tp.binary("pow", a, b, tensor.PowTo, func(tp *Tape, y, g Var, gin []Var) {
+		in := tp.ins(y)
+		a, b := in[0], in[1]
+		if a.needs() {
+			gin[0] = tp.unbroadcast(tp.Mul(g, tp.Mul(b, tp.Pow(a, tp.AddScalar(b, -1)))), a.Shape())
+		}
+		if b.needs() {
+			gin[1] = tp.unbroadcast(tp.Mul(g, tp.Mul(y, tp.Log(a))), b.Shape())
+		}
+	})
+}
+
+// Maximum returns max(a, b) with broadcasting. The gradient goes to the
+// larger operand; on ties it is split equally, like PyTorch.
+func (tp *Tape) Maximum(a, b Var) Var {
+	return tp.binary("maximum", a, b, tensor.MaximumTo, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, 1) })
+}
+
+// Minimum returns min(a, b) with broadcasting; the gradient goes to the
+// smaller operand, split equally on ties.
+func (tp *Tape) Minimum(a, b Var) Var {
+	return tp.binary("minimum", a, b, tensor.MinimumTo, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, -1) })
+}
+
+// minmaxRule routes g to the winning operand: sign 1 for maximum, −1 for minimum.
+func (tp *Tape) minmaxRule(y, g Var, gin []Var, sign float64) {
+	in := tp.ins(y)
+	a, b := in[0], in[1]
+	av, bv := a.Value(), b.Value()
+	wa := tp.alloc(y.Shape())
+	tensor.SubTo(wa, av, bv)
+	tensor.MapTo(wa, wa, func(d float64) float64 {
+		switch {
+		case d*sign > 0:
+			return 1
+		case d == 0:
+			return 0.5
+		}
+		return 0
+	})
+	m := tp.Const(wa)
+	if a.needs() {
+		gin[0] = tp.unbroadcast(tp.Mul(g, m), a.Shape())
+	}
+	if b.needs() {
+		gin[1] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, m)), b.Shape())
+	}
+}
+
+// Where returns cond ≠ 0 ? a : b with broadcasting of all three. cond is
+// not differentiated; ∂/∂a = cond, ∂/∂b = 1 − cond.
+func (tp *Tape) Where(cond, a, b Var) Var {
+	for _, v := range []Var{cond, a, b} {
+		tp.check("where", v)
+	}
+	s := broadcastShape("where", cond, a)
+	s, ok := tensor.BroadcastShapes(s, b.Shape())
+	if !ok {
+		panic(shapeErr("autograd.where", "shapes do not broadcast", cond.Shape(), a.Shape(), b.Shape()))
+	}
+	out := tensor.WhereTo(tp.alloc(s), cond.Value(), a.Value(), b.Value())
+	return tp.record("where", out, func(tp *Tape, y, g Var, gin []Var) {
+		in := tp.ins(y)
+		c := tp.Const(tensor.MapTo(tp.alloc(in[0].Shape()), in[0].Value(), func(v float64) float64 { return b2f(v != 0) }))
+		if in[1].needs() {
+			gin[1] = tp.unbroadcast(tp.Mul(g, c), in[1].Shape())
+		}
+		if in[2].needs() {
+			gin[2] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, c)), in[2].Shape())
+		}
+	}, aux{}, cond, a, b)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// compare records a 0/1 mask; comparisons are not differentiable, so the
+// result is a constant.
+func (tp *Tape) compare(op string, a, b Var, f func(a, b *tensor.Tensor) *tensor.Tensor) Var {
+	tp.check(op, a)
+	tp.check(op, b)
+	return tp.Const(tp.adopt(f(a.Value(), b.Value())))
+}
+
+// Greater returns the mask a > b (a constant: not differentiable).
+func (tp *Tape) Greater(a, b Var) Var { return tp.compare("greater", a, b, tensor.Greater) }
+
+// GreaterEqual returns the mask a ≥ b (not differentiable).
+func (tp *Tape) GreaterEqual(a, b Var) Var {
+	return tp.compare("greater_equal", a, b, tensor.GreaterEqual)
+}
+
+// Less returns the mask a < b (not differentiable).
+func (tp *Tape) Less(a, b Var) Var { return tp.compare("less", a, b, tensor.Less) }
+
+// LessEqual returns the mask a ≤ b (not differentiable).
+func (tp *Tape) LessEqual(a, b Var) Var { return tp.compare("less_equal", a, b, tensor.LessEqual) }
+
+// Equal returns the mask a = b (not differentiable).
+func (tp *Tape) Equal(a, b Var) Var { return tp.compare("equal", a, b, tensor.Equal) }
+
+// NotEqual returns the mask a ≠ b (not differentiable).
+func (tp *Tape) NotEqual(a, b Var) Var { return tp.compare("not_equal", a, b, tensor.NotEqual) }

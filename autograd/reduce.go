@@ -1,0 +1,93 @@
+package autograd
+
+import (
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// reduceOp records a reduction over axes (all when none) computed by f.
+func (tp *Tape) reduceOp(op string, x Var, keepDims bool, axes []int, f func(*tensor.Tensor, bool, ...int) *tensor.Tensor, rule Rule) Var {
+	tp.check(op, x)
+	out := tp.adopt(f(x.Value(), keepDims, axes...))
+	return tp.record(op, out, rule, aux{ints: tp.keepInts(axes), b: [2]bool{keepDims}}, x)
+}
+
+// expandGrad reshapes the gradient g of a reduction of x over ax back to the
+// keep-dims shape and broadcasts it to x's shape.
+func (tp *Tape) expandGrad(g Var, x Var, ax aux) Var {
+	if !ax.b[0] {
+		g = tp.Reshape(g, tensor.ReduceShape("autograd.reduce", x.Shape(), true, ax.ints...)...)
+	}
+	return tp.BroadcastTo(g, x.Shape()...)
+}
+
+// keepShape returns y reshaped to the keep-dims shape of its reduction of x.
+func (tp *Tape) keepShape(y, x Var, ax aux) Var {
+	if ax.b[0] {
+		return y
+	}
+	return tp.Reshape(y, tensor.ReduceShape("autograd.reduce", x.Shape(), true, ax.ints...)...)
+}
+
+// Sum returns the sum of x over axes (all when none are given), keeping the
+// reduced axes as size 1 when keepDims is set. The gradient broadcasts g back.
+// It panics with tensor.ErrShape on a bad axis.
+func (tp *Tape) Sum(x Var, keepDims bool, axes ...int) Var {
+	return tp.reduceOp("sum", x, keepDims, axes, tensor.Sum, func(tp *Tape, y, g Var, gin []Var) {
+		nd := &tp.nodes[y.id]
+		x, ax := nd.in[0], nd.aux
+		gin[0] = tp.expandGrad(g, x, ax)
+	})
+}
+
+// Mean returns the mean of x over axes (all when none): Sum scaled by
+// 1/count, so it needs no rule of its own.
+func (tp *Tape) Mean(x Var, keepDims bool, axes ...int) Var {
+	tp.check("mean", x)
+	s := tp.Sum(x, keepDims, axes...)
+	n := x.Value().Len()
+	if k := s.Value().Len(); k > 0 {
+		n /= k
+	}
+	return tp.Scale(s, 1/float64(n))
+}
+
+// Max returns the maximum of x over axes. The gradient flows to the maximal
+// elements, split equally among ties.
+func (tp *Tape) Max(x Var, keepDims bool, axes ...int) Var {
+	return tp.reduceOp("max", x, keepDims, axes, tensor.Max, extremumRule)
+}
+
+// Min returns the minimum of x over axes; the gradient flows to the minimal
+// elements, split equally among ties.
+func (tp *Tape) Min(x Var, keepDims bool, axes ...int) Var {
+	return tp.reduceOp("min", x, keepDims, axes, tensor.Min, extremumRule)
+}
+
+// extremumRule: ∂y/∂x = mask(x = y) / count(x = y), the mask a constant.
+func extremumRule(tp *Tape, y, g Var, gin []Var) {
+	nd := &tp.nodes[y.id]
+	x, ax := nd.in[0], nd.aux
+	yk := tp.keepShape(y, x, ax).Value()
+	mask := tensor.EqualTo(tp.alloc(x.Shape()), x.Value(), yk)
+	cnt := tensor.Sum(mask, true, ax.ints...)
+	tensor.DivTo(mask, mask, cnt)
+	gin[0] = tp.Mul(tp.expandGrad(g, x, ax), tp.Const(mask))
+}
+
+// LogSumExp returns log Σ exp(x) over axes, stable for large |x|;
+// ∂/∂x = exp(x − y) = softmax(x) along the reduced axes.
+func (tp *Tape) LogSumExp(x Var, keepDims bool, axes ...int) Var {
+	return tp.reduceOp("logsumexp", x, keepDims, axes, tensor.LogSumExp, func(tp *Tape, y, g Var, gin []Var) {
+		nd := &tp.nodes[y.id]
+		x, ax := nd.in[0], nd.aux
+		p := tp.Exp(tp.Sub(x, tp.keepShape(y, x, ax)))
+		gin[0] = tp.Mul(tp.expandGrad(g, x, ax), p)
+	})
+}
+
+// ArgMax returns the index of the largest element along axis (as float64,
+// a constant: not differentiable).
+func (tp *Tape) ArgMax(x Var, axis int) Var {
+	tp.check("argmax", x)
+	return tp.Const(tp.adopt(tensor.ArgMax(x.Value(), axis)))
+}

@@ -1,0 +1,25 @@
+package autograd
+
+import "github.com/tapegrad/tapegrad/tensor"
+
+// Softmax returns exp(x) / Σ exp(x) along axis, stable for logits of ±1000.
+// ∂/∂x: y ⊙ (g − Σ(g ⊙ y)) along axis.
+func (tp *Tape) Softmax(x Var, axis int) Var {
+	tp.check("softmax", x)
+	out := tp.adopt(tensor.Softmax(x.Value(), axis))
+	return tp.record("softmax", out, func(tp *Tape, y, g Var, gin []Var) {
+		axis := tp.nodes[y.id].aux.ints[0]
+		gin[0] = tp.Mul(y, tp.Sub(g, tp.Sum(tp.Mul(g, y), true, axis)))
+	}, aux{ints: tp.keepInts([]int{axis})}, x)
+}
+
+// LogSoftmax returns x − logsumexp(x) along axis, stable for logits of
+// ±1000. ∂/∂x: g − exp(y) ⊙ Σ g along axis.
+func (tp *Tape) LogSoftmax(x Var, axis int) Var {
+	tp.check("log_softmax", x)
+	out := tp.adopt(tensor.LogSoftmax(x.Value(), axis))
+	return tp.record("log_softmax", out, func(tp *Tape, y, g Var, gin []Var) {
+		axis := tp.nodes[y.id].aux.ints[0]
+		gin[0] = tp.Sub(g, tp.Mul(tp.Exp(y), tp.Sum(g, true, axis)))
+	}, aux{ints: tp.keepInts([]int{axis})}, x)
+}

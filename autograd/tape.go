@@ -1,0 +1,260 @@
+package autograd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// ErrTape is the sentinel wrapped by panics for misuse of a tape: a zero
+// Var, a Var of another tape, a Var from before Reset, or backward of a
+// non-scalar without a seed gradient.
+var ErrTape = errors.New("autograd: tape misuse")
+
+// Rule is a derivative rule. Given the op's output node out and the gradient
+// g of the loss with respect to it, it stores in gin[i] the gradient with
+// respect to input i (the zero Var for "no contribution"). Rules are written
+// with the tape's own ops: run while the tape records (create-graph mode)
+// they build the graph of the gradient, so gradients can be differentiated
+// again. In and Aux on the tape give the rule its inputs and parameters.
+type Rule func(tp *Tape, out, g Var, gin []Var)
+
+// node is one record of the Wengert list.
+type node struct {
+	op    string
+	value *tensor.Tensor
+	in    []Var
+	rule  Rule
+	needs bool           // the value depends on something that requires a gradient
+	aux   aux            // op parameters the rule needs
+	leaf  bool           // created by Tape.Var or Tape.Const
+	grad  *tensor.Tensor // gradient of a Tape.Var leaf after Backward
+	site  string         // caller's file:line in anomaly mode
+}
+
+// aux holds the parameters of an op (axes, flags, constants).
+type aux struct {
+	ints []int
+	f    [2]float64
+	b    [2]bool
+	un   *unaryOp
+	fn   any
+}
+
+// Tape records the ops of forward passes (a Wengert list) so Backward can
+// walk them in reverse. A Tape is not safe for concurrent use; use one tape
+// per goroutine. Parameters (NewParam) may be shared by several tapes.
+//
+// A nil *Tape is valid: its ops compute values and record nothing, for
+// inference without any bookkeeping.
+type Tape struct {
+	nodes     []node
+	gen       uint32
+	recording bool
+	anomaly   bool
+	inArena   []Var // arena for node inputs
+	ints      []int // arena for aux ints
+	used      []*tensor.Tensor
+	free      map[int][]*tensor.Tensor
+	grads     []Var
+	pgrads    map[*param]Var
+	hooks     map[int32][]Hook
+}
+
+// NewTape returns an empty tape that records.
+func NewTape() *Tape {
+	return &Tape{recording: true, gen: 1, free: map[int][]*tensor.Tensor{}, pgrads: map[*param]Var{}}
+}
+
+// Reset forgets every recorded op so the tape can record the next forward
+// pass, keeping its buffers for reuse: the values of this tape's Vars are
+// recycled and the Vars themselves become invalid (using one panics with
+// ErrTape). Parameters and their gradients are untouched. Copy out any value
+// you want to keep (Item, Value().Copy()) before Reset.
+func (tp *Tape) Reset() {
+	clear(tp.nodes) // drop references so the GC can reclaim rules and inputs
+	tp.nodes = tp.nodes[:0]
+	tp.inArena = tp.inArena[:0]
+	tp.ints = tp.ints[:0]
+	for _, t := range tp.used {
+		tp.free[t.Len()] = append(tp.free[t.Len()], t)
+	}
+	tp.used = tp.used[:0]
+	clear(tp.hooks)
+	tp.gen++
+	tp.recording = true
+}
+
+// Len returns the number of recorded nodes.
+func (tp *Tape) Len() int {
+	if tp == nil {
+		return 0
+	}
+	return len(tp.nodes)
+}
+
+// NoGrad runs f with recording switched off: ops inside compute values but
+// record no derivative rules, so nothing flows back through them.
+func (tp *Tape) NoGrad(f func()) {
+	if tp == nil {
+		f()
+		return
+	}
+	prev := tp.recording
+	tp.recording = false
+	defer func() { tp.recording = prev }()
+	f()
+}
+
+// Recording reports whether ops are currently recorded for differentiation.
+func (tp *Tape) Recording() bool { return tp != nil && tp.recording }
+
+// alloc returns a tensor of the given shape from the tape's pool (contents
+// unspecified), or a new one for a nil tape.
+func (tp *Tape) alloc(shape []int) *tensor.Tensor {
+	if tp == nil {
+		return tensor.Zeros(shape...)
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	var t *tensor.Tensor
+	if l := tp.free[n]; len(l) > 0 {
+		t = l[len(l)-1]
+		tp.free[n] = l[:len(l)-1]
+		t.Reuse(shape)
+	} else {
+		t = tensor.Zeros(shape...)
+	}
+	tp.used = append(tp.used, t)
+	return t
+}
+
+// allocZero is alloc with the contents zeroed.
+func (tp *Tape) allocZero(shape []int) *tensor.Tensor {
+	t := tp.alloc(shape)
+	clear(t.Data())
+	return t
+}
+
+// adopt takes a freshly made tensor into the tape's pool so Reset recycles it.
+func (tp *Tape) adopt(t *tensor.Tensor) *tensor.Tensor {
+	if tp != nil {
+		tp.used = append(tp.used, t)
+	}
+	return t
+}
+
+// check panics with ErrTape unless v may be used on tp.
+func (tp *Tape) check(op string, v Var) {
+	switch {
+	case v.p != nil:
+		return
+	case v.tp == nil:
+		panic(fmt.Errorf("%w: %s: zero Var (not made by a tape op, NewParam or Const)", ErrTape, op))
+	case v.tp != tp:
+		panic(fmt.Errorf("%w: %s: Var %s belongs to another tape; use one tape per forward pass", ErrTape, op, v.describe()))
+	case v.gen != tp.gen:
+		panic(fmt.Errorf("%w: %s: Var is from before the tape's Reset; recompute it on the new pass", ErrTape, op))
+	}
+}
+
+// needs reports whether a gradient must flow into v.
+func (v Var) needs() bool {
+	if v.p != nil {
+		return !v.p.frozen && !v.p.constant
+	}
+	return v.tp.nodes[v.id].needs
+}
+
+// record appends a node for an op with the given inputs. Inputs are copied
+// into the tape's arena. With recording off (or no input needing a
+// gradient) the rule is dropped.
+func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax aux, in ...Var) Var {
+	if tp == nil {
+		return Const(value)
+	}
+	needs := false
+	for _, v := range in {
+		tp.check(op, v)
+		needs = needs || v.needs()
+	}
+	nd := node{op: op, value: value}
+	if needs && tp.recording {
+		start := len(tp.inArena)
+		tp.inArena = append(tp.inArena, in...)
+		nd.in = tp.inArena[start:len(tp.inArena):len(tp.inArena)]
+		nd.rule, nd.needs, nd.aux = rule, true, ax
+	}
+	if tp.anomaly {
+		nd.site = callSite()
+		checkFinite(tp, op, value, nd.site, "forward", in)
+	}
+	tp.nodes = append(tp.nodes, nd)
+	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
+}
+
+// keepInts copies s into the tape's int arena.
+func (tp *Tape) keepInts(s []int) []int {
+	if tp == nil {
+		return s
+	}
+	start := len(tp.ints)
+	tp.ints = append(tp.ints, s...)
+	return tp.ints[start:len(tp.ints):len(tp.ints)]
+}
+
+// Const records t as a constant: a leaf that needs no gradient. t is not
+// copied; the tape never writes to it.
+func (tp *Tape) Const(t *tensor.Tensor) Var {
+	if tp == nil {
+		return Const(t)
+	}
+	tp.nodes = append(tp.nodes, node{op: "const", value: t, leaf: true})
+	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
+}
+
+// Var records t as an input leaf that needs a gradient, living as long as
+// the tape pass: after Backward its gradient is v.Grad(). Use it for inputs
+// you differentiate with respect to (Grad, Jacobian) that are not parameters.
+func (tp *Tape) Var(t *tensor.Tensor) Var {
+	if tp == nil {
+		return Const(t)
+	}
+	tp.nodes = append(tp.nodes, node{op: "input", value: t, leaf: true, needs: tp.recording})
+	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
+}
+
+// Scalar records the constant 0-d value c.
+func (tp *Tape) Scalar(c float64) Var {
+	t := tp.alloc(nil)
+	t.Data()[0] = c
+	return tp.Const(t)
+}
+
+// String prints the recorded graph, one node per line:
+// index, op, shape, and the inputs it was computed from.
+func (tp *Tape) String() string {
+	if tp == nil {
+		return "Tape(nil)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tape(%d nodes)\n", len(tp.nodes))
+	for i, n := range tp.nodes {
+		fmt.Fprintf(&b, "  %%%d = %s %v", i, n.op, n.value.Shape())
+		for j, in := range n.in {
+			if j == 0 {
+				b.WriteString(" ←")
+			}
+			b.WriteString(" " + in.ref())
+		}
+		if n.site != "" {
+			b.WriteString("  @ " + n.site)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -1,0 +1,166 @@
+package autograd
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// unaryOp is an element-wise op as data: its name, its function and its
+// derivative rule dy/dx·g, written with tape ops on x, the output y and the
+// incoming gradient g. A nil grad means the derivative is zero everywhere
+// it exists (step, sign).
+type unaryOp struct {
+	name string
+	f    func(float64) float64
+	grad func(tp *Tape, x, y, g Var) Var
+}
+
+// The element-wise unary ops. Each derivative reuses the output where that
+// is cheaper or stabler (exp, tanh, sigmoid, sqrt).
+var (
+	negOp  = &unaryOp{"neg", func(x float64) float64 { return -x }, func(tp *Tape, x, y, g Var) Var { return tp.Scale(g, -1) }}
+	expOp  = &unaryOp{"exp", math.Exp, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, y) }}
+	logOp  = &unaryOp{"log", math.Log, func(tp *Tape, x, y, g Var) Var { return tp.Div(g, x) }}
+	sqrtOp = &unaryOp{"sqrt", math.Sqrt, func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) }}
+	absOp  = &unaryOp{"abs", math.Abs, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) }}
+	sqOp   = &unaryOp{"square", func(x float64) float64 { return x * x }, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) }}
+	// tanh′ = 1 − y²
+	tanhOp = &unaryOp{"tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var {
+		return tp.Mul(g, tp.AddScalar(tp.Neg(tp.Square(y)), 1))
+	}}
+	// σ′ = y(1 − y)
+	sigmoidOp = &unaryOp{"sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var {
+		return tp.Mul(g, tp.Mul(y, tp.AddScalar(tp.Neg(y), 1)))
+	}}
+	// relu′ = step(x); the derivative at 0 is taken as 0, like PyTorch.
+	reluOp = &unaryOp{"relu", tensor.ReLUF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Step(x)) }}
+	// softplus′ = σ(x)
+	softplusOp = &unaryOp{"softplus", tensor.SoftplusF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }}
+	stepOp     = &unaryOp{"step", tensor.StepF, nil}
+	signOp     = &unaryOp{"sign", tensor.SignF, nil}
+)
+
+// unary applies an element-wise op and records its rule.
+func (tp *Tape) unary(op *unaryOp, x Var) Var {
+	tp.check(op.name, x)
+	xv := x.Value()
+	out := tensor.MapTo(tp.alloc(xv.Shape()), xv, op.f)
+	if op.grad == nil {
+		return tp.record(op.name, out, nil, aux{}, x)
+	}
+	return tp.record(op.name, out, unaryRule, aux{un: op}, x)
+}
+
+func unaryRule(tp *Tape, y, g Var, gin []Var) {
+	nd := &tp.nodes[y.id]
+	op, x := nd.aux.un, nd.in[0]
+	gin[0] = op.grad(tp, x, y, g)
+}
+
+// Neg returns −x.
+func (tp *Tape) Neg(x Var) Var { return tp.unary(negOp, x) }
+
+// Exp returns eˣ; d/dx = eˣ (the output is reused).
+func (tp *Tape) Exp(x Var) Var { return tp.unary(expOp, x) }
+
+// Log returns ln x; d/dx = 1/x.
+func (tp *Tape) Log(x Var) Var { return tp.unary(logOp, x) }
+
+// Sqrt returns √x; d/dx = 1/(2√x).
+func (tp *Tape) Sqrt(x Var) Var { return tp.unary(sqrtOp, x) }
+
+// Abs returns |x|; d/dx = sign(x) (0 at 0).
+func (tp *Tape) Abs(x Var) Var { return tp.unary(absOp, x) }
+
+// Square returns x²; d/dx = 2x.
+func (tp *Tape) Square(x Var) Var { return tp.unary(sqOp, x) }
+
+// Tanh returns tanh x; d/dx = 1 − tanh² x.
+func (tp *Tape) Tanh(x Var) Var { return tp.unary(tanhOp, x) }
+
+// Sigmoid returns σ(x) = 1/(1+e^(−x)), stable for large |x|; d/dx = σ(1−σ).
+func (tp *Tape) Sigmoid(x Var) Var { return tp.unary(sigmoidOp, x) }
+
+// ReLU returns max(x, 0); d/dx = step(x), taken as 0 at x = 0.
+func (tp *Tape) ReLU(x Var) Var { return tp.unary(reluOp, x) }
+
+// Softplus returns log(1+eˣ), stable for large |x|; d/dx = σ(x).
+func (tp *Tape) Softplus(x Var) Var { return tp.unary(softplusOp, x) }
+
+// Step returns the Heaviside step (1 where x > 0, else 0). Its derivative is
+// zero wherever it exists, so no gradient flows through it: the reason the
+// course's perceptrons cannot be trained by backpropagation.
+func (tp *Tape) Step(x Var) Var { return tp.unary(stepOp, x) }
+
+// Sign returns −1, 0 or 1 by the sign of x. Not differentiable: no gradient
+// flows through it.
+func (tp *Tape) Sign(x Var) Var { return tp.unary(signOp, x) }
+
+// Scale returns c·x; d/dx = c.
+func (tp *Tape) Scale(x Var, c float64) Var {
+	tp.check("scale", x)
+	xv := x.Value()
+	out := tensor.ScaleTo(tp.alloc(xv.Shape()), xv, c)
+	return tp.record("scale", out, func(tp *Tape, y, g Var, gin []Var) {
+		gin[0] = tp.Scale(g, tp.nodes[y.id].aux.f[0])
+	}, aux{f: [2]float64{c}}, x)
+}
+
+// AddScalar returns x + c; d/dx = 1.
+func (tp *Tape) AddScalar(x Var, c float64) Var {
+	tp.check("add_scalar", x)
+	xv := x.Value()
+	out := tensor.AddScalarTo(tp.alloc(xv.Shape()), xv, c)
+	return tp.record("add_scalar", out, func(tp *Tape, y, g Var, gin []Var) { gin[0] = g }, aux{}, x)
+}
+
+// PowScalar returns x^p; d/dx = p·x^(p−1).
+func (tp *Tape) PowScalar(x Var, p float64) Var {
+	tp.check("pow_scalar", x)
+	xv := x.Value()
+	out := tensor.PowScalarTo(tp.alloc(xv.Shape()), xv, p)
+	return tp.record("pow_scalar", out, func(tp *Tape, y, g Var, gin []Var) {
+		nd := &tp.nodes[y.id]
+		p, x := nd.aux.f[0], nd.in[0]
+		gin[0] = tp.Mul(g, tp.Scale(tp.PowScalar(x, p-1), p))
+	}, aux{f: [2]float64{p}}, x)
+}
+
+// LeakyReLU returns x where x > 0 and slope·x elsewhere; d/dx = 1 or slope
+// (slope at 0).
+func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
+	tp.check("leaky_relu", x)
+	xv := x.Value()
+	out := tensor.LeakyReLUTo(tp.alloc(xv.Shape()), xv, slope)
+	return tp.record("leaky_relu", out, func(tp *Tape, y, g Var, gin []Var) {
+		nd := &tp.nodes[y.id]
+		slope, x := nd.aux.f[0], nd.in[0]
+		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
+			if v > 0 {
+				return 1
+			}
+			return slope
+		})
+		gin[0] = tp.Mul(g, tp.Const(m))
+	}, aux{f: [2]float64{slope}}, x)
+}
+
+// Clamp returns x limited to [lo, hi]; d/dx = 1 inside the interval and 0
+// outside (1 on the boundary, like PyTorch).
+func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
+	tp.check("clamp", x)
+	xv := x.Value()
+	out := tensor.ClampTo(tp.alloc(xv.Shape()), xv, lo, hi)
+	return tp.record("clamp", out, func(tp *Tape, y, g Var, gin []Var) {
+		nd := &tp.nodes[y.id]
+		lo, hi, x := nd.aux.f[0], nd.aux.f[1], nd.in[0]
+		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
+			if v >= lo && v <= hi {
+				return 1
+			}
+			return 0
+		})
+		gin[0] = tp.Mul(g, tp.Const(m))
+	}, aux{f: [2]float64{lo, hi}}, x)
+}

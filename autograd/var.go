@@ -1,0 +1,178 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Var is a value in a computation: a node recorded on a tape, a parameter,
+// or a free constant. It is a small handle, passed by value; the zero Var is
+// invalid. A tape's Vars are valid until the tape is Reset.
+type Var struct {
+	tp  *Tape
+	p   *param
+	id  int32
+	gen uint32
+}
+
+// param is the storage of a parameter or free constant: it outlives tapes.
+type param struct {
+	value    *tensor.Tensor
+	grad     *tensor.Tensor
+	name     string
+	frozen   bool
+	constant bool
+}
+
+// NewParam returns a parameter holding t (not copied): a leaf that outlives
+// tapes and accumulates its gradient across Backward calls until ZeroGrad.
+// Expressions of parameters alone are differentiable on any tape.
+func NewParam(t *tensor.Tensor) Var { return Var{p: &param{value: t}} }
+
+// NewNamedParam is NewParam with a name used when printing.
+func NewNamedParam(name string, t *tensor.Tensor) Var {
+	return Var{p: &param{value: t, name: name}}
+}
+
+// Const returns a free constant holding t (not copied), usable on any tape.
+// No gradient flows into it.
+func Const(t *tensor.Tensor) Var { return Var{p: &param{value: t, constant: true}} }
+
+// Valid reports whether v is not the zero Var.
+func (v Var) Valid() bool { return v.p != nil || v.tp != nil }
+
+// IsParam reports whether v is a parameter made by NewParam.
+func (v Var) IsParam() bool { return v.p != nil && !v.p.constant }
+
+// Value returns v's value. A tape Var's value is owned by the tape and
+// recycled by Reset. It panics with ErrTape on an invalid Var.
+func (v Var) Value() *tensor.Tensor {
+	if v.p != nil {
+		return v.p.value
+	}
+	if v.tp == nil {
+		panic(fmt.Errorf("%w: Value of the zero Var", ErrTape))
+	}
+	v.tp.check("Var.Value", v)
+	return v.tp.nodes[v.id].value
+}
+
+// Shape returns the shape of v's value.
+func (v Var) Shape() []int { return v.Value().Shape() }
+
+// Item returns the single element of a one-element value.
+func (v Var) Item() float64 { return v.Value().Item() }
+
+// Grad returns the accumulated gradient of a parameter, or of a Tape.Var
+// leaf after Backward; nil before any gradient reached it.
+func (v Var) Grad() *tensor.Tensor {
+	if v.p != nil {
+		return v.p.grad
+	}
+	v.tp.check("Var.Grad", v)
+	return v.tp.nodes[v.id].grad
+}
+
+// SetGrad replaces a parameter's gradient with g (not copied); nil clears
+// it. Optimiser tests and custom training loops use it.
+// It panics with tensor.ErrShape if g's shape is not the parameter's.
+func (v Var) SetGrad(g *tensor.Tensor) {
+	if v.p == nil {
+		panic(fmt.Errorf("%w: SetGrad on a non-parameter %s", ErrTape, v.describe()))
+	}
+	if g != nil && !tensor.SameShape(g, v.p.value) {
+		panic(&tensor.ShapeError{Op: "autograd.SetGrad", Shapes: [][]int{g.Shape(), v.p.value.Shape()},
+			Msg: "gradient shape differs from the parameter's", Err: tensor.ErrShape})
+	}
+	v.p.grad = g
+}
+
+// ZeroGrad sets a parameter's accumulated gradient to zero (keeping its buffer).
+func (v Var) ZeroGrad() {
+	if v.p != nil && v.p.grad != nil {
+		clear(v.p.grad.Data())
+	}
+}
+
+// SetRequiresGrad freezes (false) or unfreezes (true) a parameter: no
+// gradient flows into a frozen parameter.
+func (v Var) SetRequiresGrad(on bool) {
+	if v.p != nil && !v.p.constant {
+		v.p.frozen = !on
+	}
+}
+
+// RequiresGrad reports whether a gradient flows into v.
+func (v Var) RequiresGrad() bool { return v.Valid() && v.needs() }
+
+// Name returns a parameter's name ("" if none).
+func (v Var) Name() string {
+	if v.p != nil {
+		return v.p.name
+	}
+	return ""
+}
+
+// Op returns the name of the op that made v ("param", "const", "input" for leaves).
+func (v Var) Op() string {
+	switch {
+	case v.p == nil && v.tp == nil:
+		return "invalid"
+	case v.p != nil && v.p.constant:
+		return "const"
+	case v.p != nil:
+		return "param"
+	}
+	return v.tp.nodes[v.id].op
+}
+
+// Tape returns the tape v was recorded on (nil for parameters and constants).
+func (v Var) Tape() *Tape { return v.tp }
+
+// Same reports whether a and b are the same Var.
+func (v Var) Same(w Var) bool { return v == w }
+
+// ref is a short reference used in graph printing.
+func (v Var) ref() string {
+	switch {
+	case v.p != nil && v.p.name != "":
+		return v.p.name
+	case v.p != nil && v.p.constant:
+		return fmt.Sprintf("const%v", v.p.value.Shape())
+	case v.p != nil:
+		return fmt.Sprintf("param%v", v.p.value.Shape())
+	}
+	return fmt.Sprintf("%%%d", v.id)
+}
+
+func (v Var) describe() string {
+	if !v.Valid() {
+		return "invalid"
+	}
+	if v.p != nil {
+		return v.ref()
+	}
+	return fmt.Sprintf("%%%d", v.id)
+}
+
+// String prints the op that made v, its shape and value, NumPy-style.
+func (v Var) String() string {
+	if !v.Valid() {
+		return "Var(invalid)"
+	}
+	if v.tp != nil && (v.gen != v.tp.gen || int(v.id) >= len(v.tp.nodes)) {
+		return "Var(stale: tape was reset)"
+	}
+	val := v.Value()
+	s := fmt.Sprintf("Var(%s %s %v", v.ref(), v.Op(), val.Shape())
+	if v.tp != nil {
+		for i, in := range v.tp.nodes[v.id].in {
+			if i == 0 {
+				s += " ←"
+			}
+			s += " " + in.ref()
+		}
+	}
+	return s + ")\n" + val.String()
+}

@@ -1,0 +1,214 @@
+package tapegrad_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// gradRow is one differentiable op checked against central differences:
+// the function, and its inputs as shapes filled with seeded values in
+// [lo, hi) (chosen away from the op's kinks and singularities).
+type gradRow struct {
+	name   string
+	shapes [][]int
+	lo, hi float64
+	f      autograd.Func
+	// firstOnly skips the second-order check, for ops whose second
+	// derivative is zero almost everywhere and whose first-order check covers
+	// everything (none today; kept for ops like step).
+	firstOnly bool
+}
+
+// inputs fills the row's shapes deterministically.
+func (r gradRow) inputs(seed uint64) []*tensor.Tensor {
+	rng := rand.New(rand.NewPCG(seed, 42))
+	lo, hi := r.lo, r.hi
+	if lo == 0 && hi == 0 {
+		lo, hi = -1, 1
+	}
+	ts := make([]*tensor.Tensor, len(r.shapes))
+	for i, s := range r.shapes {
+		ts[i] = tensor.RandU(rng, lo, hi, s...)
+	}
+	return ts
+}
+
+
+func gradRows() []gradRow {
+	type T = *autograd.Tape
+	type V = []autograd.Var
+	labels := []int{2, 0, 1, 2}
+	return []gradRow{
+		// element-wise binary, with broadcasting
+		{name: "add/broadcast row", shapes: [][]int{{3, 4}, {4}}, f: func(tp T, x V) autograd.Var { return tp.Add(x[0], x[1]) }},
+		{name: "add/broadcast middle", shapes: [][]int{{2, 1, 3}, {4, 1}}, f: func(tp T, x V) autograd.Var { return tp.Add(x[0], x[1]) }},
+		{name: "sub/broadcast scalar", shapes: [][]int{{2, 3}, {}}, f: func(tp T, x V) autograd.Var { return tp.Sub(x[0], x[1]) }},
+		{name: "mul/broadcast column", shapes: [][]int{{3, 4}, {3, 1}}, f: func(tp T, x V) autograd.Var { return tp.Mul(x[0], x[1]) }},
+		{name: "mul/same input twice", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Mul(x[0], x[0]) }},
+		{name: "div/broadcast", shapes: [][]int{{2, 3}, {3}}, lo: 0.5, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Div(x[0], x[1]) }},
+		{name: "pow/both operands", shapes: [][]int{{2, 3}, {2, 3}}, lo: 0.5, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Pow(x[0], x[1]) }},
+		{name: "maximum", shapes: [][]int{{3, 4}, {4}}, f: func(tp T, x V) autograd.Var { return tp.Maximum(x[0], x[1]) }},
+		{name: "minimum", shapes: [][]int{{3, 4}, {3, 1}}, f: func(tp T, x V) autograd.Var { return tp.Minimum(x[0], x[1]) }},
+		{name: "where", shapes: [][]int{{3, 4}, {3, 4}, {4}}, f: func(tp T, x V) autograd.Var {
+			return tp.Where(tp.Greater(x[0], tp.Scalar(0)), x[1], x[2])
+		}},
+		// element-wise unary
+		{name: "neg", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Neg(x[0]) }},
+		{name: "exp", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Exp(x[0]) }},
+		{name: "log", shapes: [][]int{{2, 3}}, lo: 0.5, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Log(x[0]) }},
+		{name: "sqrt", shapes: [][]int{{2, 3}}, lo: 0.5, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Sqrt(x[0]) }},
+		{name: "abs", shapes: [][]int{{2, 3}}, lo: 0.2, hi: 1, f: func(tp T, x V) autograd.Var { return tp.Abs(tp.Neg(x[0])) }},
+		{name: "square", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Square(x[0]) }},
+		{name: "tanh", shapes: [][]int{{2, 3}}, lo: -2, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Tanh(x[0]) }},
+		{name: "sigmoid", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Sigmoid(x[0]) }},
+		{name: "relu", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
+			return tp.ReLU(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3))))
+		}},
+		{name: "leaky_relu", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
+			return tp.LeakyReLU(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3))), 0.1)
+		}},
+		{name: "softplus", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softplus(x[0]) }},
+		{name: "step (zero derivative)", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
+			return tp.Add(tp.Step(x[0]), x[0])
+		}},
+		{name: "clamp", shapes: [][]int{{2, 3}}, lo: -2, hi: 2, f: func(tp T, x V) autograd.Var {
+			return tp.Clamp(tp.Mul(x[0], tp.Const(tensor.New([]float64{0.1, 3, 0.2, -3, 0.3, 0.4}, 2, 3))), -1, 1)
+		}},
+		{name: "scale", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Scale(x[0], -2.5) }},
+		{name: "add_scalar", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.AddScalar(x[0], 3) }},
+		{name: "pow_scalar", shapes: [][]int{{2, 3}}, lo: 0.5, hi: 2, f: func(tp T, x V) autograd.Var { return tp.PowScalar(x[0], 2.5) }},
+		// matrix products
+		{name: "matmul", shapes: [][]int{{3, 4}, {4, 2}}, f: func(tp T, x V) autograd.Var { return tp.MatMul(x[0], x[1]) }},
+		{name: "matmul/transA", shapes: [][]int{{4, 3}, {4, 2}}, f: func(tp T, x V) autograd.Var { return tp.MatMulT(x[0], x[1], true, false) }},
+		{name: "matmul/transB", shapes: [][]int{{3, 4}, {2, 4}}, f: func(tp T, x V) autograd.Var { return tp.MatMulT(x[0], x[1], false, true) }},
+		{name: "matmul/transA transB", shapes: [][]int{{4, 3}, {2, 4}}, f: func(tp T, x V) autograd.Var { return tp.MatMulT(x[0], x[1], true, true) }},
+		{name: "matmul/batched broadcast", shapes: [][]int{{2, 3, 4}, {4, 2}}, f: func(tp T, x V) autograd.Var { return tp.MatMul(x[0], x[1]) }},
+		{name: "matmul/batched both", shapes: [][]int{{2, 1, 2, 3}, {3, 3, 2}}, f: func(tp T, x V) autograd.Var { return tp.MatMul(x[0], x[1]) }},
+		// reductions
+		{name: "sum/all", shapes: [][]int{{2, 3, 2}}, f: func(tp T, x V) autograd.Var { return tp.Sum(x[0], false) }},
+		{name: "sum/axis 0", shapes: [][]int{{2, 3, 2}}, f: func(tp T, x V) autograd.Var { return tp.Sum(x[0], false, 0) }},
+		{name: "sum/axis 1 keepdims", shapes: [][]int{{2, 3, 2}}, f: func(tp T, x V) autograd.Var { return tp.Sum(x[0], true, 1) }},
+		{name: "sum/axis -1", shapes: [][]int{{2, 3, 2}}, f: func(tp T, x V) autograd.Var { return tp.Sum(x[0], false, -1) }},
+		{name: "sum/axes 0,2", shapes: [][]int{{2, 3, 2}}, f: func(tp T, x V) autograd.Var { return tp.Sum(x[0], false, 0, 2) }},
+		{name: "mean/axis 0", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Mean(x[0], false, 0) }},
+		{name: "mean/axis 1 keepdims", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Mean(x[0], true, 1) }},
+		{name: "max/axis 0", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Max(x[0], false, 0) }},
+		{name: "max/axis 1", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Max(x[0], true, 1) }},
+		{name: "min/all", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Min(x[0], false) }},
+		{name: "logsumexp/axis 0", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSumExp(x[0], false, 0) }},
+		{name: "logsumexp/axis 1", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSumExp(x[0], true, 1) }},
+		// softmax
+		{name: "softmax/axis 1", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], 1) }},
+		{name: "softmax/axis 0", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], 0) }},
+		{name: "log_softmax/axis 1", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSoftmax(x[0], 1) }},
+		{name: "log_softmax/axis 0", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSoftmax(x[0], 0) }},
+		// shape ops
+		{name: "reshape", shapes: [][]int{{2, 6}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Reshape(x[0], 3, -1)) }},
+		{name: "transpose/perm", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Transpose(x[0], 2, 0, 1)) }},
+		{name: "T", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.T(x[0])) }},
+		{name: "squeeze/unsqueeze", shapes: [][]int{{2, 1, 3}}, f: func(tp T, x V) autograd.Var {
+			return tp.Square(tp.Unsqueeze(tp.Squeeze(x[0], 1), 0))
+		}},
+		{name: "broadcast_to", shapes: [][]int{{3, 1}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.BroadcastTo(x[0], 2, 3, 4)) }},
+		{name: "sum_to", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.SumTo(x[0], 3, 1)) }},
+		{name: "slice", shapes: [][]int{{3, 5}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Slice(x[0], 1, 1, 4)) }},
+		{name: "pad", shapes: [][]int{{3, 2}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Pad(x[0], 0, 1, 2)) }},
+		{name: "concat", shapes: [][]int{{2, 3}, {2, 1}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Concat(1, x[0], x[1])) }},
+		{name: "stack", shapes: [][]int{{2, 3}, {2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Stack(1, x[0], x[1])) }},
+		{name: "index_select", shapes: [][]int{{4, 3}}, f: func(tp T, x V) autograd.Var {
+			return tp.Square(tp.IndexSelect(x[0], 0, []int{3, 0, 3}))
+		}},
+		{name: "index_add", shapes: [][]int{{3, 2}}, f: func(tp T, x V) autograd.Var {
+			return tp.Square(tp.IndexAdd(x[0], 0, []int{1, 1, 3}, 4))
+		}},
+		{name: "gather", shapes: [][]int{{4, 3}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Gather(x[0], 1, labels)) }},
+		{name: "scatter", shapes: [][]int{{4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Scatter(x[0], 1, labels, 3)) }},
+		// the course's pieces composed
+		{name: "neuron sigmoid(xW+b)", shapes: [][]int{{4, 3}, {3, 2}, {2}}, f: func(tp T, x V) autograd.Var {
+			return tp.Sigmoid(tp.Add(tp.MatMul(x[0], x[1]), x[2]))
+		}},
+	}
+}
+
+// TestGradCheck checks every differentiable op's first derivatives against
+// central differences, then its second derivatives (the derivative rule
+// differentiated again), with PyTorch gradcheck's default tolerances.
+func TestGradCheck(t *testing.T) {
+	for i, row := range gradRows() {
+		t.Run(row.name, func(t *testing.T) {
+			in := row.inputs(uint64(i + 1))
+			if rep, err := autograd.Check(row.f, in, nil); err != nil {
+				t.Errorf("first order: %v", err)
+			} else if rep.Elements == 0 {
+				t.Errorf("first order compared no elements")
+			}
+			if row.firstOnly {
+				return
+			}
+			if _, err := autograd.CheckSecond(row.f, in, nil); err != nil {
+				t.Errorf("second order: %v", err)
+			}
+		})
+	}
+}
+
+// TestGradCheckCatchesWrongDerivative proves the checkers can fail. A custom
+// op computes x³; its rule is right (3x²·g, written with tape ops), wrong
+// (2x²·g: Check must fail), or right in value but detached (3x² computed as
+// a constant, so the rule is not differentiable again: Check passes and
+// CheckSecond must fail).
+func TestGradCheckCatchesWrongDerivative(t *testing.T) {
+	cube := func(coef float64, detached bool) *autograd.CustomOp {
+		return &autograd.CustomOp{
+			Name:    "cube",
+			Forward: func(in []*tensor.Tensor) *tensor.Tensor { return tensor.PowScalar(in[0], 3) },
+			Backward: func(tp *autograd.Tape, in []autograd.Var, out, g autograd.Var) []autograd.Var {
+				d := tp.Scale(tp.Square(in[0]), coef)
+				if detached {
+					d = tp.Const(tensor.Scale(tensor.Square(in[0].Value()), coef))
+				}
+				return []autograd.Var{tp.Mul(g, d)}
+			},
+		}
+	}
+	in := []*tensor.Tensor{tensor.New([]float64{0.5, -1.5, 2}, 3)}
+	for _, tc := range []struct {
+		name            string
+		coef            float64
+		detached        bool
+		wantErr, want2d bool
+	}{
+		{"right rule 3x²", 3, false, false, false},
+		{"wrong rule 2x²", 2, false, true, false},
+		{"detached rule", 3, true, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			op := cube(tc.coef, tc.detached)
+			f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.Apply(op, x[0]) }
+			rep, err := autograd.Check(f, in, nil)
+			if got := err != nil; got != tc.wantErr {
+				t.Fatalf("Check error = %v, want error %v (report %s)", err, tc.wantErr, rep)
+			}
+			if tc.wantErr {
+				if !errors.Is(err, autograd.ErrGradCheck) {
+					t.Errorf("error %v does not wrap ErrGradCheck", err)
+				}
+				// x = 2 is the element with the largest error: |2·4 − 3·4| = 4
+				if rep.Input != 0 || len(rep.Element) != 1 || rep.Element[0] != 2 {
+					t.Errorf("worst element = input %d %v, want input 0 [2]", rep.Input, rep.Element)
+				}
+				if rep.Analytic != 8 || rep.Numeric < 11.99 || rep.Numeric > 12.01 {
+					t.Errorf("analytic, numeric = %v, %v, want 8, 12", rep.Analytic, rep.Numeric)
+				}
+			}
+			_, err = autograd.CheckSecond(f, in, nil)
+			if got := err != nil; got != tc.want2d {
+				t.Errorf("CheckSecond error = %v, want error %v", err, tc.want2d)
+			}
+		})
+	}
+}
