@@ -37,7 +37,6 @@ func (r gradRow) inputs(seed uint64) []*tensor.Tensor {
 	return ts
 }
 
-
 func gradRows() []gradRow {
 	type T = *autograd.Tape
 	type V = []autograd.Var

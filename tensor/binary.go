@@ -207,8 +207,10 @@ func Where(cond, a, b *Tensor) *Tensor {
 }
 
 // WhereTo writes cond ≠ 0 ? a : b into dst, whose shape must be the
-// broadcast of the three shapes.
+// broadcast of the three shapes. It panics with ErrShape otherwise.
 func WhereTo(dst, cond, a, b *Tensor) *Tensor {
+	s := mustBroadcast("tensor.Where", cond.shape, a.shape)
+	checkDst("tensor.Where", dst, mustBroadcast("tensor.Where", s, b.shape))
 	c, x, y := cond, a, b
 	if !SameShape(c, dst) {
 		c = BroadcastTo(cond, dst.shape...)

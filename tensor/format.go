@@ -51,10 +51,12 @@ func (t *Tensor) format(b *strings.Builder, ax, off, width int, summarise bool) 
 	b.WriteByte('[')
 	for i := 0; i < n; i++ {
 		if summarise && n > 6 && i == 3 {
+			// NumPy's print: "..." stands in for the elided items and is
+			// followed by the same separator as they are.
 			if ax == len(t.shape)-1 {
-				b.WriteString("..., ")
+				b.WriteString("... ")
 			} else {
-				b.WriteString("...,\n" + strings.Repeat(" ", ax+1))
+				b.WriteString("..." + strings.Repeat("\n", len(t.shape)-ax-1) + strings.Repeat(" ", ax+1))
 			}
 			i = n - 3
 		}

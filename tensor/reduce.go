@@ -84,17 +84,20 @@ func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f fun
 // Sum returns the sum of x over axes (all axes when none are given),
 // keeping the reduced axes as size 1 when keepDims is set.
 // It panics with ErrShape on a bad axis.
-func Sum(x *Tensor, keepDims bool, axes ...int) *Tensor {
+func Sum(x *Tensor, keepDims bool, axes ...int) *Tensor { return sum("tensor.Sum", x, keepDims, axes) }
+
+// sum is Sum naming op in its panics.
+func sum(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
 	if len(axes) == 0 && !keepDims {
 		return Scalar(floats.Sum(x.data))
 	}
-	return reduce("tensor.Sum", x, keepDims, axes, 0, func(a, v float64) float64 { return a + v })
+	return reduce(op, x, keepDims, axes, 0, func(a, v float64) float64 { return a + v })
 }
 
 // Mean returns the mean of x over axes (all axes when none are given).
-// The mean over zero elements is NaN.
+// The mean over zero elements is NaN. It panics with ErrShape on a bad axis.
 func Mean(x *Tensor, keepDims bool, axes ...int) *Tensor {
-	s := Sum(x, keepDims, axes...)
+	s := sum("tensor.Mean", x, keepDims, axes)
 	n := len(x.data)
 	if len(s.data) > 0 {
 		n /= len(s.data)
@@ -120,7 +123,9 @@ func Min(x *Tensor, keepDims bool, axes ...int) *Tensor {
 // LogSumExp returns log Σ exp(x) over axes, computed stably as
 // m + log Σ exp(x − m) with m the maximum, so logits of ±1000 give finite
 // results. Where every element is −Inf the result is −Inf.
+// It panics with ErrShape on a bad axis.
 func LogSumExp(x *Tensor, keepDims bool, axes ...int) *Tensor {
+	out := ReduceShape("tensor.LogSumExp", x.shape, keepDims, axes...) // checks the axes
 	m := Max(x, true, axes...)
 	for i, v := range m.data {
 		if math.IsInf(v, 0) {
@@ -133,15 +138,15 @@ func LogSumExp(x *Tensor, keepDims bool, axes ...int) *Tensor {
 	for i := range s.data {
 		s.data[i] = m.data[i] + math.Log(s.data[i])
 	}
-	if !keepDims {
-		s.shape = ReduceShape("tensor.LogSumExp", x.shape, false, axes...)
-	}
+	s.shape = out
 	return s
 }
 
 // ArgMax returns the index of the largest element along axis as a tensor of
 // x's shape without that axis (indices stored as float64; the first index
-// wins ties). It panics with ErrShape on a bad axis or an empty axis.
+// wins ties). A NaN counts as the largest, as in Max and NumPy's argmax: the
+// first NaN's index is returned. It panics with ErrShape on a bad axis or an
+// empty axis.
 func ArgMax(x *Tensor, axis int) *Tensor {
 	const op = "tensor.ArgMax"
 	axis = normAxis(op, axis, len(x.shape), x.shape)
@@ -158,7 +163,11 @@ func ArgMax(x *Tensor, axis int) *Tensor {
 			best, bi := math.Inf(-1), 0
 			for k := 0; k < n; k++ {
 				v := x.data[(o*n+k)*inner+in]
-				if v > best || (k == 0 && v != v) {
+				if v != v {
+					bi = k
+					break
+				}
+				if v > best {
 					best, bi = v, k
 				}
 			}

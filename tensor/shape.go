@@ -256,6 +256,7 @@ func Stack(axis int, xs ...*Tensor) *Tensor {
 	if len(xs) == 0 {
 		shapePanic("tensor.Stack", "no tensors to stack")
 	}
+	axis = normAxis("tensor.Stack", axis, len(xs[0].shape)+1, xs[0].shape)
 	us := make([]*Tensor, len(xs))
 	for i, x := range xs {
 		if !SameShape(x, xs[0]) {
@@ -348,8 +349,8 @@ func Gather(x *Tensor, axis int, idx []int) *Tensor {
 // axis. It panics like Gather.
 func Scatter(x *Tensor, axis int, idx []int, size int) *Tensor {
 	const op = "tensor.Scatter"
+	axis = normAxis(op, axis, len(x.shape)+1, x.shape)
 	out := UnsqueezeShape(x.shape, axis)
-	axis = normAxis(op, axis, len(out), out)
 	out[axis] = size
 	outer, _, inner := split3(out, axis)
 	if len(idx) != len(x.data) {

@@ -6,15 +6,18 @@ import "math"
 // axis, so logits of ±1000 give exact probabilities without overflow.
 // It panics with ErrShape on a bad axis.
 func Softmax(x *Tensor, axis int) *Tensor {
-	dst := LogSoftmax(x, axis)
+	dst := logSoftmax("tensor.Softmax", x, axis)
 	MapTo(dst, dst, math.Exp)
 	return dst
 }
 
 // LogSoftmax returns x − logsumexp(x) along axis, computed stably.
 // It panics with ErrShape on a bad axis.
-func LogSoftmax(x *Tensor, axis int) *Tensor {
-	axis = normAxis("tensor.LogSoftmax", axis, len(x.shape), x.shape)
+func LogSoftmax(x *Tensor, axis int) *Tensor { return logSoftmax("tensor.LogSoftmax", x, axis) }
+
+// logSoftmax is LogSoftmax naming op in its panics.
+func logSoftmax(op string, x *Tensor, axis int) *Tensor {
+	axis = normAxis(op, axis, len(x.shape), x.shape)
 	dst := Zeros(x.shape...)
 	outer, n, inner := split3(x.shape, axis)
 	if inner == 1 {

@@ -93,6 +93,7 @@ func Arange(start, stop, step float64) *Tensor {
 // Linspace returns n evenly spaced values from start to stop inclusive.
 // It panics with ErrShape if n is negative.
 func Linspace(start, stop float64, n int) *Tensor {
+	checkShape("tensor.Linspace", []int{n})
 	t := Zeros(n)
 	if n == 1 {
 		t.data[0] = start
