@@ -31,8 +31,8 @@ func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
 	checkSeed(out, grad)
 	prev := tp.recording
 	tp.recording = false
+	defer func() { tp.recording = prev }()
 	tp.run(out, tp.Const(grad))
-	tp.recording = prev
 	for p, g := range tp.pgrads {
 		if p.grad == nil {
 			p.grad = tensor.Zeros(p.value.Shape()...)
@@ -149,7 +149,9 @@ func (tp *Tape) run(y Var, seed Var) {
 		gin = gin[:len(nd.in)]
 		clear(gin)
 		out := Var{tp: tp, id: int32(i), gen: tp.gen}
+		tp.bwNode = i
 		nd.rule(tp, out, g, gin)
+		tp.bwNode = -1
 		for j, in := range nd.in {
 			gj := gin[j]
 			if !gj.Valid() || !in.needs() {

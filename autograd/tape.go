@@ -61,11 +61,12 @@ type Tape struct {
 	grads     []Var
 	pgrads    map[*param]Var
 	hooks     map[int32][]Hook
+	bwNode    int // the node whose rule is running during backward, else -1
 }
 
 // NewTape returns an empty tape that records.
 func NewTape() *Tape {
-	return &Tape{recording: true, gen: 1, free: map[int][]*tensor.Tensor{}, pgrads: map[*param]Var{}}
+	return &Tape{recording: true, gen: 1, bwNode: -1, free: map[int][]*tensor.Tensor{}, pgrads: map[*param]Var{}}
 }
 
 // Reset forgets every recorded op so the tape can record the next forward
@@ -85,6 +86,7 @@ func (tp *Tape) Reset() {
 	clear(tp.hooks)
 	tp.gen++
 	tp.recording = true
+	tp.bwNode = -1
 }
 
 // Len returns the number of recorded nodes.
@@ -190,8 +192,14 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax aux, in ..
 		nd.rule, nd.needs, nd.aux = rule, true, ax
 	}
 	if tp.anomaly {
-		nd.site = callSite()
-		checkFinite(tp, op, value, nd.site, "forward", in)
+		if tp.bwNode >= 0 { // an op of a derivative rule: blame the rule's node
+			b := &tp.nodes[tp.bwNode]
+			nd.site = b.site
+			checkFinite(tp, b.op+" (derivative rule, "+op+")", value, b.site, "backward", in)
+		} else {
+			nd.site = callSite()
+			checkFinite(tp, op, value, nd.site, "forward", in)
+		}
 	}
 	tp.nodes = append(tp.nodes, nd)
 	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
