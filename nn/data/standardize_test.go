@@ -1,0 +1,113 @@
+package data
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// columnStats returns the mean and population standard deviation of each
+// column of x, by the textbook formulas.
+func columnStats(x *tensor.Tensor) (mean, std []float64) {
+	n, p := x.Dim(0), x.Dim(1)
+	mean, std = make([]float64, p), make([]float64, p)
+	for j := range p {
+		for i := range n {
+			mean[j] += x.At(i, j) / float64(n)
+		}
+		for i := range n {
+			d := x.At(i, j) - mean[j]
+			std[j] += d * d / float64(n)
+		}
+		std[j] = math.Sqrt(std[j])
+	}
+	return mean, std
+}
+
+func TestStandardizerOnRealData(t *testing.T) {
+	for _, load := range []func() (*Dataset, error){Iris, Wine, BreastCancer, Diabetes, Digits} {
+		ds, err := load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(ds.Name, func(t *testing.T) {
+			train, test := TrainTestSplit(ds, 0.25, seeded(1))
+			s := FitStandardizer(train.X)
+			z := s.Transform(train.X)
+			mean, std := columnStats(z)
+			// Digits has pixels that are 0 in every training image: those
+			// map to 0 (std 0); every other column must come out as std 1.
+			wantStd := make([]float64, len(std))
+			for j := range wantStd {
+				wantStd[j] = 1
+				if s.Std[j] == 1 && std[j] == 0 {
+					wantStd[j] = 0
+				}
+			}
+			// 1e-12: a few hundred float64 roundings of values up to ~4000
+			// (breast cancer's worst area) after centring.
+			opt := cmpopts.EquateApprox(0, 1e-12)
+			if diff := cmp.Diff(make([]float64, len(mean)), mean, opt); diff != "" {
+				t.Errorf("train means after Transform (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantStd, std, opt); diff != "" {
+				t.Errorf("train stds after Transform (-want +got):\n%s", diff)
+			}
+			// The test set uses the training statistics: same shape, and
+			// Inverse brings it back.
+			zt := s.Transform(test.X)
+			if diff := cmp.Diff(test.X.Shape(), zt.Shape()); diff != "" {
+				t.Errorf("test shape (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(test.X.Data(), s.Inverse(zt).Data(), cmpopts.EquateApprox(1e-12, 1e-12)); diff != "" {
+				t.Errorf("Inverse(Transform(test)) (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestStandardizerKnown(t *testing.T) {
+	// Column 0: 1, 2, 3, 6 → mean 3, population variance (4+1+0+9)/4 = 3.5.
+	// Column 1: constant 0.1 → mean 0.1, Std 1 (guarded), maps to exactly 0.
+	x := tensor.New([]float64{1, 0.1, 2, 0.1, 3, 0.1, 6, 0.1}, 4, 2)
+	s := FitStandardizer(x)
+	want := &Standardizer{Mean: []float64{3, 0.1}, Std: []float64{math.Sqrt(3.5), 1}}
+	if diff := cmp.Diff(want, s, cmpopts.EquateApprox(1e-15, 0)); diff != "" {
+		t.Errorf("FitStandardizer (-want +got):\n%s", diff)
+	}
+	z := s.Transform(x).Data()
+	r := math.Sqrt(3.5)
+	wantZ := []float64{-2 / r, 0, -1 / r, 0, 0, 0, 3 / r, 0}
+	if diff := cmp.Diff(wantZ, z, cmpopts.EquateApprox(1e-15, 0)); diff != "" {
+		t.Errorf("Transform (-want +got):\n%s", diff)
+	}
+	if x.At(0, 0) != 1 {
+		t.Error("Transform modified its input")
+	}
+}
+
+func TestStandardizerPanics(t *testing.T) {
+	s := FitStandardizer(tensor.New([]float64{1, 2, 3, 4}, 2, 2))
+	tests := []struct {
+		name string
+		f    func()
+	}{
+		{"fit rank 1", func() { FitStandardizer(tensor.Zeros(4)) }},
+		{"fit no rows", func() { FitStandardizer(tensor.Zeros(0, 3)) }},
+		{"transform wrong width", func() { s.Transform(tensor.Zeros(2, 3)) }},
+		{"transform rank 1", func() { s.Transform(tensor.Zeros(2)) }},
+		{"inverse wrong width", func() { s.Inverse(tensor.Zeros(5, 1)) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := recoverErr(tt.f); !errors.Is(err, tensor.ErrShape) {
+				t.Errorf("panicked with %v, want tensor.ErrShape", err)
+			}
+		})
+	}
+}
