@@ -77,8 +77,8 @@ func (t *Tensor) format(b *strings.Builder, ax, off, width int, summarise bool) 
 }
 
 // AllClose reports whether a and b have the same shape and every pair of
-// elements satisfies |a − b| ≤ atol + rtol·|b| (NumPy's allclose; NaNs are
-// never close).
+// elements satisfies |a − b| ≤ atol + rtol·|b| (NumPy's allclose: NaNs are
+// never close, and an infinity is close only to an equal infinity).
 func AllClose(a, b *Tensor, rtol, atol float64) bool {
 	if !SameShape(a, b) {
 		return false
@@ -88,7 +88,8 @@ func AllClose(a, b *Tensor, rtol, atol float64) bool {
 		if x == y {
 			continue
 		}
-		if !(math.Abs(x-y) <= atol+rtol*math.Abs(y)) {
+		// With y infinite the bound is infinite too: check that apart.
+		if math.IsInf(x, 0) || math.IsInf(y, 0) || !(math.Abs(x-y) <= atol+rtol*math.Abs(y)) {
 			return false
 		}
 	}
@@ -103,6 +104,9 @@ func MaxAbsDiff(a, b *Tensor) float64 {
 	}
 	m := 0.0
 	for i, x := range a.data {
+		if x == b.data[i] {
+			continue // equal infinities differ by 0, not Inf − Inf = NaN
+		}
 		d := math.Abs(x - b.data[i])
 		if d != d {
 			return d

@@ -1,0 +1,236 @@
+package tensor_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// naiveMatMul is op(a)·op(b) by the textbook triple loop, one batch at a
+// time, with the batch axes broadcast through bcastAt: the oracle for the
+// GEMM path. op transposes the last two axes when its flag is set.
+func naiveMatMul(a, b *tensor.Tensor, transA, transB bool) *tensor.Tensor {
+	as, bs := a.Shape(), b.Shape()
+	ra, rb := len(as), len(bs)
+	m, k := as[ra-2], as[ra-1]
+	if transA {
+		m, k = k, m
+	}
+	n := bs[rb-1]
+	if transB {
+		n = bs[rb-2]
+	}
+	batch, ok := tensor.BroadcastShapes(as[:ra-2], bs[:rb-2])
+	if !ok {
+		panic("naiveMatMul: batch axes do not broadcast")
+	}
+	out := append(append([]int{}, batch...), m, n)
+	dst := tensor.Zeros(out...)
+	bi := make([]int, len(batch))
+	ia, ib := make([]int, len(batch)+2), make([]int, len(batch)+2)
+	at := func(x *tensor.Tensor, idx []int, r, c int, trans bool) float64 {
+		if trans {
+			r, c = c, r
+		}
+		idx[len(idx)-2], idx[len(idx)-1] = r, c
+		// bcastAt aligns at the end: pass only as many leading axes as x has.
+		return bcastAt(x, idx[len(idx)-x.Rank():])
+	}
+	for p := 0; p < numel(batch); p++ {
+		unravel(p, batch, bi)
+		copy(ia, bi)
+		copy(ib, bi)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				s := 0.0
+				for q := 0; q < k; q++ {
+					s += at(a, ia, i, q, transA) * at(b, ib, q, j, transB)
+				}
+				dst.Data()[(p*m+i)*n+j] = s
+			}
+		}
+	}
+	return dst
+}
+
+// gemmTol bounds the difference between two summation orders of k products
+// of N(0,1) entries: each sum's error is at most k·ε·Σ|a||b| ≈ k·ε·0.64k,
+// about 6e-13 for k = 65; 1e-11 absolute leaves room for GEMM's blocking.
+var gemmTol = cmpopts.EquateApprox(0, 1e-11)
+
+// transposed returns the operand shape that op(·) turns into (r, c).
+func transposed(r, c int, trans bool) []int {
+	if trans {
+		return []int{c, r}
+	}
+	return []int{r, c}
+}
+
+// TestMatMulSizes checks odd sizes (1, 7, 13, 65: below, at and past the
+// sizes where BLAS kernels switch strategy) under all four transpose flags.
+func TestMatMulSizes(t *testing.T) {
+	rng := newRNG()
+	sizes := [][3]int{ // m, k, n
+		{1, 1, 1}, {1, 7, 1}, {7, 1, 13}, {1, 13, 65}, {65, 1, 7},
+		{13, 7, 1}, {7, 13, 65}, {65, 65, 1}, {13, 65, 7}, {65, 7, 13}, {65, 65, 65},
+	}
+	for _, sz := range sizes {
+		m, k, n := sz[0], sz[1], sz[2]
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			t.Run(fmt.Sprintf("%dx%dx%d/tA=%v,tB=%v", m, k, n, tr[0], tr[1]), func(t *testing.T) {
+				a := tensor.RandN(rng, transposed(m, k, tr[0])...)
+				b := tensor.RandN(rng, transposed(k, n, tr[1])...)
+				a0, b0 := a.Copy(), b.Copy()
+				want := naiveMatMul(a, b, tr[0], tr[1])
+				got := tensor.MatMulT(a, b, tr[0], tr[1])
+				if d := tdiff(want, got, gemmTol); d != "" {
+					t.Errorf("MatMulT mismatch (-naive +got):\n%s", d)
+				}
+				if !tr[0] && !tr[1] {
+					if d := tdiff(got, tensor.MatMul(a, b), exact); d != "" {
+						t.Errorf("MatMul ≠ MatMulT(false, false) (-MatMulT +MatMul):\n%s", d)
+					}
+				}
+				if tdiff(a0, a, exact) != "" || tdiff(b0, b, exact) != "" {
+					t.Errorf("MatMulT changed an operand")
+				}
+			})
+		}
+	}
+}
+
+func TestMatMulBatched(t *testing.T) {
+	rng := newRNG()
+	tests := []struct {
+		name           string
+		a, b           []int
+		transA, transB bool
+		want           []int
+	}{
+		{"batch and matrix", []int{2, 3, 4, 5}, []int{5, 6}, false, false, []int{2, 3, 4, 6}},
+		{"matrix and batch", []int{4, 5}, []int{3, 5, 6}, false, false, []int{3, 4, 6}},
+		{"equal batches", []int{3, 4, 5}, []int{3, 5, 2}, false, false, []int{3, 4, 2}},
+		{"broadcast batch axes", []int{3, 1, 4, 5}, []int{2, 5, 6}, false, false, []int{3, 2, 4, 6}},
+		{"size-1 batch", []int{1, 4, 5}, []int{2, 5, 3}, false, false, []int{2, 4, 3}},
+		{"both broadcast", []int{2, 1, 7, 13}, []int{1, 3, 13, 1}, false, false, []int{2, 3, 7, 1}},
+		{"transA batched", []int{2, 5, 4}, []int{2, 5, 3}, true, false, []int{2, 4, 3}},
+		{"transB batched", []int{2, 4, 5}, []int{3, 5}, false, true, []int{2, 4, 3}},
+		{"both trans broadcast", []int{3, 1, 5, 4}, []int{2, 6, 5}, true, true, []int{3, 2, 4, 6}},
+		{"empty batch", []int{0, 4, 5}, []int{5, 6}, false, false, []int{0, 4, 6}},
+		{"k = 0", []int{2, 3, 0}, []int{0, 4}, false, false, []int{2, 3, 4}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := tensor.RandN(rng, tc.a...), tensor.RandN(rng, tc.b...)
+			if got := tensor.MatMulShape(tc.a, tc.b, tc.transA, tc.transB); !cmp.Equal(got, tc.want) {
+				t.Errorf("MatMulShape(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+			got := tensor.MatMulT(a, b, tc.transA, tc.transB)
+			if d := tdiff(naiveMatMul(a, b, tc.transA, tc.transB), got, gemmTol); d != "" {
+				t.Errorf("MatMulT mismatch (-naive +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestMatMulValues(t *testing.T) {
+	// Small integer matrices: every product is exact.
+	a := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	b := tensor.New([]float64{7, 8, 9, 10, 11, 12}, 3, 2)
+	tests := []struct {
+		name      string
+		got, want *tensor.Tensor
+	}{
+		{"MatMul", tensor.MatMul(a, b), tensor.New([]float64{58, 64, 139, 154}, 2, 2)},
+		{"a·aᵀ", tensor.MatMulT(a, a, false, true), tensor.New([]float64{14, 32, 32, 77}, 2, 2)},
+		{"aᵀ·a", tensor.MatMulT(a, a, true, false), tensor.New([]float64{17, 22, 27, 22, 29, 36, 27, 36, 45}, 3, 3)},
+		{"bᵀ·aᵀ = (a·b)ᵀ", tensor.MatMulT(b, a, true, true), tensor.New([]float64{58, 139, 64, 154}, 2, 2)},
+		{"k = 0 is zeros", tensor.MatMul(tensor.Zeros(2, 0), tensor.Zeros(0, 3)), tensor.Zeros(2, 3)},
+		{"m = 0", tensor.MatMul(tensor.Zeros(0, 3), b), tensor.Zeros(0, 2)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := tdiff(tc.want, tc.got, exact); d != "" {
+				t.Errorf("mismatch (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestGemmTo checks dst = alpha·op(a)·op(b) + beta·dst: beta = 1 accumulates
+// (a gradient buffer), beta = 0 ignores dst even when it holds NaN.
+func TestGemmTo(t *testing.T) {
+	rng := newRNG()
+	nan := math.NaN()
+	tests := []struct {
+		name           string
+		a, b           []int
+		transA, transB bool
+		alpha, beta    float64
+		init           float64 // dst's starting value; NaN checks it is ignored
+	}{
+		{"beta 0 ignores NaN", []int{7, 13}, []int{13, 65}, false, false, 1, 0, nan},
+		{"beta 1 accumulates", []int{7, 13}, []int{13, 65}, false, false, 1, 1, 0.5},
+		{"alpha and beta", []int{13, 7}, []int{65, 13}, true, true, -2, 0.5, 3},
+		{"beta 1 batched", []int{2, 7, 13}, []int{13, 1}, false, false, 1, 1, -1},
+		{"beta 1 transA broadcast", []int{3, 1, 13, 7}, []int{2, 13, 5}, true, false, 0.5, 1, 2},
+		{"k = 0 beta 1 keeps dst", []int{3, 0}, []int{0, 4}, false, false, 1, 1, 2},
+		{"k = 0 beta 0 clears NaN", []int{3, 0}, []int{0, 4}, false, false, 1, 0, nan},
+		{"k = 0 beta 0.5", []int{3, 0}, []int{0, 4}, false, false, 1, 0.5, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := tensor.RandN(rng, tc.a...), tensor.RandN(rng, tc.b...)
+			shape := tensor.MatMulShape(tc.a, tc.b, tc.transA, tc.transB)
+			dst := tensor.RandN(rng, shape...)
+			if !math.IsNaN(tc.init) {
+				tensor.AddScalarTo(dst, dst, tc.init)
+			} else {
+				dst = tensor.Full(nan, shape...)
+			}
+			// want = alpha·naive + beta·dst, with beta·NaN taken as 0 when beta = 0.
+			want := tensor.Scale(naiveMatMul(a, b, tc.transA, tc.transB), tc.alpha)
+			if tc.beta != 0 {
+				want = tensor.Add(want, tensor.Scale(dst, tc.beta))
+			}
+			if got := tensor.GemmTo(dst, tc.alpha, a, tc.transA, b, tc.transB, tc.beta); got != dst {
+				t.Errorf("GemmTo did not return dst")
+			}
+			if d := tdiff(want, dst, gemmTol); d != "" {
+				t.Errorf("GemmTo mismatch (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestMatMulPanics(t *testing.T) {
+	m23, m43 := tensor.Zeros(2, 3), tensor.Zeros(4, 3)
+	runPanics(t, []panicRow{
+		{"vector", func() { tensor.MatMul(tensor.Zeros(3), m23) }, tensor.ErrShape, []string{"tensor.MatMul", "[3]", "[2 3]", "rank"}},
+		{"0-d", func() { tensor.MatMul(m23, tensor.Scalar(1)) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]", "[]"}},
+		{"inner", func() { tensor.MatMul(m23, m43) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]", "[4 3]", "3 vs 4"}},
+		{"inner transA", func() { tensor.MatMulT(m23, m43, true, false) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]", "[4 3]", "transA=true"}},
+		{"batch", func() { tensor.MatMul(tensor.Zeros(2, 2, 3), tensor.Zeros(3, 3, 1)) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 2 3]", "[3 3 1]", "batch"}},
+		{"MatMulShape", func() { tensor.MatMulShape([]int{2, 3}, []int{2, 3}, false, false) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]"}},
+		{"GemmTo dst", func() { tensor.GemmTo(tensor.Zeros(3, 2), 1, m23, false, m43, true, 0) }, tensor.ErrShape, []string{"tensor.MatMul", "[3 2]", "[2 4]"}},
+		{"GemmTo dst rank", func() { tensor.GemmTo(tensor.Zeros(1, 2, 4), 1, m23, false, m43, true, 0) }, tensor.ErrShape, []string{"tensor.MatMul", "[1 2 4]", "[2 4]"}},
+	})
+}
+
+func benchMatMul(b *testing.B, n int) {
+	rng := newRNG()
+	x, y := tensor.RandN(rng, n, n), tensor.RandN(rng, n, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		tensor.MatMul(x, y)
+	}
+}
+
+func BenchmarkMatMulSmall(b *testing.B)  { benchMatMul(b, 8) }
+func BenchmarkMatMulMedium(b *testing.B) { benchMatMul(b, 64) }
+func BenchmarkMatMulLarge(b *testing.B)  { benchMatMul(b, 256) }
