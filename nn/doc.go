@@ -1,0 +1,84 @@
+// Package nn builds neural networks on the autograd tape: neurons, dense
+// layers, a sequential container, activations, dropout, initialisers and
+// cost functions.
+//
+// # Defining a model
+//
+// A Module is anything with a Forward method recording its ops on a tape
+// and a list of named parameters. Layers are Modules; Sequential chains
+// them; NewMLP builds the usual stack:
+//
+//	rng := rand.New(rand.NewPCG(1, 2))                  // every draw is seeded
+//	model := nn.NewMLP(rng, []int{784, 30, 10}, nn.Sigmoid(), nil)
+//
+//	tp := autograd.NewTape()
+//	logits := model.Forward(tp, tp.Const(batch))         // batch: (n, 784)
+//	cost := nn.CrossEntropy(tp, logits, labels)         // labels: []int, len n
+//	nn.ZeroGrad(model)
+//	tp.Backward(cost)                                   // ∂C/∂w in p.Grad()
+//	for _, p := range nn.Params(model) { … update p.Value() … }
+//
+// A nil tape runs the same model for inference without recording:
+// model.Forward(nil, autograd.Const(x)). Call nn.SetTraining(model, false)
+// first if it holds Dropout layers.
+//
+// Data are laid out one datapoint per row: a batch of n inputs with k
+// features is a (n, k) tensor. A layer's parameters are autograd parameters
+// (they outlive tapes and accumulate gradients until ZeroGrad), and each has
+// a stable hierarchical name, PyTorch's state_dict keys: NewMLP(rng,
+// []int{2, 2, 1}, …) holds layers.0.weight, layers.0.bias, layers.2.weight
+// and layers.2.bias (index 1 is the activation). Optimisers, gradient
+// clipping and checkpoints walk Module.NamedParams or Params.
+//
+// A single unit is a Neuron, z = wᵀx + b, a = g(z), exactly as the course
+// draws it; a Linear layer is k such units side by side, y = x·W + b.
+//
+// # Weight layout and PyTorch
+//
+// Linear stores W as (in, out) so that a batch multiplies as x·W with no
+// transpose; column j holds the weights of unit j. PyTorch's nn.Linear
+// stores the transpose, (out, in), and computes x·Wᵀ. To load PyTorch
+// weights use LinearFromTorch (or W = tensor.T(torchWeight)); to export,
+// tensor.T(l.W.Value()).
+//
+// # Initialisation
+//
+// Initialisers (type Init) draw from a seeded *rand.Rand, so a seed fixes a
+// model. Each Activation names the initialiser that suits the weights
+// feeding it: Xavier/Glorot (Var(w) = 2/(fan_in + fan_out)) for sigmoid,
+// tanh and linear outputs, He/Kaiming (Var(w) = 2/fan_in) for ReLU. Biases
+// start at zero.
+//
+// # Cost functions
+//
+// Every cost follows the course's rule: it is the mean over datapoints of a
+// per-datapoint cost, C = 1/n Σₓ cₓ, the first axis of its inputs counting
+// the datapoints. A Reduction option changes the last step: ReduceMean (the
+// default) gives the mean, ReduceSum the sum and ReduceNone the vector of
+// cₓ, shape (n):
+//
+//	nn.Quadratic(tp, a, y)                // 1/n Σₓ ‖y − a‖²
+//	nn.Quadratic(tp, a, y, nn.ReduceNone) // ‖y − a‖² per datapoint
+//
+// A cost summed over output units and one averaged over them differ by the
+// number of units k: Quadratic = k·MSE (PyTorch's MSELoss is MSE). The
+// binary cross-entropies sum over output units, as the course does;
+// PyTorch's BCELoss averages over them, which agrees for the usual single
+// output unit.
+//
+// On logits, prefer the fused, stable forms: CrossEntropy (softmax +
+// log-likelihood, via log-sum-exp) and BCEWithLogits (sigmoid +
+// cross-entropy, via softplus). They give finite, exact costs and gradients
+// for logits of ±1000, where the two-step forms overflow or take log 0.
+// All costs are built from autograd ops, so they are differentiable to any
+// order (gradient penalties, Hessian-vector products).
+//
+// # Errors
+//
+// Misuse is a programming error and panics. Shape mismatches (a Linear
+// layer given (batch, wrong_in), labels and logits of different batch sizes,
+// a (n, 1) output against a (n) target) panic with a *tensor.ShapeError
+// wrapping tensor.ErrShape, a label out of range with one wrapping
+// tensor.ErrIndex; the message names the layer or cost and the shapes.
+// Other bad arguments (a dropout probability of 1.5) wrap ErrArg.
+package nn
