@@ -26,13 +26,17 @@ func (tp *Tape) Backward(loss Var) {
 // output gradient (the vector of a vector-Jacobian product, shape of out) and
 // accumulates gᵀ·∂out/∂θ into the parameters' and leaves' gradients.
 // It panics with tensor.ErrShape if grad's shape is not out's.
-func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
+func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) { tp.backward(out, grad, nil) }
+
+// backward is BackwardWith with an optional trace called at every rule
+// (Explain's narration; nil for a plain backward pass).
+func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 	tp.checkOut("BackwardWith", out)
 	checkSeed(out, grad)
 	prev := tp.recording
 	tp.recording = false
 	defer func() { tp.recording = prev }()
-	tp.run(out, tp.Const(grad))
+	tp.run(out, tp.Const(grad), trace)
 	for p, g := range tp.pgrads {
 		if p.grad == nil {
 			p.grad = tensor.Zeros(p.value.Shape()...)
@@ -84,7 +88,7 @@ func (tp *Tape) VJP(y Var, seed Var, createGraph bool, wrt ...Var) []Var {
 	prev := tp.recording
 	tp.recording = createGraph
 	defer func() { tp.recording = prev }()
-	tp.run(y, seed)
+	tp.run(y, seed, nil)
 	out := make([]Var, len(wrt))
 	for i, x := range wrt {
 		tp.check("Grad", x)
@@ -122,7 +126,9 @@ func checkSeed(y Var, g *tensor.Tensor) {
 // run walks the tape from y down to the first node, applying each rule to
 // the gradient reaching its node and summing the results into the inputs'
 // gradients (tp.grads for tape nodes, tp.pgrads for parameters).
-func (tp *Tape) run(y Var, seed Var) {
+// A non-nil trace observes each rule's incoming and outgoing gradients
+// (Explain); it must not change them.
+func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 	n := int(y.id) + 1
 	tp.grads = slices.Grow(tp.grads[:0], n)[:n]
 	clear(tp.grads)
@@ -152,6 +158,9 @@ func (tp *Tape) run(y Var, seed Var) {
 		tp.bwNode = i
 		nd.rule(tp, out, g, gin)
 		tp.bwNode = -1
+		if trace != nil { // Explain: narrate this step; gradients are unchanged
+			trace(i, g, gin)
+		}
 		for j, in := range nd.in {
 			gj := gin[j]
 			if !gj.Valid() || !in.needs() {

@@ -52,7 +52,21 @@
 //     a seed.
 //   - NoGrad(f) and a nil *Tape compute without recording, for inference.
 //
-// # Gradient checking
+// # Functional transforms
+//
+// For a Func of several tensors: Grad, ValueAndGrad, VJPFunc, JVP (forward
+// products by the double-VJP construction), Jacobian (reverse) and
+// JacobianFwd (forward), Hessian and HVP (a Hessian-vector product without
+// forming the Hessian). They build on GradGraph, so they work for every op.
+//
+// # Seeing the graph
+//
+// Tape.DOT writes the recorded graph as Graphviz DOT (ops, shapes, optionally
+// values and gradients); Tape.Explain runs a backward pass and narrates it
+// step by step: each node's incoming gradient and the local rule applied, so a
+// sigmoid network's backward pass reads as the course's BP1–BP4.
+//
+//// # Gradient checking
 //
 // Check compares the tape's Jacobian of any function of several tensors with
 // central finite differences in float64 (gonum's diff/fd), and reports the

@@ -1,0 +1,97 @@
+package autograd_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// The Hessian of f(x) = Σ x³ is diag(6x); HVP gives H·v without forming it.
+func ExampleHVP() {
+	f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.Sum(tp.PowScalar(x[0], 3), false) }
+	x := []*tensor.Tensor{tensor.New([]float64{1, 2}, 2)}
+	v := []*tensor.Tensor{tensor.New([]float64{1, -1}, 2)}
+	fmt.Println(autograd.HVP(f, x, v)[0])
+	fmt.Println(autograd.Hessian(f, x)[0][0])
+	// Output:
+	// [  6. -12.]
+	// [[ 6.  0.]
+	//  [ 0. 12.]]
+}
+
+// The Jacobian of y = x ⊙ x is diag(2x): shape y.shape ++ x.shape, the same
+// in reverse (one VJP per output) and forward mode (one JVP per input).
+func ExampleJacobian() {
+	f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.Mul(x[0], x[0]) }
+	x := []*tensor.Tensor{tensor.New([]float64{1, 3}, 2)}
+	fmt.Println(autograd.Jacobian(f, x)[0])
+	fmt.Println(autograd.JacobianFwd(f, x)[0])
+	// Output:
+	// [[2. 0.]
+	//  [0. 6.]]
+	// [[2. 0.]
+	//  [0. 6.]]
+}
+
+// JVP pushes a tangent forward: for y = x₀ ⊙ x₁, J·t = t₀·x₁ + x₀·t₁.
+func ExampleJVP() {
+	f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.Mul(x[0], x[1]) }
+	xs := []*tensor.Tensor{tensor.New([]float64{1, 2}, 2), tensor.New([]float64{3, 4}, 2)}
+	ts := []*tensor.Tensor{tensor.New([]float64{1, 0}, 2), tensor.New([]float64{0, 1}, 2)}
+	y, jvp := autograd.JVP(f, xs, ts)
+	fmt.Println(y, jvp)
+	// Output: [3. 8.] [3. 2.]
+}
+
+// DOT draws the graph of a forward pass for Graphviz.
+func ExampleTape_DOT() {
+	w := autograd.NewNamedParam("w", tensor.New([]float64{2}, 1))
+	tp := autograd.NewTape()
+	y := tp.Sigmoid(tp.Mul(tp.Var(tensor.New([]float64{0}, 1)), w))
+	tp.DOT(os.Stdout, autograd.DOTOptions{Out: y, Values: true})
+	// Output:
+	// digraph "tape" {
+	//   rankdir=LR;
+	//   node [fontname="Helvetica", fontsize=10];
+	//   n0 [label="%0 input\n[1]\nvalue [0]", shape=ellipse, style=filled, fillcolor="lightblue"];
+	//   n1 [label="%1 mul\n[1]\nvalue [0]", shape=box];
+	//   n0 -> n1 [label="0"];
+	//   p0 [label="w\n[1]\nvalue [2]", shape=ellipse, style=filled, fillcolor="lightyellow"];
+	//   p0 -> n1 [label="1"];
+	//   n2 [label="%2 sigmoid\n[1]\nvalue [0.5]", shape=box];
+	//   n1 -> n2;
+	// }
+}
+
+// Explain narrates a backward pass: for a = σ(w·x) the output error
+// passes through σ′ = a(1−a) and reaches w as x·δ.
+func ExampleTape_Explain() {
+	w := autograd.NewNamedParam("w", tensor.New([]float64{0}, 1))
+	tp := autograd.NewTape()
+	a := tp.Sigmoid(tp.Mul(w, tp.Const(tensor.New([]float64{3}, 1))))
+	tp.Explain(os.Stdout, tp.Sum(a, false))
+	fmt.Println("w.Grad() =", w.Grad())
+	// Output:
+	// backward pass from %3 = 0.5 (sum), seed ∂L/∂L = 1
+	//
+	// step 1: %3 = sum(%2) []
+	//   g = ∂L/∂%3 = 1
+	//   rule sum: ∂x = g broadcast back over the summed axes
+	//   → ∂L/∂%2 += [1]
+	//
+	// step 2: %2 = sigmoid(%1) [1]
+	//   g = ∂L/∂%2 = [1]
+	//   rule sigmoid: ∂x = g ⊙ y(1−y)   [δ = ∂C/∂a ⊙ σ′(z): BP1 at the output layer, BP2 below it]
+	//   → ∂L/∂%1 += [0.25]
+	//
+	// step 3: %1 = mul(w, %0) [1]
+	//   g = ∂L/∂%1 = [0.25]
+	//   rule mul: ∂a = g ⊙ b, ∂b = g ⊙ a, each summed over its broadcast axes
+	//   → ∂L/∂w += [0.75]
+	//
+	// gradients of this pass (added to Grad):
+	//   ∂L/∂w = [0.75]
+	// w.Grad() = [0.75]
+}

@@ -1,0 +1,186 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Functional transforms, in the manner of JAX's grad/jvp/jacrev/jacfwd/hessian
+// and torch.func: plain functions of a Func and the point xs at which to
+// differentiate. Each records f once on a fresh tape (leaves made with
+// Tape.Var) and builds every derivative from VJPs of that one recording, in
+// create-graph mode where a second order is needed. The inputs are never
+// modified; every returned tensor is a fresh copy that owns its storage.
+//
+// Shapes: for f: (x₀, …, xₙ₋₁) ↦ y, a Jacobian block ∂y/∂xᵢ has shape
+// y.shape ++ xᵢ.shape (row-major, output index first), like jax.jacrev.
+
+// recordFunc runs f on a new tape with every input a Tape.Var leaf.
+func recordFunc(f Func, xs []*tensor.Tensor) (*Tape, []Var, Var) {
+	tp := NewTape()
+	xv := leaves(tp, xs)
+	return tp, xv, f(tp, xv)
+}
+
+// copies returns the values of vs as tensors that own their storage.
+func copies(vs []Var) []*tensor.Tensor {
+	out := make([]*tensor.Tensor, len(vs))
+	for i, v := range vs {
+		out[i] = v.Value().Copy()
+	}
+	return out
+}
+
+// checkLike panics with tensor.ErrShape unless ts has one tensor of each
+// shape of xs.
+func checkLike(op string, ts, xs []*tensor.Tensor) {
+	if len(ts) != len(xs) {
+		panic(&tensor.ShapeError{Op: op, Msg: fmt.Sprintf("%d tensors for %d inputs", len(ts), len(xs)), Err: tensor.ErrShape})
+	}
+	for i := range ts {
+		if !sameShape(ts[i].Shape(), xs[i].Shape()) {
+			panic(shapeErr(op, fmt.Sprintf("tensor %d must have input %d's shape", i, i), xs[i].Shape(), ts[i].Shape()))
+		}
+	}
+}
+
+// Grad returns ∇f(xs): ∂f/∂xᵢ for each input, each of xᵢ's shape, for a
+// scalar (one-element) f. One forward and one backward pass.
+// It panics with tensor.ErrShape if f's output has more than one element.
+func Grad(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
+	_, g := ValueAndGrad(f, xs)
+	return g
+}
+
+// ValueAndGrad returns f(xs) and ∇f(xs) from one forward and one backward
+// pass. It panics with tensor.ErrShape if f's output has more than one element.
+func ValueAndGrad(f Func, xs []*tensor.Tensor) (float64, []*tensor.Tensor) {
+	tp, xv, y := recordFunc(f, xs)
+	if y.Value().Len() != 1 {
+		panic(shapeErr("autograd.Grad", "f must return one element; use VJPFunc or Jacobian", y.Shape()))
+	}
+	return y.Item(), copies(tp.Grad(y, xv...))
+}
+
+// VJPFunc returns y = f(xs) and the vector-Jacobian products vᵀ·∂y/∂xᵢ (one
+// per input, of xᵢ's shape) from one forward and one backward pass.
+// It panics with tensor.ErrShape if v's shape is not y's.
+func VJPFunc(f Func, xs []*tensor.Tensor, v *tensor.Tensor) (out *tensor.Tensor, vjp []*tensor.Tensor) {
+	tp, xv, y := recordFunc(f, xs)
+	return y.Value().Copy(), copies(tp.VJP(y, tp.Const(v), false, xv...))
+}
+
+// JVP returns y = f(xs) and the Jacobian-vector product J·t = Σᵢ ∂y/∂xᵢ·tᵢ
+// (of y's shape), the forward-mode derivative of f along the tangents.
+//
+// The tape is reverse-mode only, so JVP uses the double-VJP construction:
+// with a dummy seed u of y's shape that itself requires a gradient,
+// gᵢ(u) = uᵀ·∂y/∂xᵢ = Jᵢᵀu is recorded in create-graph mode; it is linear in
+// u, so ∂/∂u Σᵢ ⟨gᵢ(u), tᵢ⟩ = Σᵢ Jᵢ·tᵢ, whatever u's value (zero here).
+// The cost is about three backward passes, and f's ops must be twice
+// differentiable as recorded (all built-in rules are).
+// It panics with tensor.ErrShape unless tangents match xs in number and shape.
+func JVP(f Func, xs, tangents []*tensor.Tensor) (out, jvp *tensor.Tensor) {
+	checkLike("autograd.JVP", tangents, xs)
+	tp, xv, y := recordFunc(f, xs)
+	u := tp.Var(tensor.ZerosLike(y.Value()))
+	gs := tp.VJP(y, u, true, xv...) // Jᵀu, differentiable in u
+	s := tp.Scalar(0)
+	for i, g := range gs {
+		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(tangents[i])), false))
+	}
+	return y.Value().Copy(), tp.Grad(s, u)[0].Value().Copy()
+}
+
+// Jacobian returns ∂y/∂xᵢ for each input, of shape y.shape ++ xᵢ.shape, in
+// reverse mode: one VJP per element of y on a single recording (cheap when y
+// is small and the inputs large).
+func Jacobian(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
+	tp, xv, y := recordFunc(f, xs)
+	return jacRev(tp, y, xv)
+}
+
+// jacRev builds ∂y/∂xᵢ row by row: row k is e_kᵀ·∂y/∂xᵢ.
+func jacRev(tp *Tape, y Var, xv []Var) []*tensor.Tensor {
+	m := y.Value().Len()
+	js := jacAlloc(y.Shape(), xv)
+	seed := tensor.ZerosLike(y.Value())
+	for k := range m {
+		clear(seed.Data())
+		seed.Data()[k] = 1
+		for i, g := range tp.VJP(y, tp.Const(seed), false, xv...) {
+			n := g.Value().Len()
+			copy(js[i].Data()[k*n:(k+1)*n], g.Value().Data())
+		}
+	}
+	return js
+}
+
+// JacobianFwd returns the same Jacobians as Jacobian in forward mode: one
+// JVP per input element (cheap when the inputs are small and y large). The
+// double-VJP graph Jᵀu is recorded once and each column J·e_j is one VJP of
+// it with respect to u.
+func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
+	tp, xv, y := recordFunc(f, xs)
+	m := y.Value().Len()
+	js := jacAlloc(y.Shape(), xv)
+	u := tp.Var(tensor.ZerosLike(y.Value()))
+	gs := tp.VJP(y, u, true, xv...)
+	for i, g := range gs {
+		n := xv[i].Value().Len()
+		seed := tensor.ZerosLike(g.Value())
+		for j := range n {
+			clear(seed.Data())
+			seed.Data()[j] = 1
+			// J·e_j = ∂⟨Jᵀu, e_j⟩/∂u
+			col := tp.VJP(g, tp.Const(seed), false, u)[0].Value().Data()
+			for k := range m {
+				js[i].Data()[k*n+j] = col[k]
+			}
+		}
+	}
+	return js
+}
+
+// jacAlloc returns zero tensors of shape out ++ xᵢ.shape.
+func jacAlloc(out []int, xv []Var) []*tensor.Tensor {
+	js := make([]*tensor.Tensor, len(xv))
+	for i, x := range xv {
+		js[i] = tensor.Zeros(append(append([]int{}, out...), x.Shape()...)...)
+	}
+	return js
+}
+
+// Hessian returns every block H[i][j] = ∂²f/∂xᵢ∂xⱼ of a scalar f, of shape
+// xᵢ.shape ++ xⱼ.shape (for a single input, H[0][0] is the Hessian). It
+// records ∇f in create-graph mode and takes its reverse-mode Jacobian: one
+// backward pass per element of all inputs together. Use HVP when only
+// products with the Hessian are needed.
+// It panics with tensor.ErrShape if f's output has more than one element.
+func Hessian(f Func, xs []*tensor.Tensor) [][]*tensor.Tensor {
+	tp, xv, y := recordFunc(f, xs)
+	gs := tp.GradGraph(y, xv...)
+	h := make([][]*tensor.Tensor, len(xv))
+	for i, g := range gs {
+		h[i] = jacRev(tp, g, xv)
+	}
+	return h
+}
+
+// HVP returns the Hessian-vector product H·v of a scalar f without forming
+// H: (H·v)ᵢ = Σⱼ ∂²f/∂xᵢ∂xⱼ·vⱼ = ∂/∂xᵢ Σⱼ⟨∇ⱼf, vⱼ⟩, the gradient of the
+// recorded gradient along v. Cost: about two backward passes. The result
+// has one tensor per input, of its shape.
+// It panics with tensor.ErrShape if f's output has more than one element or
+// vs does not match xs in number and shape.
+func HVP(f Func, xs, vs []*tensor.Tensor) []*tensor.Tensor {
+	checkLike("autograd.HVP", vs, xs)
+	tp, xv, y := recordFunc(f, xs)
+	gs := tp.GradGraph(y, xv...)
+	s := tp.Scalar(0)
+	for i, g := range gs {
+		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(vs[i])), false))
+	}
+	return copies(tp.Grad(s, xv...))
+}
