@@ -66,7 +66,7 @@
 // step by step: each node's incoming gradient and the local rule applied, so a
 // sigmoid network's backward pass reads as the course's BP1–BP4.
 //
-//// # Gradient checking
+// # Gradient checking
 //
 // Check compares the tape's Jacobian of any function of several tensors with
 // central finite differences in float64 (gonum's diff/fd), and reports the
