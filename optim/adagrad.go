@@ -1,0 +1,107 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"gonum.org/v1/gonum/floats"
+)
+
+// AdagradConfig configures Adagrad; the defaults are torch.optim.Adagrad's.
+// A zero LR or Eps means its default (see AdamConfig for asking for a tiny
+// value instead of exactly 0); the other fields default to zero.
+type AdagradConfig struct {
+	// LR is the learning rate γ ≥ 0 (default 1e-2).
+	LR float64
+	// LRDecay is η ≥ 0 (default 0): step t uses the rate γ/(1 + (t − 1)·η).
+	LRDecay float64
+	// WeightDecay is λ ≥ 0 (default 0), added to the gradient as λw.
+	WeightDecay float64
+	// InitialAccumulatorValue is the starting value ≥ 0 of the sum of
+	// squared gradients (default 0).
+	InitialAccumulatorValue float64
+	// Eps is ε ≥ 0, added to the denominator √s (default 1e-10).
+	Eps float64
+}
+
+// Adagrad is the Adagrad optimiser, exactly as torch.optim.Adagrad
+// (maximize=false). At a parameter's step t (counted per parameter), with
+// gradient g and s starting at InitialAccumulatorValue:
+//
+//	g ← g + λ·w                      if λ ≠ 0
+//	γₜ = γ / (1 + (t − 1)·η)
+//	s ← s + g²
+//	w ← w − γₜ·g / (√s + ε)
+type Adagrad struct {
+	params []autograd.Var
+	cfg    AdagradConfig
+	sum    [][]float64 // s, the sums of squared gradients
+	steps  []int       // each parameter's own step count t
+	grad   []float64   // the L2-decayed gradient; nil without weight decay
+}
+
+// NewAdagrad returns Adagrad over params with the given configuration.
+// It panics with an error wrapping ErrConfig if params is empty, holds a
+// non-parameter or a duplicate, or if LR, LRDecay, WeightDecay,
+// InitialAccumulatorValue or Eps is negative or not finite.
+func NewAdagrad(params []autograd.Var, cfg AdagradConfig) *Adagrad {
+	const op = "optim.NewAdagrad"
+	cfg.LR = orDefault(cfg.LR, 1e-2)
+	cfg.Eps = orDefault(cfg.Eps, 1e-10)
+	checkNonNeg(op, "LR", cfg.LR)
+	checkNonNeg(op, "LRDecay", cfg.LRDecay)
+	checkNonNeg(op, "WeightDecay", cfg.WeightDecay)
+	checkNonNeg(op, "InitialAccumulatorValue", cfg.InitialAccumulatorValue)
+	checkNonNeg(op, "Eps", cfg.Eps)
+	ps := checkParams(op, params)
+	o := &Adagrad{params: ps, cfg: cfg, sum: stateFor(ps), steps: make([]int, len(ps))}
+	if cfg.WeightDecay != 0 {
+		o.grad = scratchFor(ps)
+	}
+	for _, s := range o.sum {
+		for j := range s {
+			s[j] = cfg.InitialAccumulatorValue
+		}
+	}
+	return o
+}
+
+// Config returns the configuration in use, defaults filled in and LR current.
+func (o *Adagrad) Config() AdagradConfig { return o.cfg }
+
+// Step applies one Adagrad update (see Adagrad) to every parameter with a
+// gradient: one branch-free loop per parameter in PyTorch's order of
+// operations (weight decay a gonum pass before it); it allocates nothing.
+func (o *Adagrad) Step() {
+	c := o.cfg
+	for i, p := range o.params {
+		w, g := gradOf("optim.Adagrad.Step", p, len(o.sum[i]))
+		if g == nil {
+			continue
+		}
+		n := len(g)
+		if c.WeightDecay != 0 {
+			d := o.grad[:n]
+			floats.AddScaledTo(d, g, c.WeightDecay, w) // g + λ·w
+			g = d
+		}
+		o.steps[i]++
+		negLR := -(c.LR / (1 + float64(o.steps[i]-1)*c.LRDecay)) // −γₜ
+		s, w := o.sum[i][:n], w[:n]
+		for j, gj := range g {
+			sj := s[j] + gj*gj
+			s[j] = sj
+			w[j] += negLR * gj / (math.Sqrt(sj) + c.Eps)
+		}
+	}
+}
+
+// ZeroGrad zeroes every parameter's gradient.
+func (o *Adagrad) ZeroGrad() { zeroGrads(o.params) }
+
+// LR returns the base learning rate γ (before the LRDecay factor).
+func (o *Adagrad) LR() float64 { return o.cfg.LR }
+
+// SetLR sets the base learning rate γ. It panics with ErrConfig if lr is
+// negative or not finite.
+func (o *Adagrad) SetLR(lr float64) { o.cfg.LR = setLR("optim.Adagrad.SetLR", lr) }

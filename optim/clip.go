@@ -1,0 +1,62 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+	"gonum.org/v1/gonum/floats"
+)
+
+// ClipGradNorm rescales the gradients of params in place so that their
+// joint Euclidean norm, as if they were concatenated into one vector, is at
+// most maxNorm, and returns that norm before clipping, like PyTorch's
+// torch.nn.utils.clip_grad_norm_ (norm_type 2):
+//
+//	N = ‖(‖g₁‖₂, …, ‖gₖ‖₂)‖₂,   c = min(1, maxNorm/(N + 10⁻⁶)),   gᵢ ← c·gᵢ
+//
+// Parameters whose Grad is nil are skipped (no gradients: N = 0). The 10⁻⁶
+// keeps c finite for zero gradients and leaves the clipped norm slightly
+// below maxNorm. A NaN or infinite N is returned and scales the gradients by
+// NaN or 0 as PyTorch's does; check the result if gradients may overflow.
+// The norms use gonum's overflow-safe floats.Norm and math.Hypot.
+// A maxNorm of +Inf clips nothing, which computes the norm alone.
+// It panics with ErrConfig if maxNorm is negative or NaN.
+func ClipGradNorm(params []autograd.Var, maxNorm float64) float64 {
+	if !(maxNorm >= 0) {
+		configPanic("optim.ClipGradNorm", "maxNorm", maxNorm, "≥ 0")
+	}
+	total := 0.0
+	for _, p := range params {
+		if g := p.Grad(); g != nil {
+			total = math.Hypot(total, floats.Norm(g.Data(), 2))
+		}
+	}
+	c := maxNorm / (total + 1e-6)
+	if !(c >= 1) { // c < 1, or NaN from a NaN norm (PyTorch scales by it too)
+		for _, p := range params {
+			if g := p.Grad(); g != nil {
+				floats.Scale(c, g.Data())
+			}
+		}
+	}
+	return total
+}
+
+// ClipGradValue clamps every gradient element of params to [−clip, clip] in
+// place, like PyTorch's torch.nn.utils.clip_grad_value_:
+//
+//	gᵢⱼ ← max(−clip, min(clip, gᵢⱼ))
+//
+// Parameters whose Grad is nil are skipped; NaN elements stay NaN.
+// It panics with ErrConfig if clip is negative or NaN.
+func ClipGradValue(params []autograd.Var, clip float64) {
+	if !(clip >= 0) {
+		configPanic("optim.ClipGradValue", "clip", clip, "≥ 0")
+	}
+	for _, p := range params {
+		if g := p.Grad(); g != nil {
+			tensor.ClampTo(g, g, -clip, clip)
+		}
+	}
+}

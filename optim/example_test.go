@@ -1,0 +1,67 @@
+package optim_test
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/optim"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Example fits y = 2x − 1 by linear regression: a weight and a bias trained
+// with autograd and SGD with momentum on the mean squared error.
+func Example() {
+	x := tensor.New([]float64{-1, -0.5, 0, 0.5, 1, 1.5}, 6, 1)
+	y := tensor.New([]float64{-3, -2, -1, 0, 1, 2}, 6, 1)
+	w := autograd.NewNamedParam("w", tensor.Zeros(1, 1))
+	b := autograd.NewNamedParam("b", tensor.Zeros(1))
+	params := []autograd.Var{w, b}
+
+	opt := optim.NewSGD(params, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	var losses []float64
+	for range 200 {
+		tp := autograd.NewTape()
+		pred := tp.Add(tp.MatMul(tp.Const(x), w), b) // x·w + b
+		l := tp.Mean(tp.Square(tp.Sub(pred, tp.Const(y))), false)
+		opt.ZeroGrad()
+		tp.Backward(l)
+		opt.Step()
+		losses = append(losses, l.Item())
+	}
+	fmt.Printf("loss %.4f → %.6f\n", losses[0], losses[len(losses)-1])
+	fmt.Printf("w = %.4f, b = %.4f\n", w.Value().Item(), b.Value().Item())
+	// Output:
+	// loss 3.1667 → 0.000000
+	// w = 2.0000, b = -1.0000
+}
+
+// ExampleNewCosineAnnealingLR shows the learning rate a schedule sets,
+// epoch by epoch.
+func ExampleNewCosineAnnealingLR() {
+	p := autograd.NewParam(tensor.Zeros(1))
+	opt := optim.NewAdam([]autograd.Var{p}, optim.AdamConfig{LR: 0.1})
+	sched := optim.NewCosineAnnealingLR(opt, 4, 0.01)
+	for epoch := range 5 {
+		fmt.Printf("epoch %d: lr %.4f\n", epoch, opt.LR())
+		// … the epoch's opt.Step() calls …
+		sched.Step()
+	}
+	// Output:
+	// epoch 0: lr 0.1000
+	// epoch 1: lr 0.0868
+	// epoch 2: lr 0.0550
+	// epoch 3: lr 0.0232
+	// epoch 4: lr 0.0100
+}
+
+// ExampleClipGradNorm rescales two gradients of joint norm 5 to norm 1.
+func ExampleClipGradNorm() {
+	a := autograd.NewParam(tensor.Zeros(1))
+	b := autograd.NewParam(tensor.Zeros(1))
+	a.SetGrad(tensor.New([]float64{3}, 1))
+	b.SetGrad(tensor.New([]float64{-4}, 1))
+	total := optim.ClipGradNorm([]autograd.Var{a, b}, 1)
+	fmt.Printf("norm %.1f → gradients %.4f %.4f\n", total, a.Grad().Item(), b.Grad().Item())
+	// Output:
+	// norm 5.0 → gradients 0.6000 -0.8000
+}

@@ -1,0 +1,160 @@
+package optim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Optimizer updates parameters from their accumulated gradients.
+// Every optimiser of this package satisfies it.
+type Optimizer interface {
+	// Step applies one update from the parameters' current gradients,
+	// skipping parameters whose Grad is nil (their state is left as is).
+	Step()
+	// ZeroGrad zeroes every parameter's gradient, keeping its buffer.
+	ZeroGrad()
+}
+
+// LRSetter is an optimiser whose learning rate can be read and set; the
+// schedules of this package drive any LRSetter. Every optimiser of this
+// package satisfies it.
+type LRSetter interface {
+	// LR returns the current learning rate.
+	LR() float64
+	// SetLR sets the learning rate used by the following steps.
+	SetLR(lr float64)
+}
+
+// Compile-time checks that every optimiser meets both interfaces.
+var (
+	_ Optimizer = (*GD)(nil)
+	_ Optimizer = (*SGD)(nil)
+	_ Optimizer = (*Adam)(nil)
+	_ Optimizer = (*AdamW)(nil)
+	_ Optimizer = (*RMSprop)(nil)
+	_ Optimizer = (*Adagrad)(nil)
+
+	_ LRSetter = (*GD)(nil)
+	_ LRSetter = (*SGD)(nil)
+	_ LRSetter = (*Adam)(nil)
+	_ LRSetter = (*AdamW)(nil)
+	_ LRSetter = (*RMSprop)(nil)
+	_ LRSetter = (*Adagrad)(nil)
+)
+
+// ErrConfig is the sentinel wrapped by the panics of this package for an
+// invalid setting: a hyper-parameter out of range or not finite, a parameter
+// list that is empty, holds a non-parameter or a duplicate, a bad schedule or
+// clipping argument. Such a setting is a programming error, like a shape
+// mismatch; recover the panic value and test it with errors.Is(err, ErrConfig).
+var ErrConfig = errors.New("optim: invalid setting")
+
+// configPanic panics with an error wrapping ErrConfig that names the
+// constructor, the field and its value, and what was expected.
+func configPanic(op, field string, v any, want string) {
+	panic(fmt.Errorf("%w: %s: %s = %v, want %s", ErrConfig, op, field, v, want))
+}
+
+// checkNonNeg panics unless v is finite and v ≥ 0.
+func checkNonNeg(op, field string, v float64) {
+	if !(v >= 0) || math.IsInf(v, 1) {
+		configPanic(op, field, v, "a finite value ≥ 0")
+	}
+}
+
+// checkFinite panics if v is NaN or infinite.
+func checkFinite(op, field string, v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		configPanic(op, field, v, "a finite value")
+	}
+}
+
+// checkBeta panics unless 0 ≤ v < 1.
+func checkBeta(op, field string, v float64) {
+	if !(v >= 0 && v < 1) {
+		configPanic(op, field, v, "0 ≤ value < 1")
+	}
+}
+
+// orDefault returns def when v is zero, else v: a zero config field means
+// PyTorch's default.
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// checkParams validates an optimiser's parameter list and returns a copy of it.
+// Each element must be a parameter (autograd.NewParam), none twice.
+func checkParams(op string, params []autograd.Var) []autograd.Var {
+	if len(params) == 0 {
+		panic(fmt.Errorf("%w: %s: empty parameter list", ErrConfig, op))
+	}
+	seen := make(map[autograd.Var]int, len(params))
+	for i, p := range params {
+		if !p.IsParam() {
+			panic(fmt.Errorf("%w: %s: params[%d] (%s) is not a parameter made by autograd.NewParam", ErrConfig, op, i, p.Op()))
+		}
+		if j, ok := seen[p]; ok {
+			panic(fmt.Errorf("%w: %s: params[%d] is params[%d] again; each parameter may appear once", ErrConfig, op, i, j))
+		}
+		seen[p] = i
+	}
+	return slices.Clone(params)
+}
+
+// stateFor allocates one zeroed float64 buffer per parameter, each of the
+// parameter's size: per-parameter optimiser state aligned with params.
+func stateFor(params []autograd.Var) [][]float64 {
+	s := make([][]float64, len(params))
+	for i, p := range params {
+		s[i] = make([]float64, p.Value().Len())
+	}
+	return s
+}
+
+// scratchFor returns a buffer as long as the largest parameter, for
+// intermediate values Step must not write into a gradient.
+func scratchFor(params []autograd.Var) []float64 {
+	n := 0
+	for _, p := range params {
+		n = max(n, p.Value().Len())
+	}
+	return make([]float64, n)
+}
+
+// gradOf returns the value and gradient data of params[i], or nil, nil when
+// it has no gradient. It panics with tensor.ErrShape if the parameter no
+// longer has the size its state was made for (n elements).
+func gradOf(op string, p autograd.Var, n int) (w, g []float64) {
+	gt := p.Grad()
+	if gt == nil {
+		return nil, nil
+	}
+	w, g = p.Value().Data(), gt.Data()
+	if len(w) != n || len(g) != n {
+		panic(&tensor.ShapeError{Op: op, Shapes: [][]int{p.Value().Shape(), gt.Shape()},
+			Msg: fmt.Sprintf("parameter %q changed size since the optimiser was made (%d elements)", p.Name(), n),
+			Err: tensor.ErrShape})
+	}
+	return w, g
+}
+
+// zeroGrads zeroes the gradient of every parameter, keeping the buffers.
+func zeroGrads(params []autograd.Var) {
+	for _, p := range params {
+		p.ZeroGrad()
+	}
+}
+
+// setLR validates a learning rate given to SetLR and returns it.
+func setLR(op string, lr float64) float64 {
+	checkNonNeg(op, "lr", lr)
+	return lr
+}

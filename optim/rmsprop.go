@@ -1,0 +1,139 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"gonum.org/v1/gonum/floats"
+)
+
+// RMSpropConfig configures RMSprop; the defaults are torch.optim.RMSprop's.
+// A zero LR, Alpha or Eps means its default (see AdamConfig for asking for
+// a tiny value instead of exactly 0); the other fields default to zero.
+type RMSpropConfig struct {
+	// LR is the learning rate γ ≥ 0 (default 1e-2).
+	LR float64
+	// Alpha is the smoothing constant α ≥ 0 of the running mean of g²
+	// (default 0.99).
+	Alpha float64
+	// Eps is ε ≥ 0, added to the denominator √ṽ (default 1e-8).
+	Eps float64
+	// WeightDecay is λ ≥ 0 (default 0), added to the gradient as λw.
+	WeightDecay float64
+	// Momentum is μ ≥ 0 (default 0: no momentum buffer).
+	Momentum float64
+	// Centered normalises by an estimate of the gradient's variance,
+	// v − ḡ², instead of its second moment v.
+	Centered bool
+}
+
+// RMSprop is the RMSprop optimiser, exactly as torch.optim.RMSprop
+// (maximize=false). For each parameter w with gradient g:
+//
+//	g ← g + λ·w                      if λ ≠ 0
+//	v ← α·v + (1 − α)·g²
+//	ḡ ← α·ḡ + (1 − α)·g              if centered
+//	d ← √(v − ḡ²) + ε   (centered)   or   d ← √v + ε
+//	b ← μ·b + g/d,  w ← w − γ·b      if μ > 0 (b starts at 0)
+//	w ← w − γ·g/d                    otherwise
+//
+// ε is added after the square root (TensorFlow adds it inside).
+type RMSprop struct {
+	params []autograd.Var
+	cfg    RMSpropConfig
+	sq     [][]float64 // v, the running mean of g²
+	avg    [][]float64 // ḡ, the running mean of g; nil unless centered
+	buf    [][]float64 // momentum buffers; nil unless Momentum > 0
+	denom  []float64   // d for one parameter, as long as the largest
+	grad   []float64   // the L2-decayed gradient; nil without weight decay
+}
+
+// NewRMSprop returns RMSprop over params with the given configuration.
+// It panics with an error wrapping ErrConfig if params is empty, holds a
+// non-parameter or a duplicate, or if LR, Alpha, Eps, WeightDecay or
+// Momentum is negative or not finite.
+func NewRMSprop(params []autograd.Var, cfg RMSpropConfig) *RMSprop {
+	const op = "optim.NewRMSprop"
+	cfg.LR = orDefault(cfg.LR, 1e-2)
+	cfg.Alpha = orDefault(cfg.Alpha, 0.99)
+	cfg.Eps = orDefault(cfg.Eps, 1e-8)
+	checkNonNeg(op, "LR", cfg.LR)
+	checkNonNeg(op, "Alpha", cfg.Alpha)
+	checkNonNeg(op, "Eps", cfg.Eps)
+	checkNonNeg(op, "WeightDecay", cfg.WeightDecay)
+	checkNonNeg(op, "Momentum", cfg.Momentum)
+	ps := checkParams(op, params)
+	o := &RMSprop{params: ps, cfg: cfg, sq: stateFor(ps), denom: scratchFor(ps)}
+	if cfg.WeightDecay != 0 {
+		o.grad = scratchFor(ps)
+	}
+	if cfg.Centered {
+		o.avg = stateFor(ps)
+	}
+	if cfg.Momentum > 0 {
+		o.buf = stateFor(ps)
+	}
+	return o
+}
+
+// Config returns the configuration in use, defaults filled in and LR current.
+func (o *RMSprop) Config() RMSpropConfig { return o.cfg }
+
+// Step applies one RMSprop update (see RMSprop) to every parameter with a
+// gradient: two branch-free loops per parameter (the denominator d, then
+// the update), in PyTorch's order of operations; it allocates nothing.
+func (o *RMSprop) Step() {
+	c := o.cfg
+	alpha, ca, eps, negLR := c.Alpha, 1-c.Alpha, c.Eps, -c.LR
+	for i, p := range o.params {
+		w, g := gradOf("optim.RMSprop.Step", p, len(o.sq[i]))
+		if g == nil {
+			continue
+		}
+		n := len(g)
+		if c.WeightDecay != 0 {
+			dg := o.grad[:n]
+			floats.AddScaledTo(dg, g, c.WeightDecay, w) // g + λ·w
+			g = dg
+		}
+		sq, d := o.sq[i][:n], o.denom[:n]
+		if o.avg != nil {
+			avg := o.avg[i][:n]
+			for j, gj := range g {
+				s := sq[j]*alpha + ca*gj*gj
+				a := avg[j]*alpha + ca*gj
+				sq[j], avg[j] = s, a
+				d[j] = math.Sqrt(s-a*a) + eps // torch: addcmul(…, value=−1), the same in IEEE
+			}
+		} else {
+			for j, gj := range g {
+				s := sq[j]*alpha + ca*gj*gj
+				sq[j] = s
+				d[j] = math.Sqrt(s) + eps
+			}
+		}
+		w = w[:n]
+		if o.buf != nil {
+			buf := o.buf[i][:n]
+			for j, gj := range g {
+				b := buf[j]*c.Momentum + gj/d[j]
+				buf[j] = b
+				w[j] += negLR * b
+			}
+		} else {
+			for j, gj := range g {
+				w[j] += negLR * gj / d[j]
+			}
+		}
+	}
+}
+
+// ZeroGrad zeroes every parameter's gradient.
+func (o *RMSprop) ZeroGrad() { zeroGrads(o.params) }
+
+// LR returns the learning rate γ.
+func (o *RMSprop) LR() float64 { return o.cfg.LR }
+
+// SetLR sets the learning rate γ. It panics with ErrConfig if lr is negative
+// or not finite.
+func (o *RMSprop) SetLR(lr float64) { o.cfg.LR = setLR("optim.RMSprop.SetLR", lr) }

@@ -1,0 +1,122 @@
+package optim
+
+import (
+	"github.com/tapegrad/tapegrad/autograd"
+	"gonum.org/v1/gonum/floats"
+)
+
+// SGDConfig configures SGD; the defaults are torch.optim.SGD's. A zero LR
+// means the default; every other field's default is zero.
+type SGDConfig struct {
+	// LR is the learning rate γ ≥ 0 (default 1e-3, PyTorch's since 2.2;
+	// earlier releases have no default).
+	LR float64
+	// Momentum is μ ≥ 0 (default 0: no momentum buffer).
+	Momentum float64
+	// Dampening is τ, finite (default 0); the gradient enters the momentum
+	// buffer with weight 1 − τ.
+	Dampening float64
+	// WeightDecay is λ ≥ 0 (default 0): the L2 penalty ½λ‖w‖², added to the
+	// gradient as λw.
+	WeightDecay float64
+	// Nesterov switches on Nesterov momentum; it needs Momentum > 0 and
+	// Dampening = 0.
+	Nesterov bool
+}
+
+// SGD is stochastic gradient descent with optional momentum, dampening,
+// Nesterov momentum and weight decay, exactly as torch.optim.SGD
+// (maximize=false). At step t, for each parameter w with gradient g:
+//
+//	g ← g + λ·w                       if λ ≠ 0
+//	b ← g                             at the parameter's first step, if μ ≠ 0
+//	b ← μ·b + (1 − τ)·g               at later steps, if μ ≠ 0
+//	g ← g + μ·b   (Nesterov)  or  g ← b   (otherwise), if μ ≠ 0
+//	w ← w − γ·g
+//
+// The momentum buffer b starts as a copy of the first gradient (not zero),
+// as in PyTorch, whose momentum convention differs from Sutskever et al.'s
+// by the learning rate sitting outside the buffer.
+type SGD struct {
+	params  []autograd.Var
+	cfg     SGDConfig
+	buf     [][]float64 // momentum buffers, nil without momentum
+	started []bool      // whether buf[i] holds a first gradient yet
+	scratch []float64   // the decayed or Nesterov gradient, as long as the largest parameter
+}
+
+// NewSGD returns SGD over params with the given configuration.
+// It panics with an error wrapping ErrConfig if params is empty, holds a
+// non-parameter or a duplicate, if LR, Momentum or WeightDecay is negative
+// or not finite, if Dampening is not finite, or if Nesterov is set without
+// Momentum > 0 and Dampening = 0.
+func NewSGD(params []autograd.Var, cfg SGDConfig) *SGD {
+	const op = "optim.NewSGD"
+	o := &SGD{params: checkParams(op, params), cfg: cfg}
+	o.cfg.LR = orDefault(cfg.LR, 1e-3)
+	checkNonNeg(op, "LR", o.cfg.LR)
+	checkNonNeg(op, "Momentum", cfg.Momentum)
+	checkNonNeg(op, "WeightDecay", cfg.WeightDecay)
+	checkFinite(op, "Dampening", cfg.Dampening)
+	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
+		configPanic(op, "Nesterov", true, "Momentum > 0 and Dampening = 0 (Nesterov momentum needs a momentum and no dampening)")
+	}
+	if cfg.Momentum != 0 {
+		o.buf = stateFor(o.params)
+		o.started = make([]bool, len(o.params))
+	}
+	if cfg.WeightDecay != 0 || cfg.Nesterov {
+		o.scratch = scratchFor(o.params)
+	}
+	return o
+}
+
+// Config returns the configuration in use, defaults filled in and LR current.
+func (o *SGD) Config() SGDConfig { return o.cfg }
+
+// Step applies one SGD update (see SGD) to every parameter with a gradient.
+// Each line of the rule is one gonum floats call over the parameter, in the
+// order of PyTorch's single-tensor code (whose ops these are, one for one);
+// nothing is allocated.
+func (o *SGD) Step() {
+	c := o.cfg
+	for i, p := range o.params {
+		w, g := gradOf("optim.SGD.Step", p, p.Value().Len())
+		if g == nil {
+			continue
+		}
+		d := g
+		if c.WeightDecay != 0 {
+			d = o.scratch[:len(g)]
+			floats.AddScaledTo(d, g, c.WeightDecay, w) // d = g + λ·w
+		}
+		if c.Momentum != 0 {
+			b := o.buf[i]
+			if o.started[i] {
+				floats.Scale(c.Momentum, b)           // b = μ·b
+				floats.AddScaled(b, 1-c.Dampening, d) //   + (1 − τ)·d
+			} else {
+				copy(b, d)
+				o.started[i] = true
+			}
+			if c.Nesterov {
+				dst := o.scratch[:len(g)]
+				floats.AddScaledTo(dst, d, c.Momentum, b) // d = d + μ·b
+				d = dst
+			} else {
+				d = b
+			}
+		}
+		floats.AddScaled(w, -c.LR, d) // w = w + (−γ)·d
+	}
+}
+
+// ZeroGrad zeroes every parameter's gradient.
+func (o *SGD) ZeroGrad() { zeroGrads(o.params) }
+
+// LR returns the learning rate γ.
+func (o *SGD) LR() float64 { return o.cfg.LR }
+
+// SetLR sets the learning rate γ. It panics with ErrConfig if lr is negative
+// or not finite.
+func (o *SGD) SetLR(lr float64) { o.cfg.LR = setLR("optim.SGD.SetLR", lr) }
