@@ -54,8 +54,9 @@ func callSite() string {
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
-		lib := strings.HasPrefix(f.Function, modulePrefix) && !strings.HasSuffix(f.File, "_test.go") &&
-			!strings.Contains(f.Function, "/examples/")
+		lib := strings.HasPrefix(f.Function, "runtime.") ||
+			strings.HasPrefix(f.Function, modulePrefix) && !strings.HasSuffix(f.File, "_test.go") &&
+				!strings.Contains(f.Function, "/examples/")
 		if !lib {
 			return fmt.Sprintf("%s:%d", f.File, f.Line)
 		}
@@ -97,4 +98,16 @@ func shapeErr(op, msg string, shapes ...[]int) error {
 		cl[i] = slices.Clone(s)
 	}
 	return &tensor.ShapeError{Op: op, Shapes: cl, Msg: msg, Err: tensor.ErrShape}
+}
+
+// annotate, deferred by every tape op, adds the user's call site to a
+// *tensor.ShapeError panicking out of the op, then lets the panic go on.
+// It costs an open-coded defer when nothing panics.
+func (tp *Tape) annotate() {
+	if r := recover(); r != nil {
+		if se, ok := r.(*tensor.ShapeError); ok && se.Site == "" {
+			se.Site = callSite()
+		}
+		panic(r)
+	}
 }

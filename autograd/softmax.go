@@ -5,6 +5,7 @@ import "github.com/tapegrad/tapegrad/tensor"
 // Softmax returns exp(x) / Σ exp(x) along axis, stable for logits of ±1000.
 // ∂/∂x: y ⊙ (g − Σ(g ⊙ y)) along axis.
 func (tp *Tape) Softmax(x Var, axis int) Var {
+	defer tp.annotate()
 	tp.check("softmax", x)
 	out := tp.adopt(tensor.Softmax(x.Value(), axis))
 	return tp.record("softmax", out, func(tp *Tape, y, g Var, gin []Var) {
@@ -16,6 +17,7 @@ func (tp *Tape) Softmax(x Var, axis int) Var {
 // LogSoftmax returns x − logsumexp(x) along axis, stable for logits of
 // ±1000. ∂/∂x: g − exp(y) ⊙ Σ g along axis.
 func (tp *Tape) LogSoftmax(x Var, axis int) Var {
+	defer tp.annotate()
 	tp.check("log_softmax", x)
 	out := tp.adopt(tensor.LogSoftmax(x.Value(), axis))
 	return tp.record("log_softmax", out, func(tp *Tape, y, g Var, gin []Var) {

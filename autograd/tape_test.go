@@ -207,6 +207,21 @@ func TestMisusePanics(t *testing.T) {
 	}
 }
 
+// TestShapeErrorNamesCallSite: a shape error escaping a tape op carries the
+// user's file:line, here this test file.
+func TestShapeErrorNamesCallSite(t *testing.T) {
+	tp := autograd.NewTape()
+	a, b := tp.Var(tensor.Zeros(2, 3)), tp.Var(tensor.Zeros(3, 2))
+	err := mustPanic(t, func() { tp.Mean(tp.Mul(a, b), false) })
+	var se *tensor.ShapeError
+	if !errors.As(err, &se) {
+		t.Fatalf("panic %v is not a *tensor.ShapeError", err)
+	}
+	if !strings.Contains(se.Site, "tape_test.go:") || !strings.Contains(err.Error(), "(at ") {
+		t.Errorf("site = %q, message %q: want this test file's line", se.Site, err)
+	}
+}
+
 func TestHooksRunInOrderAndReplace(t *testing.T) {
 	tp := autograd.NewTape()
 	x := tp.Var(vec(1, 2))

@@ -22,6 +22,9 @@ type ShapeError struct {
 	Shapes [][]int // the operand shapes involved
 	Msg    string  // what was wrong and, where useful, what to do
 	Err    error   // ErrShape or ErrIndex
+	// Site is the caller's file:line, filled in by the autograd tape when the
+	// error escapes one of its ops ("" otherwise).
+	Site string
 }
 
 // Error formats the op, the shapes and the message.
@@ -36,7 +39,11 @@ func (e *ShapeError) Error() string {
 	if len(e.Shapes) > 0 {
 		s += ": "
 	}
-	return s + e.Msg
+	s += e.Msg
+	if e.Site != "" {
+		s += " (at " + e.Site + ")"
+	}
+	return s
 }
 
 // Unwrap returns the sentinel (ErrShape or ErrIndex).
