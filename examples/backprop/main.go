@@ -27,7 +27,14 @@ import (
 
 func main() {
 	steps := flag.Int("steps", 200, "gradient-descent steps after the comparison")
+	explain := flag.Bool("explain", true, "print the tape's own narration of its backward pass")
 	flag.Parse()
+	if *explain {
+		if err := narrate(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "backprop:", err)
+			os.Exit(1)
+		}
+	}
 	if _, err := run(os.Stdout, *steps); err != nil {
 		fmt.Fprintln(os.Stderr, "backprop:", err)
 		os.Exit(1)
@@ -132,6 +139,29 @@ func run(w io.Writer, steps int) ([2]float64, error) {
 		}
 	}
 	return [2]float64{first, last}, nil
+}
+
+// narrate prints the tape's explained backward pass for the same network
+// at its initial weights: each node's incoming gradient and local rule, which
+// for this sigmoid network reads as BP1–BP4.
+func narrate(w io.Writer) error {
+	rng := rand.New(rand.NewPCG(2026, 11))
+	sizes := []int{2, 3, 2}
+	var nt net
+	for l := 1; l < len(sizes); l++ {
+		nt.W = append(nt.W, autograd.NewNamedParam(fmt.Sprintf("W%d", l), tensor.RandN(rng, sizes[l-1], sizes[l])))
+		nt.b = append(nt.b, autograd.NewNamedParam(fmt.Sprintf("b%d", l), tensor.RandN(rng, sizes[l])))
+	}
+	x := tensor.New([]float64{0, 1, 1, 0, 1, 1}, 3, 2)
+	y := tensor.New([]float64{1, 0, 1, 0, 0, 1}, 3, 2)
+	tp := autograd.NewTape()
+	cost, _ := nt.forward(tp, x, y)
+	fmt.Fprintln(w, "The tape explains its backward pass:")
+	if err := tp.Explain(w, cost); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return nil
 }
 
 // flat prints a tensor's elements on one line.
