@@ -19,7 +19,9 @@ func (tp *Tape) Backward(loss Var) {
 		panic(&tensor.ShapeError{Op: "autograd.Backward", Shapes: [][]int{loss.Shape()},
 			Msg: "loss must have one element; use BackwardWith(out, grad) for a vector-Jacobian product", Err: tensor.ErrShape})
 	}
-	tp.BackwardWith(loss, tensor.OnesLike(loss.Value()))
+	seed := tp.alloc(loss.Shape())
+	seed.Data()[0] = 1
+	tp.BackwardWith(loss, seed)
 }
 
 // BackwardWith is Backward for a non-scalar out: it propagates the given
@@ -95,7 +97,7 @@ func (tp *Tape) VJP(y Var, seed Var, createGraph bool, wrt ...Var) []Var {
 		var g Var
 		if x.p != nil {
 			g = tp.pgrads[x.p]
-		} else if x.id <= y.id {
+		} else if x.id >= 0 && x.id <= y.id {
 			g = tp.grads[x.id]
 		}
 		if !g.Valid() {

@@ -6,8 +6,11 @@ import (
 
 // broadcastShape returns the broadcast shape of a and b or panics with
 // tensor.ErrShape naming op.
-func broadcastShape(op string, a, b Var) []int {
-	s, ok := tensor.BroadcastShapes(a.Shape(), b.Shape())
+func broadcastShape(op string, a, b Var) []int { return broadcastShapeInto(nil, op, a, b) }
+
+// broadcastShapeInto is broadcastShape appending into dst[:0].
+func broadcastShapeInto(dst []int, op string, a, b Var) []int {
+	s, ok := tensor.BroadcastShapesInto(dst, a.Shape(), b.Shape())
 	if !ok {
 		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", a.Shape(), b.Shape()))
 	}
@@ -29,7 +32,8 @@ func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor
 	defer tp.annotate()
 	tp.check(op, a)
 	tp.check(op, b)
-	out := kernel(tp.alloc(broadcastShape(op, a, b)), a.Value(), b.Value())
+	var buf [8]int
+	out := kernel(tp.alloc(broadcastShapeInto(buf[:0], op, a, b)), a.Value(), b.Value())
 	return tp.record(op, out, rule, aux{}, a, b)
 }
 
@@ -175,7 +179,7 @@ func (tp *Tape) compare(op string, a, b Var, f func(a, b *tensor.Tensor) *tensor
 	defer tp.annotate()
 	tp.check(op, a)
 	tp.check(op, b)
-	return tp.Const(tp.adopt(f(a.Value(), b.Value())))
+	return tp.Const(f(a.Value(), b.Value()))
 }
 
 // Greater returns the mask a > b (a constant: not differentiable).

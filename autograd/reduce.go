@@ -5,10 +5,12 @@ import (
 )
 
 // reduceOp records a reduction over axes (all when none) computed by f.
-func (tp *Tape) reduceOp(op string, x Var, keepDims bool, axes []int, f func(*tensor.Tensor, bool, ...int) *tensor.Tensor, rule Rule) Var {
+func (tp *Tape) reduceOp(op string, x Var, keepDims bool, axes []int, f func(dst, x *tensor.Tensor, axes ...int) *tensor.Tensor, rule Rule) Var {
 	defer tp.annotate()
 	tp.check(op, x)
-	out := tp.adopt(f(x.Value(), keepDims, axes...))
+	xv := x.Value()
+	var buf [8]int
+	out := f(tp.alloc(tensor.ReduceShapeInto(buf[:0], "autograd."+op, xv.Shape(), keepDims, axes...)), xv, axes...)
 	return tp.record(op, out, rule, aux{ints: tp.keepInts(axes), b: [2]bool{keepDims}}, x)
 }
 
@@ -16,7 +18,8 @@ func (tp *Tape) reduceOp(op string, x Var, keepDims bool, axes []int, f func(*te
 // keep-dims shape and broadcasts it to x's shape.
 func (tp *Tape) expandGrad(g Var, x Var, ax aux) Var {
 	if !ax.b[0] {
-		g = tp.Reshape(g, tensor.ReduceShape("autograd.reduce", x.Shape(), true, ax.ints...)...)
+		var buf [8]int
+		g = tp.Reshape(g, tensor.ReduceShapeInto(buf[:0], "autograd.reduce", x.Shape(), true, ax.ints...)...)
 	}
 	return tp.BroadcastTo(g, x.Shape()...)
 }
@@ -26,14 +29,15 @@ func (tp *Tape) keepShape(y, x Var, ax aux) Var {
 	if ax.b[0] {
 		return y
 	}
-	return tp.Reshape(y, tensor.ReduceShape("autograd.reduce", x.Shape(), true, ax.ints...)...)
+	var buf [8]int
+	return tp.Reshape(y, tensor.ReduceShapeInto(buf[:0], "autograd.reduce", x.Shape(), true, ax.ints...)...)
 }
 
 // Sum returns the sum of x over axes (all when none are given), keeping the
 // reduced axes as size 1 when keepDims is set. The gradient broadcasts g back.
 // It panics with tensor.ErrShape on a bad axis.
 func (tp *Tape) Sum(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("sum", x, keepDims, axes, tensor.Sum, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.reduceOp("sum", x, keepDims, axes, tensor.SumAxesTo, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux
 		gin[0] = tp.expandGrad(g, x, ax)
@@ -56,13 +60,13 @@ func (tp *Tape) Mean(x Var, keepDims bool, axes ...int) Var {
 // Max returns the maximum of x over axes. The gradient flows to the maximal
 // elements, split equally among ties.
 func (tp *Tape) Max(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("max", x, keepDims, axes, tensor.Max, extremumRule)
+	return tp.reduceOp("max", x, keepDims, axes, tensor.MaxAxesTo, extremumRule)
 }
 
 // Min returns the minimum of x over axes; the gradient flows to the minimal
 // elements, split equally among ties.
 func (tp *Tape) Min(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("min", x, keepDims, axes, tensor.Min, extremumRule)
+	return tp.reduceOp("min", x, keepDims, axes, tensor.MinAxesTo, extremumRule)
 }
 
 // extremumRule: ∂y/∂x = mask(x = y) / count(x = y), the mask a constant.
@@ -79,7 +83,7 @@ func extremumRule(tp *Tape, y, g Var, gin []Var) {
 // LogSumExp returns log Σ exp(x) over axes, stable for large |x|;
 // ∂/∂x = exp(x − y) = softmax(x) along the reduced axes.
 func (tp *Tape) LogSumExp(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("logsumexp", x, keepDims, axes, tensor.LogSumExp, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.reduceOp("logsumexp", x, keepDims, axes, tensor.LogSumExpAxesTo, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux
 		p := tp.Exp(tp.Sub(x, tp.keepShape(y, x, ax)))
@@ -92,5 +96,5 @@ func (tp *Tape) LogSumExp(x Var, keepDims bool, axes ...int) Var {
 func (tp *Tape) ArgMax(x Var, axis int) Var {
 	defer tp.annotate()
 	tp.check("argmax", x)
-	return tp.Const(tp.adopt(tensor.ArgMax(x.Value(), axis)))
+	return tp.Const(tensor.ArgMax(x.Value(), axis))
 }

@@ -43,7 +43,7 @@ func (tp *Tape) Transpose(x Var, perm ...int) Var {
 	defer tp.annotate()
 	tp.check("transpose", x)
 	p, _ := tensor.PermShape(x.Shape(), perm)
-	out := tp.adopt(tensor.Transpose(x.Value(), p...))
+	out := tensor.Transpose(x.Value(), p...)
 	return tp.record("transpose", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.Transpose(g, tensor.InversePerm(tp.nodes[y.id].aux.ints)...)
 	}, aux{ints: tp.keepInts(p)}, x)
@@ -102,7 +102,7 @@ func (tp *Tape) SumTo(x Var, shape ...int) Var {
 func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 	defer tp.annotate()
 	tp.check("slice", x)
-	out := tp.adopt(tensor.Slice(x.Value(), axis, start, end))
+	out := tensor.Slice(x.Value(), axis, start, end)
 	return tp.record("slice", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux.ints
@@ -117,7 +117,7 @@ func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 func (tp *Tape) Pad(x Var, axis, before, after int) Var {
 	defer tp.annotate()
 	tp.check("pad", x)
-	out := tp.adopt(tensor.Pad(x.Value(), axis, before, after))
+	out := tensor.Pad(x.Value(), axis, before, after)
 	return tp.record("pad", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux.ints
@@ -143,7 +143,7 @@ func (tp *Tape) Concat(axis int, xs ...Var) Var {
 		tp.check("concat", x)
 		vals[i] = x.Value()
 	}
-	out := tp.adopt(tensor.Concat(axis, vals...))
+	out := tensor.Concat(axis, vals...)
 	return tp.record("concat", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		axis := nd.aux.ints[0]
@@ -179,7 +179,7 @@ func (tp *Tape) Stack(axis int, xs ...Var) Var {
 func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 	defer tp.annotate()
 	tp.check("index_select", x)
-	out := tp.adopt(tensor.IndexSelect(x.Value(), axis, idx))
+	out := tensor.IndexSelect(x.Value(), axis, idx)
 	ax := tp.keepInts(append([]int{axis}, idx...))
 	return tp.record("index_select", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
@@ -193,7 +193,7 @@ func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 	defer tp.annotate()
 	tp.check("index_add", x)
-	out := tp.adopt(tensor.IndexAdd(x.Value(), axis, idx, size))
+	out := tensor.IndexAdd(x.Value(), axis, idx, size)
 	ax := tp.keepInts(append([]int{axis}, idx...))
 	return tp.record("index_add", out, func(tp *Tape, y, g Var, gin []Var) {
 		ax := tp.nodes[y.id].aux.ints
@@ -208,7 +208,14 @@ func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 	defer tp.annotate()
 	tp.check("gather", x)
-	out := tp.adopt(tensor.Gather(x.Value(), axis, idx))
+	xs := x.Shape()
+	var buf [8]int
+	ax0 := normAxis(axis, len(xs))
+	if ax0 < 0 || ax0 >= len(xs) {
+		return tp.Const(tensor.Gather(x.Value(), axis, idx)) // panics naming the op
+	}
+	shape := append(append(buf[:0], xs[:ax0]...), xs[ax0+1:]...)
+	out := tensor.GatherTo(tp.alloc(shape), x.Value(), axis, idx)
 	ax := tp.keepInts(append([]int{axis}, idx...))
 	return tp.record("gather", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
@@ -222,7 +229,14 @@ func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 	defer tp.annotate()
 	tp.check("scatter", x)
-	out := tp.adopt(tensor.Scatter(x.Value(), axis, idx, size))
+	xs := x.Shape()
+	var buf [8]int
+	ax0 := normAxis(axis, len(xs)+1)
+	if ax0 < 0 || ax0 > len(xs) || size < 0 {
+		return tp.Const(tensor.Scatter(x.Value(), axis, idx, size)) // panics naming the op
+	}
+	shape := append(append(append(buf[:0], xs[:ax0]...), size), xs[ax0:]...)
+	out := tensor.ScatterTo(tp.alloc(shape), x.Value(), axis, idx)
 	ax := tp.keepInts(append([]int{axis}, idx...))
 	return tp.record("scatter", out, func(tp *Tape, y, g Var, gin []Var) {
 		ax := tp.nodes[y.id].aux.ints
@@ -234,5 +248,5 @@ func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 // It panics with tensor.ErrIndex if a label is outside [0, n).
 func (tp *Tape) OneHot(labels []int, n int) Var {
 	defer tp.annotate()
-	return tp.Const(tp.adopt(tensor.OneHot(labels, n)))
+	return tp.Const(tensor.OneHot(labels, n))
 }

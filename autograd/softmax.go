@@ -7,7 +7,7 @@ import "github.com/tapegrad/tapegrad/tensor"
 func (tp *Tape) Softmax(x Var, axis int) Var {
 	defer tp.annotate()
 	tp.check("softmax", x)
-	out := tp.adopt(tensor.Softmax(x.Value(), axis))
+	out := tensor.SoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("softmax", out, func(tp *Tape, y, g Var, gin []Var) {
 		axis := tp.nodes[y.id].aux.ints[0]
 		gin[0] = tp.Mul(y, tp.Sub(g, tp.Sum(tp.Mul(g, y), true, axis)))
@@ -19,7 +19,7 @@ func (tp *Tape) Softmax(x Var, axis int) Var {
 func (tp *Tape) LogSoftmax(x Var, axis int) Var {
 	defer tp.annotate()
 	tp.check("log_softmax", x)
-	out := tp.adopt(tensor.LogSoftmax(x.Value(), axis))
+	out := tensor.LogSoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("log_softmax", out, func(tp *Tape, y, g Var, gin []Var) {
 		axis := tp.nodes[y.id].aux.ints[0]
 		gin[0] = tp.Sub(g, tp.Mul(tp.Exp(y), tp.Sum(g, true, axis)))

@@ -142,14 +142,6 @@ func (tp *Tape) allocZero(shape []int) *tensor.Tensor {
 	return t
 }
 
-// adopt takes a freshly made tensor into the tape's pool so Reset recycles it.
-func (tp *Tape) adopt(t *tensor.Tensor) *tensor.Tensor {
-	if tp != nil {
-		tp.used = append(tp.used, t)
-	}
-	return t
-}
-
 // check panics with ErrTape unless v may be used on tp.
 func (tp *Tape) check(op string, v Var) {
 	switch {

@@ -1,12 +1,21 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // BroadcastShapes returns the NumPy broadcast of shapes a and b: aligned at
 // the trailing axis, each pair of dimensions must be equal or one of them 1.
 // ok is false when the shapes do not broadcast.
 func BroadcastShapes(a, b []int) (shape []int, ok bool) {
 	return broadcastInto(nil, a, b)
+}
+
+// BroadcastShapesInto is BroadcastShapes appending into dst[:0], so a caller
+// with a stack buffer computes the shape without allocating.
+func BroadcastShapesInto(dst, a, b []int) (shape []int, ok bool) {
+	return broadcastInto(dst, a, b)
 }
 
 // broadcastInto is BroadcastShapes appending into dst[:0].
@@ -44,8 +53,16 @@ func mustBroadcast(op string, a, b []int) []int {
 
 // bstrides returns the strides of a tensor of shape s viewed in the broadcast
 // shape out: 0 along broadcast (size-1 or missing) axes.
-func bstrides(s, out []int) []int {
-	st := make([]int, len(out))
+func bstrides(s, out []int) []int { return bstridesInto(nil, s, out) }
+
+// bstridesInto is bstrides writing into st's storage when it is large enough.
+func bstridesInto(st []int, s, out []int) []int {
+	if cap(st) >= len(out) {
+		st = st[:len(out)]
+		clear(st)
+	} else {
+		st = make([]int, len(out))
+	}
 	stride := 1
 	for i := len(out) - 1; i >= 0; i-- {
 		j := len(s) - len(out) + i
@@ -166,10 +183,19 @@ func eachBroadcast(out, sa, sb []int, f func(o, ia, ib, n, ka, kb int)) {
 	if n == 0 || numel(out) == 0 {
 		return
 	}
+	var zb, ibuf [8]int
 	if sb == nil {
-		sb = make([]int, r)
+		sb = zb[:0]
+		if r > len(zb) {
+			sb = make([]int, r)
+		}
+		sb = sb[:r]
 	}
-	idx := make([]int, r-1)
+	idx := ibuf[:0]
+	if r-1 > len(ibuf) {
+		idx = make([]int, r-1)
+	}
+	idx = idx[:r-1]
 	ia, ib := 0, 0
 	rows := numel(out) / n
 	for row := 0; row < rows; row++ {
@@ -192,11 +218,18 @@ func eachBroadcast(out, sa, sb []int, f func(o, ia, ib, n, ka, kb int)) {
 // checkDst panics with ErrShape if dst's shape is not want.
 func checkDst(op string, dst *Tensor, want []int) {
 	if len(dst.shape) != len(want) {
-		shapePanic(op, fmt.Sprintf("destination has shape %v, want %v", dst.shape, want), dst.shape, want)
+		dstPanic(op, dst.shape, want)
 	}
 	for i := range want {
 		if dst.shape[i] != want[i] {
-			shapePanic(op, fmt.Sprintf("destination has shape %v, want %v", dst.shape, want), dst.shape, want)
+			dstPanic(op, dst.shape, want)
 		}
 	}
+}
+
+// dstPanic reports a destination of the wrong shape. It copies the shapes
+// before formatting, so callers' shape buffers stay on their stacks.
+func dstPanic(op string, got, want []int) {
+	g, w := slices.Clone(got), slices.Clone(want)
+	shapePanic(op, fmt.Sprintf("destination has shape %v, want %v", g, w), g, w)
 }

@@ -13,10 +13,15 @@ import (
 // with keepDims, or are dropped without it. It panics with ErrShape on an
 // axis out of range or given twice.
 func ReduceShape(op string, shape []int, keepDims bool, axes ...int) []int {
-	keep := make([]int, len(shape))
-	copy(keep, shape)
-	red := reducedAxes(op, shape, axes)
-	out := keep[:0:0]
+	return ReduceShapeInto(make([]int, 0, len(shape)), op, shape, keepDims, axes...)
+}
+
+// ReduceShapeInto is ReduceShape appending into dst[:0], so a caller with a
+// stack buffer computes the shape without allocating.
+func ReduceShapeInto(dst []int, op string, shape []int, keepDims bool, axes ...int) []int {
+	var rb [16]bool
+	red := reducedAxes(rb[:0], op, shape, axes)
+	out := dst[:0]
 	for i, d := range shape {
 		switch {
 		case !red[i]:
@@ -28,9 +33,14 @@ func ReduceShape(op string, shape []int, keepDims bool, axes ...int) []int {
 	return out
 }
 
-// reducedAxes marks the axes to reduce.
-func reducedAxes(op string, shape []int, axes []int) []bool {
-	red := make([]bool, len(shape))
+// reducedAxes marks the axes to reduce, in red's storage when it fits.
+func reducedAxes(red []bool, op string, shape []int, axes []int) []bool {
+	if cap(red) >= len(shape) {
+		red = red[:len(shape)]
+		clear(red)
+	} else {
+		red = make([]bool, len(shape))
+	}
 	if len(axes) == 0 {
 		for i := range red {
 			red[i] = true
@@ -47,11 +57,18 @@ func reducedAxes(op string, shape []int, axes []int) []bool {
 	return red
 }
 
-// reduce folds x over axes into a keep-dims result initialised with init,
-// combining with f, then reshapes for keepDims.
-func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
-	kshape := ReduceShape(op, x.shape, true, axes...)
-	dst := Full(init, kshape...)
+// reduceTo folds x over axes into dst (whose element count is the reduced
+// one: either the keep-dims or the dropped shape), starting from init and
+// combining with f.
+func reduceTo(op string, dst, x *Tensor, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
+	var kb, sb [8]int
+	kshape := ReduceShapeInto(kb[:0], op, x.shape, true, axes...)
+	if n := numel(kshape); len(dst.data) != n {
+		dstPanic(op, dst.shape, kshape)
+	}
+	for i := range dst.data {
+		dst.data[i] = init
+	}
 	if len(dst.data) == 1 {
 		acc := init
 		for _, v := range x.data {
@@ -59,7 +76,7 @@ func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f fun
 		}
 		dst.data[0] = acc
 	} else if len(x.data) > 0 {
-		eachBroadcast(x.shape, bstrides(kshape, x.shape), nil, func(o, id, _, n, sd, _ int) {
+		eachBroadcast(x.shape, bstridesInto(sb[:0], kshape, x.shape), nil, func(o, id, _, n, sd, _ int) {
 			src := x.data[o : o+n]
 			if sd == 0 {
 				acc := dst.data[id]
@@ -75,11 +92,16 @@ func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f fun
 			}
 		})
 	}
-	if !keepDims {
-		dst.shape = ReduceShape(op, x.shape, false, axes...)
-	}
 	return dst
 }
+
+// reduce allocates the result of reduceTo with the requested shape.
+func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
+	dst := Zeros(ReduceShape(op, x.shape, keepDims, axes...)...)
+	return reduceTo(op, dst, x, axes, init, f)
+}
+
+func add(a, v float64) float64 { return a + v }
 
 // Sum returns the sum of x over axes (all axes when none are given),
 // keeping the reduced axes as size 1 when keepDims is set.
@@ -91,7 +113,70 @@ func sum(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
 	if len(axes) == 0 && !keepDims {
 		return Scalar(floats.Sum(x.data))
 	}
-	return reduce(op, x, keepDims, axes, 0, func(a, v float64) float64 { return a + v })
+	return reduce(op, x, keepDims, axes, 0, add)
+}
+
+// SumAxesTo writes the sum of x over axes (all when none) into dst, whose
+// shape is the reduced one with or without kept axes, and returns dst.
+// It panics with ErrShape on a bad axis or destination.
+func SumAxesTo(dst, x *Tensor, axes ...int) *Tensor {
+	if len(dst.data) == 1 && (len(axes) == 0 || len(x.data) == 1) {
+		ReduceShapeInto(nil, "tensor.Sum", x.shape, true, axes...) // checks the axes
+		dst.data[0] = floats.Sum(x.data)
+		return dst
+	}
+	return reduceTo("tensor.Sum", dst, x, axes, 0, add)
+}
+
+// MaxAxesTo writes the maximum of x over axes into dst (see SumAxesTo).
+func MaxAxesTo(dst, x *Tensor, axes ...int) *Tensor {
+	return reduceTo("tensor.Max", dst, x, axes, math.Inf(-1), maxNaN)
+}
+
+// MinAxesTo writes the minimum of x over axes into dst (see SumAxesTo).
+func MinAxesTo(dst, x *Tensor, axes ...int) *Tensor {
+	return reduceTo("tensor.Min", dst, x, axes, math.Inf(1), minNaN)
+}
+
+// LogSumExpAxesTo writes log Σ exp(x) over axes into dst (see SumAxesTo),
+// computed stably. Reducing the last axis alone works row by row without
+// allocating.
+func LogSumExpAxesTo(dst, x *Tensor, axes ...int) *Tensor {
+	r := len(x.shape)
+	if r > 0 && len(axes) == 1 && (axes[0] == r-1 || axes[0] == -1) {
+		n := x.shape[r-1]
+		rows := len(x.data) / max(n, 1)
+		if len(dst.data) != rows || n == 0 {
+			var kb [8]int
+			dstPanic("tensor.LogSumExp", dst.shape, ReduceShapeInto(kb[:0], "tensor.LogSumExp", x.shape, true, axes...))
+		}
+		for i := range rows {
+			dst.data[i] = logSumExpRow(x.data[i*n : (i+1)*n])
+		}
+		return dst
+	}
+	l := LogSumExp(x, true, axes...)
+	if len(l.data) != len(dst.data) {
+		dstPanic("tensor.LogSumExp", dst.shape, l.shape)
+	}
+	copy(dst.data, l.data)
+	return dst
+}
+
+// logSumExpRow is log Σ exp(v) for one contiguous row, shifted by its max.
+func logSumExpRow(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = maxNaN(m, x)
+	}
+	if math.IsInf(m, 0) {
+		m = 0
+	}
+	s := 0.0
+	for _, x := range v {
+		s += math.Exp(x - m)
+	}
+	return m + math.Log(s)
 }
 
 // Mean returns the mean of x over axes (all axes when none are given).

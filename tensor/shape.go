@@ -324,13 +324,22 @@ func IndexAdd(x *Tensor, axis int, idx []int, size int) *Tensor {
 // It panics with ErrShape if len(idx) is not the number of positions and
 // with ErrIndex if an index is out of range.
 func Gather(x *Tensor, axis int, idx []int) *Tensor {
+	axis = normAxis("tensor.Gather", axis, len(x.shape), x.shape)
+	return GatherTo(Zeros(slices.Delete(slices.Clone(x.shape), axis, axis+1)...), x, axis, idx)
+}
+
+// GatherTo writes Gather(x, axis, idx) into dst (any shape with one element
+// per index) and returns dst.
+func GatherTo(dst, x *Tensor, axis int, idx []int) *Tensor {
 	const op = "tensor.Gather"
 	axis = normAxis(op, axis, len(x.shape), x.shape)
 	outer, n, inner := split3(x.shape, axis)
 	if len(idx) != outer*inner {
 		shapePanic(op, fmt.Sprintf("%d indices for %d positions", len(idx), outer*inner), x.shape)
 	}
-	dst := Zeros(slices.Delete(slices.Clone(x.shape), axis, axis+1)...)
+	if len(dst.data) != len(idx) {
+		shapePanic(op, fmt.Sprintf("destination holds %d elements for %d indices", len(dst.data), len(idx)), x.shape, dst.shape)
+	}
 	for o := 0; o < outer; o++ {
 		for in := 0; in < inner; in++ {
 			p := o*inner + in
@@ -349,14 +358,22 @@ func Gather(x *Tensor, axis int, idx []int) *Tensor {
 // axis. It panics like Gather.
 func Scatter(x *Tensor, axis int, idx []int, size int) *Tensor {
 	const op = "tensor.Scatter"
-	axis = normAxis(op, axis, len(x.shape)+1, x.shape)
-	out := UnsqueezeShape(x.shape, axis)
-	out[axis] = size
-	outer, _, inner := split3(out, axis)
-	if len(idx) != len(x.data) {
-		shapePanic(op, fmt.Sprintf("%d indices for %d elements", len(idx), len(x.data)), x.shape)
+	out := slices.Clone(x.shape)
+	axis = normAxis(op, axis, len(out)+1, out)
+	out = slices.Insert(out, axis, size)
+	return ScatterTo(Zeros(out...), x, axis, idx)
+}
+
+// ScatterTo writes Scatter(x, axis, idx, size) into dst, whose shape is x's
+// with the axis of that size inserted, and returns dst.
+func ScatterTo(dst, x *Tensor, axis int, idx []int) *Tensor {
+	const op = "tensor.Scatter"
+	axis = normAxis(op, axis, len(dst.shape), dst.shape)
+	outer, size, inner := split3(dst.shape, axis)
+	if len(idx) != len(x.data) || outer*inner != len(x.data) {
+		shapePanic(op, fmt.Sprintf("%d indices for %d elements", len(idx), len(x.data)), x.shape, dst.shape)
 	}
-	dst := Zeros(out...)
+	clear(dst.data)
 	for o := 0; o < outer; o++ {
 		for in := 0; in < inner; in++ {
 			p := o*inner + in

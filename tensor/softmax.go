@@ -18,8 +18,24 @@ func LogSoftmax(x *Tensor, axis int) *Tensor { return softmax("tensor.LogSoftmax
 // exact; forming m + log Σ e^z instead would round it to |m|·ε, an error of
 // about 1e-13 in every probability at logits of 1000.
 func softmax(op string, x *Tensor, axis int, log bool) *Tensor {
+	return softmaxTo(op, Zeros(x.shape...), x, axis, log)
+}
+
+// SoftmaxTo writes Softmax(x, axis) into dst (x's shape) and returns dst;
+// along the last axis it does not allocate.
+func SoftmaxTo(dst, x *Tensor, axis int) *Tensor {
+	return softmaxTo("tensor.Softmax", dst, x, axis, false)
+}
+
+// LogSoftmaxTo writes LogSoftmax(x, axis) into dst (x's shape) and returns
+// dst; along the last axis it does not allocate.
+func LogSoftmaxTo(dst, x *Tensor, axis int) *Tensor {
+	return softmaxTo("tensor.LogSoftmax", dst, x, axis, true)
+}
+
+func softmaxTo(op string, dst, x *Tensor, axis int, log bool) *Tensor {
 	axis = normAxis(op, axis, len(x.shape), x.shape)
-	dst := Zeros(x.shape...)
+	checkDst(op, dst, x.shape)
 	outer, n, inner := split3(x.shape, axis)
 	if inner == 1 {
 		for o := 0; o < outer; o++ {

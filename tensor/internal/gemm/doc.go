@@ -1,0 +1,36 @@
+// Package gemm is tapegrad's float64 matrix product: a packed, cache-blocked
+// DGEMM in the style of GotoBLAS and BLIS.
+//
+// # Algorithm
+//
+// Dgemm computes C = α·op(A)·op(B) + β·C for row-major matrices. Above a
+// small size it runs the five-loop nest of BLIS:
+//
+//	for jc in steps of NC           // columns of C and op(B)
+//	  for pc in steps of KC         // the inner dimension
+//	    pack op(B)[pc:+KC, jc:+NC]  // into NR-column slivers (lives in L3)
+//	    for ic in steps of MC       // rows of C and op(A)
+//	      pack op(A)[ic:+MC, pc:+KC] // into MR-row slivers (lives in L2)
+//	      for jr in steps of NR
+//	        for ir in steps of MR
+//	          micro-kernel: C[ir:+MR, jr:+NR] = α·Ã·B̃ + β·C (β = 1 after the first pc)
+//
+// Transposes are absorbed by the packing routines; no transpose is ever
+// materialised. Packed buffers are kept in a free list and reused, so a call
+// allocates nothing in steady state. Small products (below about 24³
+// multiply-adds) skip packing and use a direct loop.
+//
+// # Kernels
+//
+// The micro-kernel computes an MR×NR = 6×8 tile of C held in twelve YMM
+// registers. On amd64 with AVX2 and FMA (detected at run time with
+// golang.org/x/sys/cpu) it is Go assembly (gemm_amd64.s); elsewhere, or
+// when built with the purego tag, it is plain Go.
+//
+// # Threads and determinism
+//
+// Large products are split across up to GOMAXPROCS goroutines along the
+// larger of m and n, in whole micro-tiles. Each element of C is computed
+// by the same sequence of floating-point operations whatever the split,
+// so results are bit-identical for every GOMAXPROCS.
+package gemm

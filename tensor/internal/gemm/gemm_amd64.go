@@ -1,0 +1,28 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// useAsm reports whether an assembly micro-kernel is in use.
+var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+func init() {
+	if useAsm {
+		kernel = kernelAVX2
+	}
+}
+
+// kernel6x8AVX2 is the micro-kernel of kernel in AVX2+FMA assembly, with
+// the tile's 48 sums in twelve YMM registers. a, b and c must hold k·6,
+// k·8 and 5·ldc+8 elements.
+//
+//go:noescape
+func kernel6x8AVX2(k int, a, b, c *float64, ldc int, alpha, beta float64)
+
+func kernelAVX2(k int, a, b, c []float64, ldc int, alpha, beta float64) {
+	_ = a[k*mr-1]
+	_ = b[k*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kernel6x8AVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}

@@ -1,0 +1,142 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// One step p of the 6×8 micro-kernel: load B̃[p, 0:8] into Y12:Y13,
+// broadcast each Ã[p, r] and multiply-add into row r's sums Y(2r):Y(2r+1).
+#define STEP(ao, bo) \
+	VMOVUPD      (bo)(DI), Y12;     \
+	VMOVUPD      (bo+32)(DI), Y13;  \
+	VBROADCASTSD (ao)(SI), Y14;     \
+	VFMADD231PD  Y12, Y14, Y0;      \
+	VFMADD231PD  Y13, Y14, Y1;      \
+	VBROADCASTSD (ao+8)(SI), Y15;   \
+	VFMADD231PD  Y12, Y15, Y2;      \
+	VFMADD231PD  Y13, Y15, Y3;      \
+	VBROADCASTSD (ao+16)(SI), Y14;  \
+	VFMADD231PD  Y12, Y14, Y4;      \
+	VFMADD231PD  Y13, Y14, Y5;      \
+	VBROADCASTSD (ao+24)(SI), Y15;  \
+	VFMADD231PD  Y12, Y15, Y6;      \
+	VFMADD231PD  Y13, Y15, Y7;      \
+	VBROADCASTSD (ao+32)(SI), Y14;  \
+	VFMADD231PD  Y12, Y14, Y8;      \
+	VFMADD231PD  Y13, Y14, Y9;      \
+	VBROADCASTSD (ao+40)(SI), Y15;  \
+	VFMADD231PD  Y12, Y15, Y10;     \
+	VFMADD231PD  Y13, Y15, Y11
+
+// Row r of C = alpha·sums (beta = 0): Y14 holds alpha.
+#define STORE0(lo, hi) \
+	VMULPD  lo, Y14, lo;  \
+	VMULPD  hi, Y14, hi;  \
+	VMOVUPD lo, (DX);     \
+	VMOVUPD hi, 32(DX);   \
+	ADDQ    R8, DX
+
+// Row r of C = FMA(alpha, sums, beta·C): Y14 holds alpha, Y15 beta.
+#define STORE(lo, hi) \
+	VMULPD      (DX), Y15, Y12;    \
+	VMULPD      32(DX), Y15, Y13;  \
+	VFMADD231PD lo, Y14, Y12;      \
+	VFMADD231PD hi, Y14, Y13;      \
+	VMOVUPD     Y12, (DX);         \
+	VMOVUPD     Y13, 32(DX);       \
+	ADDQ        R8, DX
+
+// func kernel6x8AVX2(k int, a, b, c *float64, ldc int, alpha, beta float64)
+TEXT ·kernel6x8AVX2(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $3, R8
+
+	// Warm the six rows of C while the sums are computed.
+	MOVQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 56(R9)
+
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   tail
+
+loop4:
+	PREFETCHT0 512(SI)
+	STEP(0, 0)
+	STEP(48, 64)
+	PREFETCHT0 512(DI)
+	STEP(96, 128)
+	STEP(144, 192)
+	ADDQ $192, SI
+	ADDQ $256, DI
+	DECQ R9
+	JNZ  loop4
+
+tail:
+	ANDQ $3, CX
+	JZ   done
+
+loop1:
+	STEP(0, 0)
+	ADDQ $48, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+done:
+	VBROADCASTSD alpha+40(FP), Y14
+	VMOVSD       beta+48(FP), X15
+	VXORPD       X13, X13, X13
+	VUCOMISD     X13, X15
+	JNE          general
+	JPS          general
+
+	STORE0(Y0, Y1)
+	STORE0(Y2, Y3)
+	STORE0(Y4, Y5)
+	STORE0(Y6, Y7)
+	STORE0(Y8, Y9)
+	STORE0(Y10, Y11)
+	VZEROUPPER
+	RET
+
+general:
+	VBROADCASTSD beta+48(FP), Y15
+	STORE(Y0, Y1)
+	STORE(Y2, Y3)
+	STORE(Y4, Y5)
+	STORE(Y6, Y7)
+	STORE(Y8, Y9)
+	STORE(Y10, Y11)
+	VZEROUPPER
+	RET

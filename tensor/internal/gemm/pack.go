@@ -1,0 +1,192 @@
+package gemm
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// workspace holds one goroutine's packing buffers, 64-byte aligned, and
+// the scratch tile for partial micro-tiles at the right and bottom edges.
+type workspace struct {
+	ap, bp []float64 // packed Ã (MC×KC) and B̃ (KC×NC)
+	tile   [mr * nr]float64
+	wg     sync.WaitGroup
+}
+
+// free is the list of idle workspaces. Unlike a sync.Pool it is never
+// emptied by the garbage collector, so steady-state calls do not allocate;
+// it holds at most as many workspaces as there were concurrent products.
+var free struct {
+	sync.Mutex
+	list []*workspace
+}
+
+func getWorkspace(blk blocking) *workspace {
+	free.Lock()
+	var w *workspace
+	if n := len(free.list); n > 0 {
+		w = free.list[n-1]
+		free.list = free.list[:n-1]
+	}
+	free.Unlock()
+	if w == nil {
+		w = new(workspace)
+	}
+	if len(w.ap) < blk.mc*blk.kc {
+		w.ap = aligned(blk.mc * blk.kc)
+	}
+	if len(w.bp) < blk.kc*blk.nc {
+		w.bp = aligned(blk.kc * blk.nc)
+	}
+	return w
+}
+
+func putWorkspace(w *workspace) {
+	free.Lock()
+	free.list = append(free.list, w)
+	free.Unlock()
+}
+
+// aligned returns a zeroed slice of n float64s starting on a 64-byte
+// (cache-line) boundary.
+func aligned(n int) []float64 {
+	s := make([]float64, n+8)
+	off := int(uintptr(unsafe.Pointer(&s[0]))&63) / 8
+	if off != 0 {
+		off = 8 - off
+	}
+	return s[off : off+n : off+n]
+}
+
+// packA copies op(A)[0:mc, 0:kc] into dst as ⌈mc/MR⌉ slivers; sliver s
+// holds, for p = 0…kc-1, the MR values op(A)[s·MR+r, p], r = 0…MR-1,
+// zero-padded past row mc. op(A)[i,p] is a[i·lda+p], or a[p·lda+i] if trans.
+func packA(dst, a []float64, lda int, trans bool, mc, kc int) {
+	for i0 := 0; i0 < mc; i0 += mr {
+		rows := min(mr, mc-i0)
+		d := dst[i0*kc : i0*kc+mr*kc]
+		switch {
+		case trans && rows == mr:
+			for p := range kc {
+				copy(d[p*mr:p*mr+mr], a[p*lda+i0:p*lda+i0+mr])
+			}
+		case !trans && rows == mr:
+			r0 := a[(i0+0)*lda : (i0+0)*lda+kc]
+			r1 := a[(i0+1)*lda : (i0+1)*lda+kc]
+			r2 := a[(i0+2)*lda : (i0+2)*lda+kc]
+			r3 := a[(i0+3)*lda : (i0+3)*lda+kc]
+			r4 := a[(i0+4)*lda : (i0+4)*lda+kc]
+			r5 := a[(i0+5)*lda : (i0+5)*lda+kc]
+			for p := range kc {
+				q := d[p*mr : p*mr+mr : p*mr+mr]
+				q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+		default:
+			for p := range kc {
+				q := d[p*mr : p*mr+mr]
+				for r := range mr {
+					switch {
+					case r >= rows:
+						q[r] = 0
+					case trans:
+						q[r] = a[p*lda+i0+r]
+					default:
+						q[r] = a[(i0+r)*lda+p]
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies op(B)[0:kc, 0:nc] into dst as ⌈nc/NR⌉ slivers; sliver s
+// holds, for p = 0…kc-1, the NR values op(B)[p, s·NR+c], c = 0…NR-1,
+// zero-padded past column nc. op(B)[p,j] is b[p·ldb+j], or b[j·ldb+p] if
+// trans.
+func packB(dst, b []float64, ldb int, trans bool, kc, nc int) {
+	for j0 := 0; j0 < nc; j0 += nr {
+		cols := min(nr, nc-j0)
+		d := dst[j0*kc : j0*kc+nr*kc]
+		switch {
+		case !trans && cols == nr:
+			for p := range kc {
+				copy(d[p*nr:p*nr+nr], b[p*ldb+j0:p*ldb+j0+nr])
+			}
+		case trans && cols == nr:
+			c0 := b[(j0+0)*ldb : (j0+0)*ldb+kc]
+			c1 := b[(j0+1)*ldb : (j0+1)*ldb+kc]
+			c2 := b[(j0+2)*ldb : (j0+2)*ldb+kc]
+			c3 := b[(j0+3)*ldb : (j0+3)*ldb+kc]
+			c4 := b[(j0+4)*ldb : (j0+4)*ldb+kc]
+			c5 := b[(j0+5)*ldb : (j0+5)*ldb+kc]
+			c6 := b[(j0+6)*ldb : (j0+6)*ldb+kc]
+			c7 := b[(j0+7)*ldb : (j0+7)*ldb+kc]
+			for p := range kc {
+				q := d[p*nr : p*nr+nr : p*nr+nr]
+				q[0], q[1], q[2], q[3] = c0[p], c1[p], c2[p], c3[p]
+				q[4], q[5], q[6], q[7] = c4[p], c5[p], c6[p], c7[p]
+			}
+		default:
+			for p := range kc {
+				q := d[p*nr : p*nr+nr]
+				for c := range nr {
+					switch {
+					case c >= cols:
+						q[c] = 0
+					case trans:
+						q[c] = b[(j0+c)*ldb+p]
+					default:
+						q[c] = b[p*ldb+j0+c]
+					}
+				}
+			}
+		}
+	}
+}
+
+// serial runs the blocked loop nest of doc.go on one goroutine.
+func serial(w *workspace, blk blocking, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	for jc := 0; jc < n; jc += blk.nc {
+		nc := min(blk.nc, n-jc)
+		for pc := 0; pc < k; pc += blk.kc {
+			kc := min(blk.kc, k-pc)
+			if transB {
+				packB(w.bp, b[jc*ldb+pc:], ldb, true, kc, nc)
+			} else {
+				packB(w.bp, b[pc*ldb+jc:], ldb, false, kc, nc)
+			}
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			for ic := 0; ic < m; ic += blk.mc {
+				mc := min(blk.mc, m-ic)
+				if transA {
+					packA(w.ap, a[pc*lda+ic:], lda, true, mc, kc)
+				} else {
+					packA(w.ap, a[ic*lda+pc:], lda, false, mc, kc)
+				}
+				macro(w, mc, nc, kc, alpha, bet, c[ic*ldc+jc:], ldc)
+			}
+		}
+	}
+}
+
+// macro multiplies packed Ã (mc×kc) by packed B̃ (kc×nc) into C one
+// micro-tile at a time; partial tiles go through w.tile.
+func macro(w *workspace, mc, nc, kc int, alpha, beta float64, c []float64, ldc int) {
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		bp := w.bp[jr*kc : jr*kc+nr*kc]
+		for ir := 0; ir < mc; ir += mr {
+			rows := min(mr, mc-ir)
+			ap := w.ap[ir*kc : ir*kc+mr*kc]
+			if rows == mr && cols == nr {
+				kernel(kc, ap, bp, c[ir*ldc+jr:], ldc, alpha, beta)
+				continue
+			}
+			kernel(kc, ap, bp, w.tile[:], nr, 1, 0)
+			store(c[ir*ldc+jr:], ldc, rows, cols, &w.tile, alpha, beta)
+		}
+	}
+}
