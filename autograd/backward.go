@@ -136,7 +136,6 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 	clear(tp.grads)
 	clear(tp.pgrads)
 	tp.grads[y.id] = seed
-	var buf [4]Var
 	for i := n - 1; i >= 0; i-- {
 		g := tp.grads[i]
 		if !g.Valid() {
@@ -150,11 +149,8 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		if nd.rule == nil {
 			continue
 		}
-		gin := buf[:0]
-		if len(nd.in) > len(buf) {
-			gin = make([]Var, 0, len(nd.in))
-		}
-		gin = gin[:len(nd.in)]
+		gin := slices.Grow(tp.gin[:0], len(nd.in))[:len(nd.in)] // reused: rules never run backward themselves
+		tp.gin = gin
 		clear(gin)
 		out := Var{tp: tp, id: int32(i), gen: tp.gen}
 		tp.bwNode = i

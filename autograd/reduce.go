@@ -1,17 +1,21 @@
 package autograd
 
 import (
+	"strings"
+
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // reduceOp records a reduction over axes (all when none) computed by f.
 func (tp *Tape) reduceOp(op string, x Var, keepDims bool, axes []int, f func(dst, x *tensor.Tensor, axes ...int) *tensor.Tensor, rule Rule) Var {
 	defer tp.annotate()
-	tp.check(op, x)
+	name := strings.TrimPrefix(op, "autograd.")
+	tp.check(name, x)
 	xv := x.Value()
 	var buf [8]int
-	out := f(tp.alloc(tensor.ReduceShapeInto(buf[:0], "autograd."+op, xv.Shape(), keepDims, axes...)), xv, axes...)
-	return tp.record(op, out, rule, aux{ints: tp.keepInts(axes), b: [2]bool{keepDims}}, x)
+	kept := tp.keepInts(axes) // the kernel gets the tape's copy, so axes stays on the caller's stack
+	out := f(tp.alloc(tensor.ReduceShapeInto(buf[:0], op, xv.Shape(), keepDims, kept...)), xv, kept...)
+	return tp.record(name, out, rule, aux{ints: kept, b: [2]bool{keepDims}}, x)
 }
 
 // expandGrad reshapes the gradient g of a reduction of x over ax back to the
@@ -37,7 +41,7 @@ func (tp *Tape) keepShape(y, x Var, ax aux) Var {
 // reduced axes as size 1 when keepDims is set. The gradient broadcasts g back.
 // It panics with tensor.ErrShape on a bad axis.
 func (tp *Tape) Sum(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("sum", x, keepDims, axes, tensor.SumAxesTo, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.reduceOp("autograd.sum", x, keepDims, axes, tensor.SumAxesTo, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux
 		gin[0] = tp.expandGrad(g, x, ax)
@@ -60,13 +64,13 @@ func (tp *Tape) Mean(x Var, keepDims bool, axes ...int) Var {
 // Max returns the maximum of x over axes. The gradient flows to the maximal
 // elements, split equally among ties.
 func (tp *Tape) Max(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("max", x, keepDims, axes, tensor.MaxAxesTo, extremumRule)
+	return tp.reduceOp("autograd.max", x, keepDims, axes, tensor.MaxAxesTo, extremumRule)
 }
 
 // Min returns the minimum of x over axes; the gradient flows to the minimal
 // elements, split equally among ties.
 func (tp *Tape) Min(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("min", x, keepDims, axes, tensor.MinAxesTo, extremumRule)
+	return tp.reduceOp("autograd.min", x, keepDims, axes, tensor.MinAxesTo, extremumRule)
 }
 
 // extremumRule: ∂y/∂x = mask(x = y) / count(x = y), the mask a constant.
@@ -83,7 +87,7 @@ func extremumRule(tp *Tape, y, g Var, gin []Var) {
 // LogSumExp returns log Σ exp(x) over axes, stable for large |x|;
 // ∂/∂x = exp(x − y) = softmax(x) along the reduced axes.
 func (tp *Tape) LogSumExp(x Var, keepDims bool, axes ...int) Var {
-	return tp.reduceOp("logsumexp", x, keepDims, axes, tensor.LogSumExpAxesTo, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.reduceOp("autograd.logsumexp", x, keepDims, axes, tensor.LogSumExpAxesTo, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux
 		p := tp.Exp(tp.Sub(x, tp.keepShape(y, x, ax)))

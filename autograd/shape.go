@@ -11,7 +11,8 @@ func (tp *Tape) Reshape(x Var, shape ...int) Var {
 	defer tp.annotate()
 	tp.check("reshape", x)
 	xv := x.Value()
-	s := tensor.ResolveShape("autograd.reshape", xv.Shape(), xv.Len(), shape)
+	var buf [8]int
+	s := tensor.ResolveShapeInto(buf[:0], "autograd.reshape", xv.Shape(), xv.Len(), shape)
 	out := tp.alloc(s)
 	copy(out.Data(), xv.Data())
 	return tp.record("reshape", out, func(tp *Tape, y, g Var, gin []Var) {
@@ -180,7 +181,7 @@ func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 	defer tp.annotate()
 	tp.check("index_select", x)
 	out := tensor.IndexSelect(x.Value(), axis, idx)
-	ax := tp.keepInts(append([]int{axis}, idx...))
+	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("index_select", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux.ints
@@ -194,7 +195,7 @@ func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 	defer tp.annotate()
 	tp.check("index_add", x)
 	out := tensor.IndexAdd(x.Value(), axis, idx, size)
-	ax := tp.keepInts(append([]int{axis}, idx...))
+	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("index_add", out, func(tp *Tape, y, g Var, gin []Var) {
 		ax := tp.nodes[y.id].aux.ints
 		gin[0] = tp.IndexSelect(g, ax[0], ax[1:])
@@ -216,7 +217,7 @@ func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 	}
 	shape := append(append(buf[:0], xs[:ax0]...), xs[ax0+1:]...)
 	out := tensor.GatherTo(tp.alloc(shape), x.Value(), axis, idx)
-	ax := tp.keepInts(append([]int{axis}, idx...))
+	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("gather", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.in[0], nd.aux.ints
@@ -237,7 +238,7 @@ func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 	}
 	shape := append(append(append(buf[:0], xs[:ax0]...), size), xs[ax0:]...)
 	out := tensor.ScatterTo(tp.alloc(shape), x.Value(), axis, idx)
-	ax := tp.keepInts(append([]int{axis}, idx...))
+	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("scatter", out, func(tp *Tape, y, g Var, gin []Var) {
 		ax := tp.nodes[y.id].aux.ints
 		gin[0] = tp.Gather(g, ax[0], ax[1:])

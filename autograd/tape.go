@@ -59,6 +59,7 @@ type Tape struct {
 	used      []*tensor.Tensor
 	free      map[int][]*tensor.Tensor
 	grads     []Var
+	gin       []Var // the rule's output buffer, reused across nodes
 	pgrads    map[*param]Var
 	hooks     map[int32][]Hook
 	bwNode    int // the node whose rule is running during backward, else -1
@@ -204,6 +205,16 @@ func (tp *Tape) keepInts(s []int) []int {
 	}
 	start := len(tp.ints)
 	tp.ints = append(tp.ints, s...)
+	return tp.ints[start:len(tp.ints):len(tp.ints)]
+}
+
+// keepAxisInts stores axis followed by idx in the int arena.
+func (tp *Tape) keepAxisInts(axis int, idx []int) []int {
+	if tp == nil {
+		return append([]int{axis}, idx...)
+	}
+	start := len(tp.ints)
+	tp.ints = append(append(tp.ints, axis), idx...)
 	return tp.ints[start:len(tp.ints):len(tp.ints)]
 }
 

@@ -64,10 +64,15 @@ func ClassWeights(w *tensor.Tensor) LossOption { return classWeights{w} }
 func config(op string, classes bool, opts []LossOption) lossConfig {
 	var c lossConfig
 	for _, o := range opts {
-		if o == nil {
-			continue
+		switch o := o.(type) { // a type switch, not o.apply(&c), keeps c on the stack
+		case nil:
+		case Reduction:
+			c.reduction = o
+		case classWeights:
+			c.weights = o.w
+		default:
+			o.apply(&c)
 		}
-		o.apply(&c)
 	}
 	if c.reduction < ReduceMean || c.reduction > ReduceNone {
 		panic(fmt.Errorf("%w: %s: unknown %v", ErrArg, op, c.reduction))

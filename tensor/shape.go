@@ -8,27 +8,36 @@ import (
 // ResolveShape returns shape with a single −1 replaced by the dimension that
 // makes its element count n. It panics with ErrShape if that is impossible.
 func ResolveShape(op string, from []int, n int, shape []int) []int {
-	out := slices.Clone(shape)
+	return ResolveShapeInto(make([]int, 0, len(shape)), op, from, n, shape)
+}
+
+// ResolveShapeInto is ResolveShape appending into dst[:0], so a caller with
+// a stack buffer resolves the shape without allocating.
+func ResolveShapeInto(dst []int, op string, from []int, n int, shape []int) []int {
+	out := append(dst[:0], shape...)
 	free, prod := -1, 1
 	for i, d := range out {
 		switch {
 		case d == -1 && free < 0:
 			free = i
 		case d < 0:
-			shapePanic(op, fmt.Sprintf("bad target shape %v (one −1 at most, no other negatives)", shape), from)
+			bad := slices.Clone(shape)
+			shapePanic(op, fmt.Sprintf("bad target shape %v (one −1 at most, no other negatives)", bad), from)
 		default:
 			prod *= d
 		}
 	}
 	if free >= 0 {
 		if prod == 0 || n%prod != 0 {
-			shapePanic(op, fmt.Sprintf("cannot infer −1 in %v for %d elements", shape, n), from)
+			bad := slices.Clone(shape)
+			shapePanic(op, fmt.Sprintf("cannot infer −1 in %v for %d elements", bad, n), from)
 		}
 		out[free] = n / prod
 		prod = n
 	}
 	if prod != n {
-		shapePanic(op, fmt.Sprintf("cannot reshape %d elements to %v", n, shape), from, shape)
+		bad := slices.Clone(shape)
+		shapePanic(op, fmt.Sprintf("cannot reshape %d elements to %v", n, bad), from, bad)
 	}
 	return out
 }

@@ -23,9 +23,12 @@ type blocking struct{ mc, kc, nc int }
 
 // defaultBlocking was chosen by measurement on a Zen 3 EPYC (L1d 32 KiB,
 // L2 512 KiB per core, 32 MiB L3); see BenchmarkBlocking. A KC×NR sliver
-// of B̃ (256·8·8 B = 16 KiB) stays in half of L1d, an MC×KC block of Ã
-// (96·256·8 B = 192 KiB) in L2, and a KC×NC panel of B̃ (4 MiB) in L3.
-var defaultBlocking = blocking{mc: 96, kc: 256, nc: 2048}
+// of B̃ (320·8·8 B = 20 KiB) stays in L1d beside the streaming Ã sliver,
+// an MC×KC block of Ã (96·320·8 B = 240 KiB) in half of L2, and a KC×NC
+// panel of B̃ (5 MiB) in L3. MC and KC in 72…144 × 256…320 measured within
+// noise of each other at 1024³; smaller KC loses to the per-tile C
+// traffic, larger MC or KC to L1/L2 misses.
+var defaultBlocking = blocking{mc: 96, kc: 320, nc: 2048}
 
 // Size thresholds in multiply-adds (m·n·k), chosen by measurement with
 // BenchmarkThreshold: below smallWork the direct loop beats packing;
@@ -178,7 +181,7 @@ type task struct {
 }
 
 func (t *task) run() {
-	w := getWorkspace(t.blk)
+	w := getWorkspace()
 	serial(w, t.blk, t.transA, t.transB, t.m, t.n, t.k, t.alpha, t.a, t.lda, t.b, t.ldb, t.beta, t.c, t.ldc)
 	putWorkspace(w)
 }
@@ -218,7 +221,7 @@ func parallel(threads int, blk blocking, transA, transB bool, m, n, k int, alpha
 		tiles = (n + nr - 1) / nr
 	}
 	threads = max(1, min(threads, tiles))
-	w := getWorkspace(blk)
+	w := getWorkspace()
 	defer putWorkspace(w)
 	if threads == 1 {
 		serial(w, blk, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

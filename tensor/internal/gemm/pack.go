@@ -21,24 +21,26 @@ var free struct {
 	list []*workspace
 }
 
-func getWorkspace(blk blocking) *workspace {
+func getWorkspace() *workspace {
 	free.Lock()
-	var w *workspace
+	defer free.Unlock()
 	if n := len(free.list); n > 0 {
-		w = free.list[n-1]
+		w := free.list[n-1]
 		free.list = free.list[:n-1]
+		return w
 	}
-	free.Unlock()
-	if w == nil {
-		w = new(workspace)
+	return new(workspace)
+}
+
+// reserve grows w's packing buffers to hold an mc×kc block of Ã and a
+// kc×nc panel of B̃.
+func (w *workspace) reserve(mc, kc, nc int) {
+	if len(w.ap) < mc*kc {
+		w.ap = aligned(mc * kc)
 	}
-	if len(w.ap) < blk.mc*blk.kc {
-		w.ap = aligned(blk.mc * blk.kc)
+	if len(w.bp) < kc*nc {
+		w.bp = aligned(kc * nc)
 	}
-	if len(w.bp) < blk.kc*blk.nc {
-		w.bp = aligned(blk.kc * blk.nc)
-	}
-	return w
 }
 
 func putWorkspace(w *workspace) {
@@ -144,12 +146,18 @@ func packB(dst, b []float64, ldb int, trans bool, kc, nc int) {
 	}
 }
 
-// serial runs the blocked loop nest of doc.go on one goroutine.
+// serial runs the blocked loop nest of doc.go on one goroutine. The inner
+// dimension is cut into equal blocks of at most blk.kc (784 = 3·262 rather
+// than 320+320+144), so that no short block wastes a pass over C; the cut
+// depends on k alone, never on the thread split.
 func serial(w *workspace, blk blocking, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	kblocks := (k + blk.kc - 1) / blk.kc
+	kcMax := (k + kblocks - 1) / kblocks
+	w.reserve(min(blk.mc, roundUp(m, mr)), kcMax, min(blk.nc, roundUp(n, nr)))
 	for jc := 0; jc < n; jc += blk.nc {
 		nc := min(blk.nc, n-jc)
-		for pc := 0; pc < k; pc += blk.kc {
-			kc := min(blk.kc, k-pc)
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
 			if transB {
 				packB(w.bp, b[jc*ldb+pc:], ldb, true, kc, nc)
 			} else {
@@ -190,3 +198,6 @@ func macro(w *workspace, mc, nc, kc int, alpha, beta float64, c []float64, ldc i
 		}
 	}
 }
+
+// roundUp returns x rounded up to a multiple of q.
+func roundUp(x, q int) int { return (x + q - 1) / q * q }
