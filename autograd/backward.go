@@ -145,31 +145,32 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 			g = tp.applyHooks(i, g, hs)
 			tp.grads[i] = g
 		}
-		nd := tp.nodes[i] // a copy: rules append nodes, which may move the slice
-		if nd.rule == nil {
+		// Copy what is needed: rules append nodes, which may move the slice.
+		rule, ins := tp.nodes[i].rule, tp.nodes[i].in
+		if rule == nil {
 			continue
 		}
-		gin := slices.Grow(tp.gin[:0], len(nd.in))[:len(nd.in)] // reused: rules never run backward themselves
+		gin := slices.Grow(tp.gin[:0], len(ins))[:len(ins)] // reused: rules never run backward themselves
 		tp.gin = gin
 		clear(gin)
 		out := Var{tp: tp, id: int32(i), gen: tp.gen}
 		tp.bwNode = i
-		nd.rule(tp, out, g, gin)
+		rule(tp, out, g, gin)
 		tp.bwNode = -1
 		if trace != nil { // Explain: narrate this step; gradients are unchanged
 			trace(i, g, gin)
 		}
-		for j, in := range nd.in {
+		for j, in := range ins {
 			gj := gin[j]
 			if !gj.Valid() || !in.needs() {
 				continue
 			}
 			if !slices.Equal(gj.Shape(), in.Shape()) {
-				panic(&tensor.ShapeError{Op: "autograd." + nd.op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
+				panic(&tensor.ShapeError{Op: "autograd." + tp.nodes[i].op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
 					Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape})
 			}
 			if tp.anomaly {
-				checkFinite(tp, nd.op, gj.Value(), nd.site, "backward", nil)
+				checkFinite(tp, tp.nodes[i].op, gj.Value(), tp.nodes[i].site, "backward", nil)
 			}
 			if in.p != nil {
 				if old, ok := tp.pgrads[in.p]; ok {

@@ -57,7 +57,8 @@ type Tape struct {
 	inArena   []Var // arena for node inputs
 	ints      []int // arena for aux ints
 	used      []*tensor.Tensor
-	free      map[int][]*tensor.Tensor
+	free      map[int][]*tensor.Tensor // recycled buffers by element count
+	small     [64][]*tensor.Tensor     // the same for small counts, without a map lookup
 	grads     []Var
 	gin       []Var // the rule's output buffer, reused across nodes
 	pgrads    map[*param]Var
@@ -81,7 +82,11 @@ func (tp *Tape) Reset() {
 	tp.inArena = tp.inArena[:0]
 	tp.ints = tp.ints[:0]
 	for _, t := range tp.used {
-		tp.free[t.Len()] = append(tp.free[t.Len()], t)
+		if n := t.Len(); n < len(tp.small) {
+			tp.small[n] = append(tp.small[n], t)
+		} else {
+			tp.free[n] = append(tp.free[n], t)
+		}
 	}
 	tp.used = tp.used[:0]
 	clear(tp.hooks)
@@ -125,9 +130,16 @@ func (tp *Tape) alloc(shape []int) *tensor.Tensor {
 		n *= d
 	}
 	var t *tensor.Tensor
-	if l := tp.free[n]; len(l) > 0 {
+	if n < len(tp.small) {
+		if l := tp.small[n]; len(l) > 0 {
+			t = l[len(l)-1]
+			tp.small[n] = l[:len(l)-1]
+		}
+	} else if l := tp.free[n]; len(l) > 0 {
 		t = l[len(l)-1]
 		tp.free[n] = l[:len(l)-1]
+	}
+	if t != nil {
 		t.Reuse(shape)
 	} else {
 		t = tensor.Zeros(shape...)
@@ -174,8 +186,14 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax aux, in ..
 	}
 	needs := false
 	for _, v := range in {
-		tp.check(op, v)
-		needs = needs || v.needs()
+		if v.p != nil {
+			needs = needs || !v.p.frozen && !v.p.constant
+			continue
+		}
+		if v.tp != tp || v.gen != tp.gen {
+			tp.check(op, v)
+		}
+		needs = needs || tp.nodes[v.id].needs
 	}
 	nd := node{op: op, value: value}
 	if needs && tp.recording {

@@ -118,6 +118,27 @@ func TestTanhFourDerivatives(t *testing.T) {
 	}
 }
 
+func TestSigmoidThreeDerivatives(t *testing.T) {
+	// With s = σ(x): s′ = s(1−s), s″ = s(1−s)(1−2s), s‴ = s(1−s)(1−6s+6s²).
+	// These exercise sigmoid_grad's own rule (second order) and its rule's
+	// rule (third order).
+	x0 := -0.4
+	sg := 1 / (1 + math.Exp(-x0))
+	d := sg * (1 - sg)
+	want := []float64{d, d * (1 - 2*sg), d * (1 - 6*sg + 6*sg*sg)}
+	tp := autograd.NewTape()
+	x := tp.Var(tensor.Scalar(x0))
+	y := tp.Sigmoid(x)
+	var got []float64
+	for range 3 {
+		y = tp.GradGraph(y, x)[0]
+		got = append(got, y.Item())
+	}
+	if d := cmp.Diff(want, got, approx); d != "" {
+		t.Errorf("derivatives 1..3 of σ at %v (-want +got):\n%s", x0, d)
+	}
+}
+
 func TestNoGradAndNilTape(t *testing.T) {
 	w := autograd.NewParam(vec(1, 2))
 	tp := autograd.NewTape()

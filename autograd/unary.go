@@ -25,14 +25,10 @@ var (
 	sqrtOp = &unaryOp{"sqrt", math.Sqrt, func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) }}
 	absOp  = &unaryOp{"abs", math.Abs, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) }}
 	sqOp   = &unaryOp{"square", func(x float64) float64 { return x * x }, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) }}
-	// tanh′ = 1 − y²
-	tanhOp = &unaryOp{"tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var {
-		return tp.Mul(g, tp.AddScalar(tp.Neg(tp.Square(y)), 1))
-	}}
-	// σ′ = y(1 − y)
-	sigmoidOp = &unaryOp{"sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var {
-		return tp.Mul(g, tp.Mul(y, tp.AddScalar(tp.Neg(y), 1)))
-	}}
+	// tanh′ = 1 − y², one fused op (see tanhGrad)
+	tanhOp = &unaryOp{"tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) }}
+	// σ′ = y(1 − y), one fused op (see sigmoidGrad)
+	sigmoidOp = &unaryOp{"sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }}
 	// relu′ = step(x); the derivative at 0 is taken as 0, like PyTorch.
 	reluOp = &unaryOp{"relu", tensor.ReLUF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Step(x)) }}
 	// softplus′ = σ(x)
@@ -169,4 +165,53 @@ func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
 		})
 		gin[0] = tp.Mul(g, tp.Const(m))
 	}, aux{f: [2]float64{lo, hi}}, x)
+}
+
+// tanhGrad returns g ⊙ (1 − y²), tanh's derivative rule as one op instead
+// of four (for speed: the rule runs for every tanh of every backward pass).
+// Its own rule, for higher orders: ∂/∂g = 1 − y², ∂/∂y = −2y ⊙ g.
+func (tp *Tape) tanhGrad(y, g Var) Var {
+	return tp.fusedGrad("tanh_grad", y, g, func(y, g float64) float64 { return g * (1 - y*y) },
+		func(tp *Tape, out, gout Var, gin []Var) {
+			in := tp.ins(out)
+			y, g := in[0], in[1]
+			if y.needs() {
+				gin[0] = tp.Mul(tp.Scale(tp.Mul(y, g), -2), gout)
+			}
+			if g.needs() {
+				gin[1] = tp.tanhGrad(y, gout)
+			}
+		})
+}
+
+// sigmoidGrad returns g ⊙ y(1 − y), the sigmoid's derivative rule as one op
+// instead of three (for speed). Its own rule: ∂/∂g = y(1 − y),
+// ∂/∂y = g ⊙ (1 − 2y).
+func (tp *Tape) sigmoidGrad(y, g Var) Var {
+	return tp.fusedGrad("sigmoid_grad", y, g, func(y, g float64) float64 { return g * y * (1 - y) },
+		func(tp *Tape, out, gout Var, gin []Var) {
+			in := tp.ins(out)
+			y, g := in[0], in[1]
+			if y.needs() {
+				gin[0] = tp.Mul(tp.Mul(g, tp.AddScalar(tp.Scale(y, -2), 1)), gout)
+			}
+			if g.needs() {
+				gin[1] = tp.sigmoidGrad(y, gout)
+			}
+		})
+}
+
+// fusedGrad records f(y, g) element-wise for y and g of one shape: a plain
+// loop, since gonum has no such kernel.
+func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rule Rule) Var {
+	yv, gv := y.Value(), g.Value()
+	if !sameShape(yv.Shape(), gv.Shape()) {
+		panic(shapeErr("autograd."+op, "output and gradient shapes differ", yv.Shape(), gv.Shape()))
+	}
+	out := tp.alloc(yv.Shape())
+	d, ys, gs := out.Data(), yv.Data(), gv.Data()
+	for i := range d {
+		d[i] = f(ys[i], gs[i])
+	}
+	return tp.record(op, out, rule, aux{}, y, g)
 }

@@ -55,6 +55,11 @@ func b2f(b bool) float64 {
 
 // apply computes dst = k(a, b) with broadcasting; dst must have the broadcast shape.
 func (k binaryKernel) apply(dst, a, b *Tensor) {
+	if len(a.data) == 1 && len(b.data) == 1 && len(dst.data) == 1 &&
+		len(a.shape) == len(dst.shape) && len(b.shape) == len(dst.shape) && len(dst.shape) < 2 {
+		dst.data[0] = k.f(a.data[0], b.data[0]) // scalars and 1-vectors: no broadcasting to work out
+		return
+	}
 	var buf [8]int
 	out, ok := broadcastInto(buf[:0], a.shape, b.shape)
 	if !ok {
