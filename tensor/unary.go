@@ -32,9 +32,9 @@ func SigmoidF(x float64) float64 {
 // SoftplusF is log(1+e^x), computed stably as max(x,0) + log1p(e^(−|x|)).
 func SoftplusF(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
 
-// ReLUF is max(x, 0).
+// ReLUF is max(x, 0); NaN stays NaN, as in PyTorch.
 func ReLUF(x float64) float64 {
-	if x > 0 {
+	if x > 0 || x != x {
 		return x
 	}
 	return 0

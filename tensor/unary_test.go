@@ -108,7 +108,7 @@ func TestUnaryEdges(t *testing.T) {
 		{"Log 0 and negative", tensor.Log(v(0, -1)), v(-inf, nan)},
 		{"Sqrt negative", tensor.Sqrt(v(-1)), v(nan)},
 		{"Exp overflow", tensor.Exp(v(1000, -1000)), v(inf, 0)},
-		{"ReLU NaN", tensor.ReLU(v(nan)), v(0)},
+		{"ReLU NaN propagates (PyTorch)", tensor.ReLU(v(nan)), v(nan)},
 		{"Step 0", tensor.Step(v(0, math.Copysign(0, -1))), v(0, 0)},
 		{"Clamp NaN", tensor.Clamp(v(nan), 0, 1), v(nan)},
 		{"LeakyReLU slope 0 is ReLU", tensor.LeakyReLU(v(-2, 3), 0), v(0, 3)},
