@@ -81,4 +81,16 @@
 // wrapping tensor.ErrShape, a label out of range with one wrapping
 // tensor.ErrIndex; the message names the layer or cost and the shapes.
 // Other bad arguments (a dropout probability of 1.5) wrap ErrArg.
+//
+// # Concurrency
+//
+// Forward passes only read a model's parameters, so any number of
+// goroutines may run inference on one shared model at once, each with its
+// own tape or a nil tape (a tape is not safe for concurrent use); the
+// outputs equal a sequential run's bit for bit. Training (Backward, which
+// accumulates into the parameters' gradients, an optimiser's Step,
+// ZeroGrad, loading a checkpoint) writes the parameters and must not overlap
+// other use of the same model. Dropout layers in training mode draw from
+// their own rng and are therefore not safe to share: call
+// SetTraining(model, false) before concurrent inference.
 package nn

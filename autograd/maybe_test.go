@@ -1,0 +1,80 @@
+package autograd_test
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// TestMaybe checks which panics Maybe turns into errors (the four misuse
+// sentinels) and which it re-panics (anything else).
+func TestMaybe(t *testing.T) {
+	tests := []struct {
+		name    string
+		f       func()
+		want    error // the sentinel of the returned error; nil for none
+		repanic bool
+	}{
+		{"no panic", func() {}, nil, false},
+		{"shape", func() {
+			tp := autograd.NewTape()
+			tp.Add(tp.Const(tensor.Zeros(2, 3)), tp.Const(tensor.Zeros(4)))
+		}, tensor.ErrShape, false},
+		{"index", func() { tensor.Zeros(2).At(5) }, tensor.ErrIndex, false},
+		{"tape", func() {
+			a, b := autograd.NewTape(), autograd.NewTape()
+			a.Add(b.Const(tensor.Zeros(1)), a.Const(tensor.Zeros(1)))
+		}, autograd.ErrTape, false},
+		{"anomaly", func() {
+			tp := autograd.NewTape()
+			tp.SetAnomaly(true)
+			tp.Log(tp.Const(tensor.New([]float64{-1}, 1)))
+		}, autograd.ErrAnomaly, false},
+		{"runtime error", func() {
+			var s []int
+			_ = s[3]
+		}, nil, true},
+		{"other error value", func() { panic(errors.New("not misuse")) }, nil, true},
+		{"string", func() { panic("boom") }, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			repanicked := func() (r any) {
+				defer func() { r = recover() }()
+				err = autograd.Maybe(tc.f)
+				return nil
+			}()
+			if (repanicked != nil) != tc.repanic {
+				t.Fatalf("re-panicked %v, want %t", repanicked, tc.repanic)
+			}
+			if _, isRuntime := repanicked.(runtime.Error); tc.name == "runtime error" && !isRuntime {
+				t.Errorf("re-panicked %T, want the original runtime.Error", repanicked)
+			}
+			if tc.want == nil && err != nil {
+				t.Errorf("Maybe = %v, want nil", err)
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("Maybe = %v, want an error wrapping %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// Maybe turns a shape panic into an error naming the op and the shapes.
+func ExampleMaybe() {
+	tp := autograd.NewTape()
+	a := tp.Const(tensor.Zeros(2, 3))
+	b := tp.Const(tensor.Zeros(4, 2))
+	err := autograd.Maybe(func() { tp.MatMul(a, b) })
+	fmt.Println(errors.Is(err, tensor.ErrShape))
+	var se *tensor.ShapeError
+	fmt.Println(errors.As(err, &se), se.Op, se.Shapes)
+	// Output:
+	// true
+	// true tensor.MatMul [[2 3] [4 2]]
+}

@@ -1,0 +1,552 @@
+package checkpoint
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// ErrFormat is wrapped by every error about a malformed safetensors file: a
+// truncated file, a header that is not JSON or lies about sizes, offsets that
+// overlap or run past the data, an unknown dtype. Test with
+// errors.Is(err, checkpoint.ErrFormat).
+var ErrFormat = errors.New("checkpoint: malformed safetensors file")
+
+// ErrMismatch is wrapped by errors about a well-formed file that does not fit
+// what it is loaded into: missing or unexpected tensor names, wrong shapes, a
+// dtype a parameter cannot take, optimiser state of another optimiser.
+var ErrMismatch = errors.New("checkpoint: file does not match")
+
+// MaxHeaderLen is the largest JSON header accepted, 100 MB, the limit of the
+// reference (Rust) implementation. A larger declared length is an error, not
+// an allocation.
+const MaxHeaderLen = 100 << 20
+
+// DType is a safetensors element type, spelt as in the file ("F64", "BF16").
+type DType string
+
+// The element types this package reads. All are widened to float64 on
+// reading; integers beyond ±2⁵³ are rejected rather than rounded. Write
+// accepts the float types F64, F32, F16 and BF16.
+const (
+	F64  DType = "F64"
+	F32  DType = "F32"
+	F16  DType = "F16"
+	BF16 DType = "BF16"
+	I64  DType = "I64"
+	I32  DType = "I32"
+	I16  DType = "I16"
+	I8   DType = "I8"
+	U8   DType = "U8"
+	Bool DType = "BOOL"
+)
+
+// Size returns the number of bytes of one element, or 0 for a dtype this
+// package does not know.
+func (d DType) Size() int {
+	switch d {
+	case F64, I64:
+		return 8
+	case F32, I32:
+		return 4
+	case F16, BF16, I16:
+		return 2
+	case I8, U8, Bool:
+		return 1
+	}
+	return 0
+}
+
+// IsFloat reports whether d is a floating-point type.
+func (d DType) IsFloat() bool { return d == F64 || d == F32 || d == F16 || d == BF16 }
+
+// File is the decoded content of a safetensors file.
+type File struct {
+	// Tensors maps each name to its values, widened to float64.
+	Tensors map[string]*tensor.Tensor
+	// DTypes maps each name to the element type it had in the file.
+	DTypes map[string]DType
+	// Names lists the tensor names in the order of their data in the file.
+	Names []string
+	// Metadata is the header's "__metadata__" map (empty if absent).
+	Metadata map[string]string
+}
+
+// formatErr returns an error wrapping ErrFormat.
+func formatErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrFormat, fmt.Sprintf(format, args...))
+}
+
+// ReadFile reads and decodes the safetensors file at path. The header length
+// is checked against the file's size before anything is allocated for it.
+func ReadFile(path string) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	var pre [8]byte
+	if _, err := io.ReadFull(f, pre[:]); err != nil {
+		return nil, formatErr("%s: file of %d bytes is too short for the 8-byte header length", path, st.Size())
+	}
+	n := binary.LittleEndian.Uint64(pre[:])
+	if n > MaxHeaderLen || n > uint64(st.Size()-8) {
+		return nil, formatErr("%s: header length %d exceeds the file (%d bytes) or the limit (%d)", path, n, st.Size(), MaxHeaderLen)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	file, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return file, nil
+}
+
+// ReadTensors reads a whole safetensors stream from r and decodes it.
+func ReadTensors(r io.Reader) (*File, error) {
+	var pre [8]byte
+	if _, err := io.ReadFull(r, pre[:]); err != nil {
+		return nil, formatErr("reading the 8-byte header length: %v", err)
+	}
+	n := binary.LittleEndian.Uint64(pre[:])
+	if n > MaxHeaderLen {
+		return nil, formatErr("header length %d exceeds the limit (%d)", n, MaxHeaderLen)
+	}
+	var buf bytes.Buffer
+	buf.Write(pre[:])
+	if _, err := io.CopyN(&buf, r, int64(n)); err != nil {
+		return nil, formatErr("header length %d but the stream ends after %d header bytes", n, buf.Len()-8)
+	}
+	if _, err := io.Copy(&buf, r); err != nil {
+		return nil, err
+	}
+	return Decode(buf.Bytes())
+}
+
+// entry is one tensor's header record.
+type entry struct {
+	name       string
+	dtype      DType
+	shape      []int
+	begin, end uint64
+}
+
+// rawEntry is the JSON form of an entry; pointers detect missing fields.
+type rawEntry struct {
+	DType       *string   `json:"dtype"`
+	Shape       *[]uint64 `json:"shape"`
+	DataOffsets *[]uint64 `json:"data_offsets"`
+}
+
+// Decode parses a complete safetensors file held in b. It validates the
+// whole header first (JSON syntax, duplicate names, dtypes, shapes, offsets
+// that tile the data buffer exactly, sizes that match dtype × shape) and
+// never panics: every problem is an error wrapping ErrFormat that names the
+// tensor and what is wrong.
+func Decode(b []byte) (*File, error) {
+	if len(b) < 8 {
+		return nil, formatErr("%d bytes is too short for the 8-byte header length", len(b))
+	}
+	n := binary.LittleEndian.Uint64(b)
+	if n > MaxHeaderLen || n > uint64(len(b)-8) {
+		return nil, formatErr("header length %d exceeds the file (%d bytes) or the limit (%d)", n, len(b), MaxHeaderLen)
+	}
+	hdr, buf := b[8:8+n], b[8+n:]
+	entries, md, err := parseHeader(hdr)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOffsets(entries, uint64(len(buf))); err != nil {
+		return nil, err
+	}
+	f := &File{Tensors: map[string]*tensor.Tensor{}, DTypes: map[string]DType{}, Metadata: md}
+	for _, e := range entries {
+		t, err := decodeData(e, buf[e.begin:e.end])
+		if err != nil {
+			return nil, err
+		}
+		f.Tensors[e.name] = t
+		f.DTypes[e.name] = e.dtype
+		f.Names = append(f.Names, e.name)
+	}
+	return f, nil
+}
+
+// parseHeader decodes the JSON header, keeping the entries in file order.
+func parseHeader(hdr []byte) ([]entry, map[string]string, error) {
+	if !utf8.Valid(hdr) {
+		return nil, nil, formatErr("header is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(hdr))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, formatErr("header is not a JSON object (starts %q)", prefix(hdr, 20))
+	}
+	md := map[string]string{}
+	var entries []entry
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, formatErr("header JSON: %v", err)
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, nil, formatErr("header JSON: key %v is not a string", tok)
+		}
+		if seen[name] {
+			return nil, nil, formatErr("header names %q twice", name)
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, formatErr("header JSON at %q: %v", name, err)
+		}
+		if name == "__metadata__" {
+			if err := json.Unmarshal(raw, &md); err != nil || md == nil {
+				return nil, nil, formatErr("__metadata__ must be an object of strings to strings: %s", prefix(raw, 60))
+			}
+			continue
+		}
+		e, err := parseEntry(name, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		entries = append(entries, e)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, formatErr("header JSON: %v", err)
+	}
+	if rest := bytes.TrimLeft(hdr[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return nil, nil, formatErr("header has %d bytes after its JSON object (%q); only space padding may follow", len(rest), prefix(rest, 20))
+	}
+	return entries, md, nil
+}
+
+// parseEntry validates one tensor record.
+func parseEntry(name string, raw json.RawMessage) (entry, error) {
+	var r rawEntry
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&r); err != nil {
+		return entry{}, formatErr("tensor %q: record %s: %v", name, prefix(raw, 80), err)
+	}
+	if name == "" {
+		return entry{}, formatErr("a tensor has an empty name")
+	}
+	if r.DType == nil || r.Shape == nil || r.DataOffsets == nil {
+		return entry{}, formatErr("tensor %q: record %s needs dtype, shape and data_offsets", name, prefix(raw, 80))
+	}
+	e := entry{name: name, dtype: DType(*r.DType)}
+	if e.dtype.Size() == 0 {
+		return entry{}, formatErr("tensor %q: dtype %q is not supported (want one of F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL)", name, *r.DType)
+	}
+	n := uint64(1)
+	for _, d := range *r.Shape {
+		if d > math.MaxInt32 {
+			return entry{}, formatErr("tensor %q: shape %v has a dimension over 2³¹", name, *r.Shape)
+		}
+		hi, lo := mulU64(n, d)
+		if hi != 0 || lo > math.MaxInt32 {
+			return entry{}, formatErr("tensor %q: shape %v has more than 2³¹ elements", name, *r.Shape)
+		}
+		n = lo
+		e.shape = append(e.shape, int(d))
+	}
+	if e.shape == nil {
+		e.shape = []int{}
+	}
+	if len(*r.DataOffsets) != 2 {
+		return entry{}, formatErr("tensor %q: data_offsets %v must be [begin, end]", name, *r.DataOffsets)
+	}
+	e.begin, e.end = (*r.DataOffsets)[0], (*r.DataOffsets)[1]
+	if e.begin > e.end {
+		return entry{}, formatErr("tensor %q: data_offsets [%d, %d] end before they begin", name, e.begin, e.end)
+	}
+	if want := n * uint64(e.dtype.Size()); e.end-e.begin != want {
+		return entry{}, formatErr("tensor %q: data_offsets [%d, %d] hold %d bytes but %s %v needs %d",
+			name, e.begin, e.end, e.end-e.begin, e.dtype, e.shape, want)
+	}
+	return e, nil
+}
+
+func mulU64(a, b uint64) (hi, lo uint64) {
+	if a == 0 || b == 0 {
+		return 0, 0
+	}
+	lo = a * b
+	if lo/b != a {
+		return 1, lo
+	}
+	return 0, lo
+}
+
+// checkOffsets requires the entries, sorted by offset, to tile [0, size)
+// exactly: no overlap, no gap, nothing past the end, no trailing bytes.
+func checkOffsets(entries []entry, size uint64) error {
+	idx := make([]int, len(entries))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ea, eb := entries[idx[a]], entries[idx[b]]
+		return ea.begin < eb.begin || (ea.begin == eb.begin && ea.end < eb.end)
+	})
+	var pos uint64
+	prev := ""
+	for _, i := range idx {
+		e := entries[i]
+		switch {
+		case e.end > size:
+			return formatErr("tensor %q: data_offsets [%d, %d] run past the data buffer (%d bytes); the file may be truncated", e.name, e.begin, e.end, size)
+		case e.begin < pos:
+			return formatErr("tensor %q: data_offsets [%d, %d] overlap tensor %q (which ends at %d)", e.name, e.begin, e.end, prev, pos)
+		case e.begin > pos:
+			return formatErr("tensor %q: data_offsets [%d, %d] leave a gap after byte %d", e.name, e.begin, e.end, pos)
+		}
+		pos, prev = e.end, e.name
+	}
+	if pos != size {
+		return formatErr("data buffer has %d bytes but the tensors cover %d", size, pos)
+	}
+	// Sorted order is file order.
+	sorted := make([]entry, len(entries))
+	for k, i := range idx {
+		sorted[k] = entries[i]
+	}
+	copy(entries, sorted)
+	return nil
+}
+
+// maxExactInt is 2⁵³, beyond which float64 cannot hold every integer.
+const maxExactInt = 1 << 53
+
+// decodeData widens little-endian elements of e.dtype to float64.
+func decodeData(e entry, b []byte) (*tensor.Tensor, error) {
+	sz := e.dtype.Size()
+	out := make([]float64, len(b)/sz)
+	le := binary.LittleEndian
+	for i := range out {
+		p := b[i*sz:]
+		switch e.dtype {
+		case F64:
+			out[i] = math.Float64frombits(le.Uint64(p))
+		case F32:
+			out[i] = float64(math.Float32frombits(le.Uint32(p)))
+		case F16:
+			out[i] = halfToFloat(le.Uint16(p))
+		case BF16:
+			out[i] = float64(math.Float32frombits(uint32(le.Uint16(p)) << 16))
+		case I64:
+			v := int64(le.Uint64(p))
+			if v > maxExactInt || v < -maxExactInt {
+				return nil, formatErr("tensor %q: I64 element %d = %d is beyond ±2⁵³ and would be rounded in float64", e.name, i, v)
+			}
+			out[i] = float64(v)
+		case I32:
+			out[i] = float64(int32(le.Uint32(p)))
+		case I16:
+			out[i] = float64(int16(le.Uint16(p)))
+		case I8:
+			out[i] = float64(int8(p[0]))
+		case U8:
+			out[i] = float64(p[0])
+		case Bool:
+			if p[0] > 1 {
+				return nil, formatErr("tensor %q: BOOL element %d is %d, not 0 or 1", e.name, i, p[0])
+			}
+			out[i] = float64(p[0])
+		}
+	}
+	if len(e.shape) == 0 {
+		return tensor.Scalar(out[0]), nil // tensor.New with no shape would be 1-d
+	}
+	return tensor.New(out, e.shape...), nil
+}
+
+// halfToFloat converts IEEE 754 binary16 bits to float64 exactly.
+func halfToFloat(h uint16) float64 {
+	sign := 1.0
+	if h&0x8000 != 0 {
+		sign = -1
+	}
+	exp := int(h>>10) & 0x1f
+	frac := float64(h & 0x3ff)
+	switch exp {
+	case 0: // zero or subnormal: frac·2⁻²⁴
+		return sign * math.Ldexp(frac, -24)
+	case 0x1f:
+		if frac != 0 {
+			return math.NaN()
+		}
+		return sign * math.Inf(1)
+	}
+	return sign * math.Ldexp(1024+frac, exp-25)
+}
+
+// floatToHalf rounds v to the nearest binary16 (ties to even) via float32
+// bits; out-of-range values become ±Inf.
+func floatToHalf(v float64) uint16 {
+	f := math.Float32bits(float32(v))
+	sign := uint16(f>>16) & 0x8000
+	exp := int(f>>23) & 0xff
+	man := f & 0x7fffff
+	switch {
+	case exp == 0xff: // Inf or NaN
+		if man != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	case exp-127 > 15:
+		return sign | 0x7c00
+	case exp-127 >= -14: // normal
+		e := uint32(exp-127+15) << 10
+		m := man >> 13
+		r := man & 0x1fff
+		h := e | m
+		if r > 0x1000 || (r == 0x1000 && h&1 == 1) {
+			h++ // may carry into the exponent, which is correct rounding
+		}
+		return sign | uint16(h)
+	case exp-127 >= -25: // subnormal
+		man |= 0x800000
+		shift := uint32(-(exp - 127) - 14 + 13)
+		m := man >> shift
+		r := man & (1<<shift - 1)
+		half := uint32(1) << (shift - 1)
+		if r > half || (r == half && m&1 == 1) {
+			m++
+		}
+		return sign | uint16(m)
+	}
+	return sign
+}
+
+// floatToBF16 rounds v to the nearest bfloat16 (ties to even) via float32.
+func floatToBF16(v float64) uint16 {
+	f := math.Float32bits(float32(v))
+	if f&0x7fffffff > 0x7f800000 { // NaN: keep it quiet
+		return uint16(f>>16) | 0x40
+	}
+	f += 0x7fff + (f>>16)&1
+	return uint16(f >> 16)
+}
+
+// WriteTensors writes ts as a safetensors stream to w: the 8-byte header
+// length, the JSON header (names in sorted order, each with dtype, shape and
+// data_offsets, then metadata under "__metadata__" if md is not empty, padded
+// with spaces to a multiple of 8 bytes) and the elements in little-endian,
+// row-major order, converted to dt (F64 keeps float64 exactly; F32, F16 and
+// BF16 round to nearest even). It returns an error for an empty name, the
+// reserved name "__metadata__", a nil tensor, a dtype it cannot write, or
+// the writer's error.
+func WriteTensors(w io.Writer, ts map[string]*tensor.Tensor, md map[string]string, dt DType) error {
+	if dt == "" {
+		dt = F64
+	}
+	if !dt.IsFloat() {
+		return fmt.Errorf("checkpoint: cannot write dtype %q (want F64, F32, F16 or BF16)", dt)
+	}
+	names := make([]string, 0, len(ts))
+	for name, t := range ts {
+		switch {
+		case name == "" || name == "__metadata__" || !utf8.ValidString(name):
+			return fmt.Errorf("checkpoint: invalid tensor name %q", name)
+		case t == nil:
+			return fmt.Errorf("checkpoint: tensor %q is nil", name)
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var hdr strings.Builder
+	hdr.WriteByte('{')
+	if len(md) > 0 {
+		b, err := json.Marshal(md)
+		if err != nil {
+			return err
+		}
+		hdr.WriteString(`"__metadata__":`)
+		hdr.Write(b)
+	}
+	var off uint64
+	for i, name := range names {
+		t := ts[name]
+		if i > 0 || len(md) > 0 {
+			hdr.WriteByte(',')
+		}
+		nb, _ := json.Marshal(name)
+		shape := t.Shape()
+		if shape == nil {
+			shape = []int{}
+		}
+		sb, _ := json.Marshal(shape)
+		end := off + uint64(t.Len()*dt.Size())
+		fmt.Fprintf(&hdr, `%s:{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}`, nb, dt, sb, off, end)
+		off = end
+	}
+	hdr.WriteByte('}')
+	for hdr.Len()%8 != 0 {
+		hdr.WriteByte(' ')
+	}
+	var pre [8]byte
+	binary.LittleEndian.PutUint64(pre[:], uint64(hdr.Len()))
+	if _, err := w.Write(pre[:]); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, hdr.String()); err != nil {
+		return err
+	}
+	var chunk []byte
+	for _, name := range names {
+		chunk = encodeData(chunk[:0], ts[name].Data(), dt)
+		if _, err := w.Write(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeData appends the elements of x as dt to dst.
+func encodeData(dst []byte, x []float64, dt DType) []byte {
+	le := binary.LittleEndian
+	for _, v := range x {
+		switch dt {
+		case F64:
+			dst = le.AppendUint64(dst, math.Float64bits(v))
+		case F32:
+			dst = le.AppendUint32(dst, math.Float32bits(float32(v)))
+		case F16:
+			dst = le.AppendUint16(dst, floatToHalf(v))
+		case BF16:
+			dst = le.AppendUint16(dst, floatToBF16(v))
+		}
+	}
+	return dst
+}
+
+// prefix returns at most n bytes of b, for error messages.
+func prefix(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
