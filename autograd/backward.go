@@ -51,11 +51,15 @@ func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 			continue
 		}
 		gv := tp.grads[i].Value()
-		if nd.grad == nil {
-			nd.grad = tp.alloc(gv.Shape())
-			copy(nd.grad.Data(), gv.Data())
+		if lg := tp.leafGrads[int32(i)]; lg != nil {
+			floats.Add(lg.Data(), gv.Data())
 		} else {
-			floats.Add(nd.grad.Data(), gv.Data())
+			if tp.leafGrads == nil {
+				tp.leafGrads = map[int32]*tensor.Tensor{}
+			}
+			lg = tp.alloc(gv.Shape())
+			copy(lg.Data(), gv.Data())
+			tp.leafGrads[int32(i)] = lg
 		}
 	}
 }
@@ -146,7 +150,7 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 			tp.grads[i] = g
 		}
 		// Copy what is needed: rules append nodes, which may move the slice.
-		rule, ins := tp.nodes[i].rule, tp.nodes[i].in
+		rule, ins := tp.nodes[i].rule, tp.nodes[i].inputs(tp)
 		if rule == nil {
 			continue
 		}
@@ -170,7 +174,7 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 					Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape})
 			}
 			if tp.anomaly {
-				checkFinite(tp, tp.nodes[i].op, gj.Value(), tp.nodes[i].site, "backward", nil)
+				checkFinite(tp, tp.nodes[i].op, gj.Value(), tp.sites[int32(i)], "backward", nil)
 			}
 			if in.p != nil {
 				if old, ok := tp.pgrads[in.p]; ok {

@@ -38,7 +38,7 @@ func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor
 }
 
 // ins returns the inputs of node y.
-func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].in }
+func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].inputs(tp) }
 
 // Add returns a + b with broadcasting; ∂/∂a = ∂/∂b = 1.
 // It panics with tensor.ErrShape if the shapes do not broadcast.

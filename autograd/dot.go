@@ -80,7 +80,7 @@ func (tp *Tape) DOT(w io.Writer, opts DOTOptions) error {
 		lab := fmt.Sprintf("%%%d %s\n%v", i, nd.op, nd.value.Shape())
 		var grad *tensor.Tensor
 		if nd.leaf {
-			grad = nd.grad
+			grad = tp.leafGrads[int32(i)]
 		} else if i < len(tp.grads) {
 			if g := tp.grads[i]; g.Valid() && (g.p != nil || g.gen == tp.gen) {
 				grad = g.Value()
@@ -95,9 +95,9 @@ func (tp *Tape) DOT(w io.Writer, opts DOTOptions) error {
 			attr = "shape=plaintext"
 		}
 		ew.printf("  n%d [label=%s, %s];\n", i, strconv.Quote(lab), attr)
-		for j, in := range nd.in {
+		for j, in := range nd.inputs(tp) {
 			src := ref(in)
-			if len(nd.in) > 1 {
+			if len(nd.inputs(tp)) > 1 {
 				ew.printf("  %s -> n%d [label=\"%d\"];\n", src, i, j)
 			} else {
 				ew.printf("  %s -> n%d;\n", src, i)
@@ -125,7 +125,7 @@ func (tp *Tape) dotNodes(out Var) []bool {
 				continue
 			}
 			keep[i] = true
-			for _, in := range tp.nodes[i].in {
+			for _, in := range tp.nodes[i].inputs(tp) {
 				if in.p == nil {
 					stack = append(stack, in.id)
 				}
@@ -134,10 +134,10 @@ func (tp *Tape) dotNodes(out Var) []bool {
 		return keep
 	}
 	for i, nd := range tp.nodes {
-		if len(nd.in) > 0 {
+		if len(nd.inputs(tp)) > 0 {
 			keep[i] = true
 		}
-		for _, in := range nd.in {
+		for _, in := range nd.inputs(tp) {
 			if in.p == nil {
 				keep[in.id] = true
 			}

@@ -103,14 +103,14 @@ func (tp *Tape) Explain(w io.Writer, loss Var) error {
 	trace := func(i int, g Var, gin []Var) {
 		nd := &tp.nodes[i]
 		step++
-		ins := make([]string, len(nd.in))
-		for j, in := range nd.in {
+		ins := make([]string, len(nd.inputs(tp)))
+		for j, in := range nd.inputs(tp) {
 			ins[j] = in.ref()
 		}
 		ew.printf("\nstep %d: %%%d = %s(%s) %v\n", step, i, nd.op, strings.Join(ins, ", "), nd.value.Shape())
 		ew.printf("  g = ∂L/∂%%%d = %s\n", i, brief(g.Value(), smallLen))
 		ew.printf("  rule %s\n", RuleText(nd.op))
-		for j, in := range nd.in {
+		for j, in := range nd.inputs(tp) {
 			if !gin[j].Valid() || !in.needs() {
 				continue
 			}

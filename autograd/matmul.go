@@ -24,7 +24,7 @@ func (tp *Tape) MatMulT(a, b Var, transA, transB bool) Var {
 
 func matmulRule(tp *Tape, y, g Var, gin []Var) {
 	nd := &tp.nodes[y.id]
-	a, b := nd.in[0], nd.in[1]
+	a, b := nd.inputs(tp)[0], nd.inputs(tp)[1]
 	ta, tb := nd.aux.b[0], nd.aux.b[1]
 	if a.needs() {
 		var ga Var

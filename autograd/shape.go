@@ -106,7 +106,7 @@ func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 	out := tensor.Slice(x.Value(), axis, start, end)
 	return tp.record("slice", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.in[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], nd.aux.ints
 		axis, start, end := ax[0], ax[1], ax[2]
 		n := x.Shape()[normAxis(axis, len(x.Shape()))]
 		gin[0] = tp.Pad(g, axis, start, n-end)
@@ -121,7 +121,7 @@ func (tp *Tape) Pad(x Var, axis, before, after int) Var {
 	out := tensor.Pad(x.Value(), axis, before, after)
 	return tp.record("pad", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.in[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], nd.aux.ints
 		axis, before := ax[0], ax[1]
 		n := x.Shape()[normAxis(axis, len(x.Shape()))]
 		gin[0] = tp.Slice(g, axis, before, before+n)
@@ -149,7 +149,7 @@ func (tp *Tape) Concat(axis int, xs ...Var) Var {
 		nd := &tp.nodes[y.id]
 		axis := nd.aux.ints[0]
 		off := 0
-		for i, x := range nd.in {
+		for i, x := range nd.inputs(tp) {
 			n := x.Shape()[normAxis(axis, len(x.Shape()))]
 			if x.needs() {
 				gin[i] = tp.Slice(g, axis, off, off+n)
@@ -184,7 +184,7 @@ func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("index_select", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.in[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], nd.aux.ints
 		gin[0] = tp.IndexAdd(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
 	}, aux{ints: ax}, x)
 }
@@ -220,7 +220,7 @@ func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("gather", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.in[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], nd.aux.ints
 		gin[0] = tp.Scatter(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
 	}, aux{ints: ax}, x)
 }

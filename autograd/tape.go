@@ -22,24 +22,32 @@ var ErrTape = errors.New("autograd: tape misuse")
 type Rule func(tp *Tape, out, g Var, gin []Var)
 
 // node is one record of the Wengert list.
+//
+// It is kept small (every op of every pass writes one, and the backward pass
+// reads them all): the inputs live in the tape's arena, addressed by
+// position, and what only some nodes need (a leaf's gradient, the call site
+// of anomaly mode) lives in maps beside the list.
 type node struct {
-	op    string
-	value *tensor.Tensor
-	in    []Var
-	rule  Rule
-	needs bool           // the value depends on something that requires a gradient
-	aux   aux            // op parameters the rule needs
-	leaf  bool           // created by Tape.Var or Tape.Const
-	grad  *tensor.Tensor // gradient of a Tape.Var leaf after Backward
-	site  string         // caller's file:line in anomaly mode
+	op       string
+	value    *tensor.Tensor
+	rule     Rule
+	in0, inN int32 // inputs: tp.inArena[in0 : in0+inN]
+	needs    bool  // the value depends on something that requires a gradient
+	leaf     bool  // created by Tape.Var or Tape.Const
+	aux      aux   // op parameters the rule needs
 }
 
-// aux holds the parameters of an op (axes, flags, constants).
+// inputs returns the node's inputs (a view of the tape's arena).
+func (n *node) inputs(tp *Tape) []Var {
+	return tp.inArena[n.in0 : n.in0+n.inN : n.in0+n.inN]
+}
+
+// aux holds the parameters of an op (axes, flags, constants, and the
+// *unaryOp or *CustomOp the generic rules dispatch on).
 type aux struct {
 	ints []int
 	f    [2]float64
 	b    [2]bool
-	un   *unaryOp
 	fn   any
 }
 
@@ -60,6 +68,8 @@ type Tape struct {
 	free      map[int][]*tensor.Tensor // recycled buffers by element count
 	small     [64][]*tensor.Tensor     // the same for small counts, without a map lookup
 	grads     []Var
+	leafGrads map[int32]*tensor.Tensor // Tape.Var leaves' gradients after Backward
+	sites     map[int32]string         // call sites recorded in anomaly mode
 	gin       []Var // the rule's output buffer, reused across nodes
 	pgrads    map[*param]Var
 	hooks     map[int32][]Hook
@@ -90,7 +100,12 @@ func (tp *Tape) Reset() {
 	}
 	tp.used = tp.used[:0]
 	clear(tp.hooks)
+	clear(tp.leafGrads)
+	clear(tp.sites)
 	tp.gen++
+	if tp.gen == 0 { // after 2³² resets: 0 marks the zero Var
+		tp.gen = 1
+	}
 	tp.recording = true
 	tp.bwNode = -1
 }
@@ -157,6 +172,14 @@ func (tp *Tape) allocZero(shape []int) *tensor.Tensor {
 
 // check panics with ErrTape unless v may be used on tp.
 func (tp *Tape) check(op string, v Var) {
+	// A tape Var's gen is never 0, so the zero Var fails before tp.gen is read.
+	if v.p == nil && (v.tp != tp || v.gen == 0 || v.gen != tp.gen) {
+		tp.checkSlow(op, v)
+	}
+}
+
+// checkSlow is check's reporting path.
+func (tp *Tape) checkSlow(op string, v Var) {
 	switch {
 	case v.p != nil:
 		return
@@ -197,19 +220,23 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax aux, in ..
 	}
 	nd := node{op: op, value: value}
 	if needs && tp.recording {
-		start := len(tp.inArena)
+		nd.in0, nd.inN = int32(len(tp.inArena)), int32(len(in))
 		tp.inArena = append(tp.inArena, in...)
-		nd.in = tp.inArena[start:len(tp.inArena):len(tp.inArena)]
 		nd.rule, nd.needs, nd.aux = rule, true, ax
 	}
 	if tp.anomaly {
+		if tp.sites == nil {
+			tp.sites = map[int32]string{}
+		}
+		id := int32(len(tp.nodes))
 		if tp.bwNode >= 0 { // an op of a derivative rule: blame the rule's node
 			b := &tp.nodes[tp.bwNode]
-			nd.site = b.site
-			checkFinite(tp, b.op+" (derivative rule, "+op+")", value, b.site, "backward", in)
+			site := tp.sites[int32(tp.bwNode)]
+			tp.sites[id] = site
+			checkFinite(tp, b.op+" (derivative rule, "+op+")", value, site, "backward", in)
 		} else {
-			nd.site = callSite()
-			checkFinite(tp, op, value, nd.site, "forward", in)
+			tp.sites[id] = callSite()
+			checkFinite(tp, op, value, tp.sites[id], "forward", in)
 		}
 	}
 	tp.nodes = append(tp.nodes, nd)
@@ -274,14 +301,14 @@ func (tp *Tape) String() string {
 	fmt.Fprintf(&b, "Tape(%d nodes)\n", len(tp.nodes))
 	for i, n := range tp.nodes {
 		fmt.Fprintf(&b, "  %%%d = %s %v", i, n.op, n.value.Shape())
-		for j, in := range n.in {
+		for j, in := range n.inputs(tp) {
 			if j == 0 {
 				b.WriteString(" ←")
 			}
 			b.WriteString(" " + in.ref())
 		}
-		if n.site != "" {
-			b.WriteString("  @ " + n.site)
+		if site := tp.sites[int32(i)]; site != "" {
+			b.WriteString("  @ " + site)
 		}
 		b.WriteByte('\n')
 	}

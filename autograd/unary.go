@@ -46,12 +46,12 @@ func (tp *Tape) unary(op *unaryOp, x Var) Var {
 	if op.grad == nil {
 		return tp.record(op.name, out, nil, aux{}, x)
 	}
-	return tp.record(op.name, out, unaryRule, aux{un: op}, x)
+	return tp.record(op.name, out, unaryRule, aux{fn: op}, x)
 }
 
 func unaryRule(tp *Tape, y, g Var, gin []Var) {
 	nd := &tp.nodes[y.id]
-	op, x := nd.aux.un, nd.in[0]
+	op, x := nd.aux.fn.(*unaryOp), nd.inputs(tp)[0]
 	gin[0] = op.grad(tp, x, y, g)
 }
 
@@ -122,7 +122,7 @@ func (tp *Tape) PowScalar(x Var, p float64) Var {
 	out := tensor.PowScalarTo(tp.alloc(xv.Shape()), xv, p)
 	return tp.record("pow_scalar", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		p, x := nd.aux.f[0], nd.in[0]
+		p, x := nd.aux.f[0], nd.inputs(tp)[0]
 		gin[0] = tp.Mul(g, tp.Scale(tp.PowScalar(x, p-1), p))
 	}, aux{f: [2]float64{p}}, x)
 }
@@ -136,7 +136,7 @@ func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
 	out := tensor.LeakyReLUTo(tp.alloc(xv.Shape()), xv, slope)
 	return tp.record("leaky_relu", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		slope, x := nd.aux.f[0], nd.in[0]
+		slope, x := nd.aux.f[0], nd.inputs(tp)[0]
 		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
 			if v > 0 {
 				return 1
@@ -156,7 +156,7 @@ func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
 	out := tensor.ClampTo(tp.alloc(xv.Shape()), xv, lo, hi)
 	return tp.record("clamp", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		lo, hi, x := nd.aux.f[0], nd.aux.f[1], nd.in[0]
+		lo, hi, x := nd.aux.f[0], nd.aux.f[1], nd.inputs(tp)[0]
 		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
 			if v >= lo && v <= hi {
 				return 1

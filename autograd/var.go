@@ -51,6 +51,23 @@ func (v Var) Value() *tensor.Tensor {
 	if v.p != nil {
 		return v.p.value
 	}
+	return v.tp.value(v)
+}
+
+// value returns the value of node v, checking v is current. It is kept out
+// of line so that Value itself inlines.
+//
+//go:noinline
+func (tp *Tape) value(v Var) *tensor.Tensor {
+	if tp != nil && v.gen == tp.gen {
+		return tp.nodes[v.id].value
+	}
+	return v.slowValue()
+}
+
+// slowValue is Value's checked path: it panics with ErrTape on a zero or
+// stale Var.
+func (v Var) slowValue() *tensor.Tensor {
 	if v.tp == nil {
 		panic(fmt.Errorf("%w: Value of the zero Var", ErrTape))
 	}
@@ -71,7 +88,7 @@ func (v Var) Grad() *tensor.Tensor {
 		return v.p.grad
 	}
 	v.tp.check("Var.Grad", v)
-	return v.tp.nodes[v.id].grad
+	return v.tp.leafGrads[v.id]
 }
 
 // SetGrad replaces a parameter's gradient with g (not copied); nil clears
@@ -167,7 +184,7 @@ func (v Var) String() string {
 	val := v.Value()
 	s := fmt.Sprintf("Var(%s %s %v", v.ref(), v.Op(), val.Shape())
 	if v.tp != nil {
-		for i, in := range v.tp.nodes[v.id].in {
+		for i, in := range v.tp.nodes[v.id].inputs(v.tp) {
 			if i == 0 {
 				s += " ←"
 			}
