@@ -70,7 +70,7 @@ type Tape struct {
 	grads     []Var
 	leafGrads map[int32]*tensor.Tensor // Tape.Var leaves' gradients after Backward
 	sites     map[int32]string         // call sites recorded in anomaly mode
-	gin       []Var // the rule's output buffer, reused across nodes
+	gin       []Var                    // the rule's output buffer, reused across nodes
 	pgrads    map[*param]Var
 	hooks     map[int32][]Hook
 	bwNode    int // the node whose rule is running during backward, else -1
