@@ -139,6 +139,19 @@ func TestSigmoidThreeDerivatives(t *testing.T) {
 	}
 }
 
+// TestReLUGradOfSeed: the forward-mode product through ReLU (a VJP
+// differentiated with respect to its seed, which runs relu_grad's own rule)
+// is step(x) ⊙ t.
+func TestReLUGradOfSeed(t *testing.T) {
+	f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.ReLU(x[0]) }
+	x := vec(-1.5, 0.5, 2, -0.25)
+	tang := vec(1, 2, 3, 4)
+	_, jvp := autograd.JVP(f, []*tensor.Tensor{x}, []*tensor.Tensor{tang})
+	if d := cmp.Diff([]float64{0, 2, 3, 0}, jvp.Data()); d != "" {
+		t.Errorf("JVP of ReLU (-want +got):\n%s", d)
+	}
+}
+
 func TestNoGradAndNilTape(t *testing.T) {
 	w := autograd.NewParam(vec(1, 2))
 	tp := autograd.NewTape()
