@@ -6,7 +6,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
 
 	"github.com/schollz/progressbar/v3"
 	"gonum.org/v1/plot"
@@ -18,9 +20,11 @@ import (
 // stdout stays readable by scripts). Quiet bars draw nothing.
 type Bar struct{ b *progressbar.ProgressBar }
 
-// NewBar returns a bar over n steps described by desc; quiet disables it.
+// NewBar returns a bar over n steps described by desc; quiet disables it,
+// and so does a stderr that is not a terminal (a log file, CI), where the
+// bar's frames would only be noise.
 func NewBar(n int, desc string, quiet bool) *Bar {
-	if quiet {
+	if quiet || !IsTerminal(os.Stderr) {
 		return &Bar{}
 	}
 	return &Bar{progressbar.NewOptions(n,
@@ -31,6 +35,12 @@ func NewBar(n int, desc string, quiet bool) *Bar {
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100_000_000), // redraw at most every 0.1 s
 	)}
+}
+
+// IsTerminal reports whether f is a terminal.
+func IsTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // Add advances the bar by one step.
@@ -64,47 +74,53 @@ func Epoch(w io.Writer, epoch, epochs int, loss float64, extra string) {
 }
 
 // Plot writes the loss curve to a PNG file. The write is atomic: the image
-// goes to a temporary file beside path, which is renamed over path only once
-// it is complete.
+// goes to a temporary file beside path (mode 0644), which is renamed over
+// path only once it is complete.
 func (c *Curve) Plot(path, title string) error {
 	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "epoch"
-	p.Y.Label.Text = "loss"
-	add := func(name string, ys []float64) error {
-		pts := plotter.XYs{}
-		for i, y := range ys {
-			if y == y { // skip NaN
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, "epoch", "loss"
+	for _, s := range []struct {
+		name string
+		ys   []float64
+	}{{"train", c.Train}, {"test", c.Test}} {
+		var pts plotter.XYs
+		for i, y := range s.ys {
+			if !math.IsNaN(y) {
 				pts = append(pts, plotter.XY{X: float64(i + 1), Y: y})
 			}
 		}
 		if len(pts) == 0 {
-			return nil
+			continue
 		}
 		l, err := plotter.NewLine(pts)
 		if err != nil {
 			return err
 		}
-		if name == "test" {
+		if s.name == "test" {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 		}
 		p.Add(l)
-		p.Legend.Add(name, l)
-		return nil
+		p.Legend.Add(s.name, l)
 	}
-	if err := add("train", c.Train); err != nil {
-		return err
-	}
-	if err := add("test", c.Test); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := p.Save(6*vg.Inch, 4*vg.Inch, tmp); err != nil {
-		os.Remove(tmp)
+	img, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
+	if err != nil {
 		return fmt.Errorf("writing loss plot: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing loss plot: %w", err)
+	}
+	if err = f.Chmod(0o644); err == nil { // CreateTemp makes it 0600
+		_, err = img.WriteTo(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		return fmt.Errorf("writing loss plot: %w", err)
 	}
 	return nil
