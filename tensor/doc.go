@@ -20,7 +20,10 @@
 //   - Reductions take keepDims and a list of axes; no axes means all axes.
 //     Negative axes count from the end.
 //   - Element-wise kernels use gonum.org/v1/gonum/floats where it has one and a
-//     plain loop otherwise; the matrix product uses gonum's blas64 GEMM.
+//     plain loop otherwise. The matrix product is tapegrad's own packed,
+//     cache-blocked DGEMM (tensor/internal/gemm) with an AVX2+FMA micro-kernel
+//     chosen at run time, a pure-Go kernel elsewhere (or with -tags purego),
+//     and both cores for large products; results do not depend on GOMAXPROCS.
 //
 // # Errors
 //

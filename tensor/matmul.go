@@ -3,8 +3,7 @@ package tensor
 import (
 	"fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
+	"github.com/tapegrad/tapegrad/tensor/internal/gemm"
 )
 
 // MatMul returns the matrix product a·b. Both operands have rank ≥ 2; the
@@ -82,22 +81,16 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, transA bool, b *Tensor, trans
 		}
 		return dst
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
-	gemm := func(ao, bo, co int) {
-		blas64.Gemm(ta, tb, alpha,
-			blas64.General{Rows: ar, Cols: ac, Stride: ac, Data: a.data[ao : ao+ar*ac]},
-			blas64.General{Rows: br, Cols: bc, Stride: bc, Data: b.data[bo : bo+br*bc]},
-			beta,
-			blas64.General{Rows: m, Cols: n, Stride: n, Data: dst.data[co : co+m*n]})
+	// One product per batch: packed, cache-blocked DGEMM (internal/gemm),
+	// row-major with the operands' own strides.
+	gemmAt := func(ao, bo, co int) {
+		gemm.Dgemm(transA, transB, m, n, k, alpha,
+			a.data[ao:ao+ar*ac], ac,
+			b.data[bo:bo+br*bc], bc,
+			beta, dst.data[co:co+m*n], n)
 	}
 	if batches == 1 && len(a.shape) == 2 && len(b.shape) == 2 {
-		gemm(0, 0, 0)
+		gemmAt(0, 0, 0)
 		return dst
 	}
 	batch := want[:r-2]
@@ -110,7 +103,7 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, transA bool, b *Tensor, trans
 			ao += idx[ax] * sa[ax]
 			bo += idx[ax] * sb[ax]
 		}
-		gemm(ao*ar*ac, bo*br*bc, i*m*n)
+		gemmAt(ao*ar*ac, bo*br*bc, i*m*n)
 		for ax := len(batch) - 1; ax >= 0; ax-- {
 			idx[ax]++
 			if idx[ax] < batch[ax] {

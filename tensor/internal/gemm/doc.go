@@ -17,8 +17,8 @@
 //
 // Transposes are absorbed by the packing routines; no transpose is ever
 // materialised. Packed buffers are kept in a free list and reused, so a call
-// allocates nothing in steady state. Small products (below about 24³
-// multiply-adds) skip packing and use a direct loop.
+// allocates nothing in steady state. Small products (below 256 multiply-adds,
+// W2's 4×2·2×16 say) skip packing and use a direct loop.
 //
 // # Kernels
 //

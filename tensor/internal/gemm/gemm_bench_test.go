@@ -84,20 +84,26 @@ func BenchmarkBlocking(b *testing.B) {
 // BenchmarkThreshold compares the direct loop, the packed path on one
 // thread and on all threads around the smallWork and parWork thresholds.
 func BenchmarkThreshold(b *testing.B) {
-	for _, n := range []int{4, 8, 12, 16, 20, 24, 32, 48, 64, 80, 96, 128, 160} {
+	// Squares, and W2's products (4×2·2×16 forward, 4×16·16×16 and friends).
+	shapes := [][3]int{{4, 16, 2}, {4, 16, 16}, {16, 16, 4}, {2, 16, 4}}
+	for _, n := range []int{4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 160} {
+		shapes = append(shapes, [3]int{n, n, n})
+	}
+	for _, sh := range shapes {
 		for _, tr := range [][2]bool{{false, false}, {true, true}} {
-			p := problem{m: n, n: n, k: n, alpha: 1, transA: tr[0], transB: tr[1]}
-			b.Run(fmt.Sprintf("direct/tA=%v,tB=%v/%d", tr[0], tr[1], n), func(b *testing.B) {
+			p := problem{m: sh[0], n: sh[1], k: sh[2], alpha: 1, transA: tr[0], transB: tr[1]}
+			n := fmt.Sprintf("%dx%dx%d", sh[0], sh[1], sh[2])
+			b.Run(fmt.Sprintf("direct/tA=%v,tB=%v/%s", tr[0], tr[1], n), func(b *testing.B) {
 				benchGemm(b, p, func(a []float64, lda int, bb []float64, ldb int, c []float64, ldc int) {
 					direct(p.transA, p.transB, p.m, p.n, p.k, 1, a, lda, bb, ldb, 0, c, ldc)
 				})
 			})
-			b.Run(fmt.Sprintf("packed1/tA=%v,tB=%v/%d", tr[0], tr[1], n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("packed1/tA=%v,tB=%v/%s", tr[0], tr[1], n), func(b *testing.B) {
 				benchGemm(b, p, func(a []float64, lda int, bb []float64, ldb int, c []float64, ldc int) {
 					parallel(1, defaultBlocking, p.transA, p.transB, p.m, p.n, p.k, 1, a, lda, bb, ldb, 0, c, ldc)
 				})
 			})
-			b.Run(fmt.Sprintf("packed2/tA=%v,tB=%v/%d", tr[0], tr[1], n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("packed2/tA=%v,tB=%v/%s", tr[0], tr[1], n), func(b *testing.B) {
 				benchGemm(b, p, func(a []float64, lda int, bb []float64, ldb int, c []float64, ldc int) {
 					parallel(2, defaultBlocking, p.transA, p.transB, p.m, p.n, p.k, 1, a, lda, bb, ldb, 0, c, ldc)
 				})
