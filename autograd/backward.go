@@ -37,7 +37,8 @@ func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 	checkSeed(out, grad)
 	prev := tp.recording
 	tp.recording = false
-	defer func() { tp.recording = prev }()
+	tp.sink = trace == nil && !tp.anomaly
+	defer func() { tp.recording, tp.sink = prev, false }()
 	tp.run(out, tp.Const(grad), trace)
 	for p, g := range tp.pgrads {
 		if p.grad == nil {
@@ -127,6 +128,23 @@ func checkSeed(y Var, g *tensor.Tensor) {
 		panic(&tensor.ShapeError{Op: "autograd.BackwardWith", Shapes: [][]int{y.Shape(), g.Shape()},
 			Msg: "the seed gradient must have the output's shape", Err: tensor.ErrShape})
 	}
+}
+
+// gradSink returns the stored gradient of parameter x (allocated on first
+// use) for a rule to add x's gradient into directly, or nil when the rule
+// must return it as a Var instead: outside Backward (Grad and VJP must not
+// touch stored gradients; create-graph needs the Var), under Explain's trace
+// or anomaly mode (which look at every gradient), or when x is not a
+// trainable parameter. A rule writes into the sink only by adding (β = 1),
+// so contributions from several uses sum as they would through the tape.
+func (tp *Tape) gradSink(x Var) *tensor.Tensor {
+	if !tp.sink || x.p == nil || x.p.frozen || x.p.constant {
+		return nil
+	}
+	if x.p.grad == nil {
+		x.p.grad = tensor.Zeros(x.p.value.Shape()...)
+	}
+	return x.p.grad
 }
 
 // run walks the tape from y down to the first node, applying each rule to

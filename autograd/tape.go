@@ -73,7 +73,8 @@ type Tape struct {
 	gin       []Var                    // the rule's output buffer, reused across nodes
 	pgrads    map[*param]Var
 	hooks     map[int32][]Hook
-	bwNode    int // the node whose rule is running during backward, else -1
+	bwNode    int  // the node whose rule is running during backward, else -1
+	sink      bool // Backward lets rules add into parameters' stored gradients (gradSink)
 }
 
 // NewTape returns an empty tape that records.

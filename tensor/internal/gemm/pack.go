@@ -106,6 +106,26 @@ func packA(dst, a []float64, lda int, trans bool, mc, kc int) {
 // zero-padded past column nc. op(B)[p,j] is b[p·ldb+j], or b[j·ldb+p] if
 // trans.
 func packB(dst, b []float64, ldb int, trans bool, kc, nc int) {
+	if !trans {
+		// Row by row: each row of B is read once, contiguously, and its
+		// full slivers written with plain stores (copy's call per 8
+		// elements cost more than the copying).
+		full := nc / nr * nr
+		for p := range kc {
+			row := b[p*ldb : p*ldb+nc]
+			for j0 := 0; j0 < full; j0 += nr {
+				q := dst[j0*kc+p*nr : j0*kc+p*nr+nr : j0*kc+p*nr+nr]
+				r := row[j0 : j0+nr : j0+nr]
+				q[0], q[1], q[2], q[3] = r[0], r[1], r[2], r[3]
+				q[4], q[5], q[6], q[7] = r[4], r[5], r[6], r[7]
+			}
+		}
+		if full == nc {
+			return
+		}
+		packBTail(dst, b, ldb, false, kc, nc, full)
+		return
+	}
 	for j0 := 0; j0 < nc; j0 += nr {
 		cols := min(nr, nc-j0)
 		d := dst[j0*kc : j0*kc+nr*kc]
@@ -141,6 +161,26 @@ func packB(dst, b []float64, ldb int, trans bool, kc, nc int) {
 						q[c] = b[p*ldb+j0+c]
 					}
 				}
+			}
+		}
+	}
+}
+
+// packBTail packs the last, partial sliver (columns full… nc−1), padding
+// with zeros.
+func packBTail(dst, b []float64, ldb int, trans bool, kc, nc, j0 int) {
+	cols := nc - j0
+	d := dst[j0*kc : j0*kc+nr*kc]
+	for p := range kc {
+		q := d[p*nr : p*nr+nr]
+		for c := range nr {
+			switch {
+			case c >= cols:
+				q[c] = 0
+			case trans:
+				q[c] = b[(j0+c)*ldb+p]
+			default:
+				q[c] = b[p*ldb+j0+c]
 			}
 		}
 	}
