@@ -41,10 +41,15 @@ func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 	defer func() { tp.recording, tp.sink = prev, false }()
 	tp.run(out, tp.Const(grad), trace)
 	for p, g := range tp.pgrads {
-		if p.grad == nil {
-			p.grad = tensor.Zeros(p.value.Shape()...)
+		switch {
+		case p.grad == nil:
+			p.grad = g.Value().Copy()
+		case p.gradZero: // zeroed by ZeroGrad: overwrite rather than clear and add
+			copy(p.grad.Data(), g.Value().Data())
+			p.gradZero = false
+		default:
+			floats.Add(p.grad.Data(), g.Value().Data())
 		}
-		floats.Add(p.grad.Data(), g.Value().Data())
 	}
 	for i := range out.id + 1 {
 		nd := &tp.nodes[i]
@@ -136,15 +141,23 @@ func checkSeed(y Var, g *tensor.Tensor) {
 // touch stored gradients; create-graph needs the Var), under Explain's trace
 // or anomaly mode (which look at every gradient), or when x is not a
 // trainable parameter. A rule writes into the sink only by adding (β = 1),
-// so contributions from several uses sum as they would through the tape.
-func (tp *Tape) gradSink(x Var) *tensor.Tensor {
+// so contributions from several uses sum as they would through the tape;
+// beta is 0 for the first write after ZeroGrad (the old contents are
+// ignored rather than cleared first) and 1 after it.
+func (tp *Tape) gradSink(x Var) (dst *tensor.Tensor, beta float64) {
 	if !tp.sink || x.p == nil || x.p.frozen || x.p.constant {
-		return nil
+		return nil, 0
 	}
-	if x.p.grad == nil {
-		x.p.grad = tensor.Zeros(x.p.value.Shape()...)
+	p := x.p
+	switch {
+	case p.grad == nil:
+		p.grad = tensor.Zeros(p.value.Shape()...)
+		return p.grad, 0
+	case p.gradZero:
+		p.gradZero = false
+		return p.grad, 0
 	}
-	return x.p.grad
+	return p.grad, 1
 }
 
 // run walks the tape from y down to the first node, applying each rule to

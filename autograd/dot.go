@@ -67,7 +67,7 @@ func (tp *Tape) DOT(w io.Writer, opts DOTOptions) error {
 			if v.p.constant {
 				attr = "shape=plaintext"
 			}
-			lab += dotExtra(opts, v.p.value, v.p.grad)
+			lab += dotExtra(opts, v.p.value, v.Grad())
 			ew.printf("  %s [label=%s, %s];\n", id, strconv.Quote(lab), attr)
 		}
 		return id

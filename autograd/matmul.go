@@ -26,26 +26,30 @@ func matmulRule(tp *Tape, y, g Var, gin []Var) {
 	nd := &tp.nodes[y.id]
 	a, b := nd.inputs(tp)[0], nd.inputs(tp)[1]
 	ta, tb := nd.aux.b[0], nd.aux.b[1]
-	// A weight's gradient goes straight into its stored gradient, a GEMM
-	// with β = 1, when Backward allows it (see gradSink): no temporary, no
-	// second pass to add it.
+	// A weight's gradient goes straight into its stored gradient, one GEMM
+	// that adds to it (or overwrites it after ZeroGrad), when Backward
+	// allows it (see gradSink): no temporary, no second pass to add it.
 	gv, av, bv := g.Value(), a.Value(), b.Value()
 	needA, needB := a.needs(), b.needs()
-	if dst := tp.gradSink(a); dst != nil && sameShape(g.Shape()[:len(g.Shape())-2], a.Shape()[:len(a.Shape())-2]) {
-		if !ta {
-			tensor.GemmTo(dst, 1, gv, false, bv, !tb, 1)
-		} else {
-			tensor.GemmTo(dst, 1, bv, tb, gv, true, 1)
+	if sameShape(g.Shape()[:len(g.Shape())-2], a.Shape()[:len(a.Shape())-2]) {
+		if dst, beta := tp.gradSink(a); dst != nil {
+			if !ta {
+				tensor.GemmTo(dst, 1, gv, false, bv, !tb, beta)
+			} else {
+				tensor.GemmTo(dst, 1, bv, tb, gv, true, beta)
+			}
+			needA = false // handled
 		}
-		needA = false // handled
 	}
-	if dst := tp.gradSink(b); dst != nil && sameShape(g.Shape()[:len(g.Shape())-2], b.Shape()[:len(b.Shape())-2]) {
-		if !tb {
-			tensor.GemmTo(dst, 1, av, !ta, gv, false, 1)
-		} else {
-			tensor.GemmTo(dst, 1, gv, true, av, ta, 1)
+	if sameShape(g.Shape()[:len(g.Shape())-2], b.Shape()[:len(b.Shape())-2]) {
+		if dst, beta := tp.gradSink(b); dst != nil {
+			if !tb {
+				tensor.GemmTo(dst, 1, av, !ta, gv, false, beta)
+			} else {
+				tensor.GemmTo(dst, 1, gv, true, av, ta, beta)
+			}
+			needB = false
 		}
-		needB = false
 	}
 	if needA {
 		var ga Var

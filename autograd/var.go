@@ -20,9 +20,18 @@ type Var struct {
 type param struct {
 	value    *tensor.Tensor
 	grad     *tensor.Tensor
+	gradZero bool // grad is logically zero (ZeroGrad) but not yet cleared
 	name     string
 	frozen   bool
 	constant bool
+}
+
+// settle clears a gradient that ZeroGrad marked as zero.
+func (p *param) settle() {
+	if p.gradZero {
+		clear(p.grad.Data())
+		p.gradZero = false
+	}
 }
 
 // NewParam returns a parameter holding t (not copied): a leaf that outlives
@@ -85,6 +94,7 @@ func (v Var) Item() float64 { return v.Value().Item() }
 // leaf after Backward; nil before any gradient reached it.
 func (v Var) Grad() *tensor.Tensor {
 	if v.p != nil {
+		v.p.settle()
 		return v.p.grad
 	}
 	v.tp.check("Var.Grad", v)
@@ -102,13 +112,13 @@ func (v Var) SetGrad(g *tensor.Tensor) {
 		panic(&tensor.ShapeError{Op: "autograd.SetGrad", Shapes: [][]int{g.Shape(), v.p.value.Shape()},
 			Msg: "gradient shape differs from the parameter's", Err: tensor.ErrShape})
 	}
-	v.p.grad = g
+	v.p.grad, v.p.gradZero = g, false
 }
 
 // ZeroGrad sets a parameter's accumulated gradient to zero (keeping its buffer).
 func (v Var) ZeroGrad() {
 	if v.p != nil && v.p.grad != nil {
-		clear(v.p.grad.Data())
+		v.p.gradZero = true // cleared lazily: the next Backward overwrites instead of adding
 	}
 }
 
