@@ -14,28 +14,29 @@ type unaryOp struct {
 	name string
 	f    func(float64) float64
 	grad func(tp *Tape, x, y, g Var) Var
+	to   func(dst, x *tensor.Tensor) *tensor.Tensor // a direct kernel, or nil for MapTo(f)
 }
 
 // The element-wise unary ops. Each derivative reuses the output where that
 // is cheaper or stabler (exp, tanh, sigmoid, sqrt).
 var (
-	negOp  = &unaryOp{"neg", func(x float64) float64 { return -x }, func(tp *Tape, x, y, g Var) Var { return tp.Scale(g, -1) }}
-	expOp  = &unaryOp{"exp", math.Exp, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, y) }}
-	logOp  = &unaryOp{"log", math.Log, func(tp *Tape, x, y, g Var) Var { return tp.Div(g, x) }}
-	sqrtOp = &unaryOp{"sqrt", math.Sqrt, func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) }}
-	absOp  = &unaryOp{"abs", math.Abs, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) }}
-	sqOp   = &unaryOp{"square", func(x float64) float64 { return x * x }, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) }}
+	negOp  = &unaryOp{"neg", func(x float64) float64 { return -x }, func(tp *Tape, x, y, g Var) Var { return tp.Scale(g, -1) }, nil}
+	expOp  = &unaryOp{"exp", math.Exp, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, y) }, nil}
+	logOp  = &unaryOp{"log", math.Log, func(tp *Tape, x, y, g Var) Var { return tp.Div(g, x) }, nil}
+	sqrtOp = &unaryOp{"sqrt", math.Sqrt, func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) }, nil}
+	absOp  = &unaryOp{"abs", math.Abs, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) }, nil}
+	sqOp   = &unaryOp{"square", func(x float64) float64 { return x * x }, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) }, nil}
 	// tanh′ = 1 − y², one fused op (see tanhGrad)
-	tanhOp = &unaryOp{"tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) }}
+	tanhOp = &unaryOp{"tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) }, nil}
 	// σ′ = y(1 − y), one fused op (see sigmoidGrad)
-	sigmoidOp = &unaryOp{"sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }}
+	sigmoidOp = &unaryOp{"sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }, nil}
 	// relu′ = step(x); the derivative at 0 is taken as 0, like PyTorch.
 	// One fused op (see reluGrad).
-	reluOp = &unaryOp{"relu", tensor.ReLUF, func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) }}
+	reluOp = &unaryOp{"relu", tensor.ReLUF, func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) }, tensor.ReLUTo}
 	// softplus′ = σ(x)
-	softplusOp = &unaryOp{"softplus", tensor.SoftplusF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }}
-	stepOp     = &unaryOp{"step", tensor.StepF, nil}
-	signOp     = &unaryOp{"sign", tensor.SignF, nil}
+	softplusOp = &unaryOp{"softplus", tensor.SoftplusF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }, nil}
+	stepOp     = &unaryOp{"step", tensor.StepF, nil, nil}
+	signOp     = &unaryOp{"sign", tensor.SignF, nil, nil}
 )
 
 // unary applies an element-wise op and records its rule.
@@ -43,7 +44,12 @@ func (tp *Tape) unary(op *unaryOp, x Var) Var {
 	defer tp.annotate()
 	tp.check(op.name, x)
 	xv := x.Value()
-	out := tensor.MapTo(tp.alloc(xv.Shape()), xv, op.f)
+	var out *tensor.Tensor
+	if op.to != nil {
+		out = op.to(tp.alloc(xv.Shape()), xv)
+	} else {
+		out = tensor.MapTo(tp.alloc(xv.Shape()), xv, op.f)
+	}
 	if op.grad == nil {
 		return tp.record(op.name, out, nil, aux{}, x)
 	}
@@ -206,12 +212,7 @@ func (tp *Tape) sigmoidGrad(y, g Var) Var {
 // ReLU's derivative rule as one op instead of two (for speed). Its own rule:
 // ∂/∂g = step(y); ∂/∂y = 0 almost everywhere, so nothing flows to y.
 func (tp *Tape) reluGrad(y, g Var) Var {
-	return tp.fusedGrad("relu_grad", y, g, func(y, g float64) float64 {
-		if y > 0 {
-			return g
-		}
-		return 0
-	}, func(tp *Tape, out, gout Var, gin []Var) {
+	return tp.fusedGrad("relu_grad", y, g, nil, func(tp *Tape, out, gout Var, gin []Var) {
 		in := tp.ins(out)
 		if in[1].needs() {
 			gin[1] = tp.reluGrad(in[0], gout)
@@ -220,7 +221,8 @@ func (tp *Tape) reluGrad(y, g Var) Var {
 }
 
 // fusedGrad records f(y, g) element-wise for y and g of one shape: a plain
-// loop, since gonum has no such kernel.
+// loop, since gonum has no such kernel. A nil f is relu_grad, whose loop is
+// written out to avoid a call per element.
 func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rule Rule) Var {
 	yv, gv := y.Value(), g.Value()
 	if !sameShape(yv.Shape(), gv.Shape()) {
@@ -228,8 +230,20 @@ func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rul
 	}
 	out := tp.alloc(yv.Shape())
 	d, ys, gs := out.Data(), yv.Data(), gv.Data()
-	for i := range d {
-		d[i] = f(ys[i], gs[i])
+	gs = gs[:len(ys)]
+	d = d[:len(ys)]
+	if f == nil { // relu_grad, inlined: g where y > 0, else 0
+		for i, y := range ys {
+			v := gs[i]
+			if !(y > 0) {
+				v = 0
+			}
+			d[i] = v
+		}
+	} else {
+		for i, y := range ys {
+			d[i] = f(y, gs[i])
+		}
 	}
 	return tp.record(op, out, rule, aux{}, y, g)
 }

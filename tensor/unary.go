@@ -84,8 +84,22 @@ func Tanh(x *Tensor) *Tensor { return Map(x, math.Tanh) }
 // Sigmoid returns σ(x) = 1/(1+e^(−x)) element-wise, stable for large |x|.
 func Sigmoid(x *Tensor) *Tensor { return Map(x, SigmoidF) }
 
-// ReLU returns max(x, 0) element-wise.
-func ReLU(x *Tensor) *Tensor { return Map(x, ReLUF) }
+// ReLU returns max(x, 0) element-wise (NaN stays NaN).
+func ReLU(x *Tensor) *Tensor { return ReLUTo(Zeros(x.shape...), x) }
+
+// ReLUTo writes ReLU(x) into dst: a direct loop, the hot path of ReLU
+// networks, where Map's call per element would dominate.
+func ReLUTo(dst, x *Tensor) *Tensor {
+	checkDst("tensor.ReLU", dst, x.shape)
+	d := dst.data[:len(x.data)]
+	for i, v := range x.data {
+		if !(v > 0 || v != v) {
+			v = 0
+		}
+		d[i] = v
+	}
+	return dst
+}
 
 // Step returns the Heaviside step (1 where x > 0, else 0) element-wise.
 func Step(x *Tensor) *Tensor { return Map(x, StepF) }
