@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
-	"strings"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -43,28 +41,8 @@ var errHookParam = fmt.Errorf("%w: Hook on a parameter: hook the Var that uses i
 // the phase. Off by default; when off it costs one branch per op.
 func (tp *Tape) SetAnomaly(on bool) { tp.anomaly = on }
 
-// modulePrefix is the import path prefix of tapegrad's library packages.
-const modulePrefix = "github.com/tapegrad/tapegrad/"
-
-// callSite returns file:line of the first caller outside tapegrad's library
-// packages (tests and examples count as outside).
-func callSite() string {
-	var pcs [32]uintptr
-	n := runtime.Callers(3, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
-	for {
-		f, more := frames.Next()
-		lib := strings.HasPrefix(f.Function, "runtime.") ||
-			strings.HasPrefix(f.Function, modulePrefix) && !strings.HasSuffix(f.File, "_test.go") &&
-				!strings.Contains(f.Function, "/examples/")
-		if !lib {
-			return fmt.Sprintf("%s:%d", f.File, f.Line)
-		}
-		if !more {
-			return fmt.Sprintf("%s:%d", f.File, f.Line)
-		}
-	}
-}
+// callSite returns the user's file:line (see tensor.CallerSite).
+func callSite() string { return tensor.CallerSite() }
 
 // checkFinite panics with an AnomalyError if t holds a NaN or Inf that its
 // inputs (if given) did not already hold.
@@ -97,17 +75,5 @@ func shapeErr(op, msg string, shapes ...[]int) error {
 	for i, s := range shapes {
 		cl[i] = slices.Clone(s)
 	}
-	return &tensor.ShapeError{Op: op, Shapes: cl, Msg: msg, Err: tensor.ErrShape}
-}
-
-// annotate, deferred by every tape op, adds the user's call site to a
-// *tensor.ShapeError panicking out of the op, then lets the panic go on.
-// It costs an open-coded defer when nothing panics.
-func (tp *Tape) annotate() {
-	if r := recover(); r != nil {
-		if se, ok := r.(*tensor.ShapeError); ok && se.Site == "" {
-			se.Site = callSite()
-		}
-		panic(r)
-	}
+	return &tensor.ShapeError{Op: op, Shapes: cl, Msg: msg, Err: tensor.ErrShape, Site: tensor.CallerSite()}
 }

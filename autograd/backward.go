@@ -17,7 +17,7 @@ func (tp *Tape) Backward(loss Var) {
 	tp.checkOut("Backward", loss)
 	if loss.Value().Len() != 1 {
 		panic(&tensor.ShapeError{Op: "autograd.Backward", Shapes: [][]int{loss.Shape()},
-			Msg: "loss must have one element; use BackwardWith(out, grad) for a vector-Jacobian product", Err: tensor.ErrShape})
+			Msg: "loss must have one element; use BackwardWith(out, grad) for a vector-Jacobian product", Err: tensor.ErrShape, Site: tensor.CallerSite()})
 	}
 	seed := tp.alloc(loss.Shape())
 	seed.Data()[0] = 1
@@ -91,7 +91,7 @@ func (tp *Tape) VJP(y Var, seed Var, createGraph bool, wrt ...Var) []Var {
 	if !seed.Valid() {
 		if y.Value().Len() != 1 {
 			panic(&tensor.ShapeError{Op: "autograd.Grad", Shapes: [][]int{y.Shape()},
-				Msg: "output must have one element; pass a seed gradient (VJP) for a vector output", Err: tensor.ErrShape})
+				Msg: "output must have one element; pass a seed gradient (VJP) for a vector output", Err: tensor.ErrShape, Site: tensor.CallerSite()})
 		}
 		seed = tp.Const(tensor.OnesLike(y.Value()))
 	}
@@ -131,7 +131,7 @@ func (tp *Tape) checkOut(op string, y Var) {
 func checkSeed(y Var, g *tensor.Tensor) {
 	if !slices.Equal(g.Shape(), y.Shape()) {
 		panic(&tensor.ShapeError{Op: "autograd.BackwardWith", Shapes: [][]int{y.Shape(), g.Shape()},
-			Msg: "the seed gradient must have the output's shape", Err: tensor.ErrShape})
+			Msg: "the seed gradient must have the output's shape", Err: tensor.ErrShape, Site: tensor.CallerSite()})
 	}
 }
 
@@ -202,7 +202,7 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 			}
 			if !slices.Equal(gj.Shape(), in.Shape()) {
 				panic(&tensor.ShapeError{Op: "autograd." + tp.nodes[i].op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
-					Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape})
+					Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape, Site: tensor.CallerSite()})
 			}
 			if tp.anomaly {
 				checkFinite(tp, tp.nodes[i].op, gj.Value(), tp.sites[int32(i)], "backward", nil)

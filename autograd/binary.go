@@ -29,7 +29,6 @@ func (tp *Tape) unbroadcast(g Var, shape []int) Var {
 // binary records an element-wise binary op computed by kernel into a pooled
 // buffer of the broadcast shape.
 func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor, rule Rule) Var {
-	defer tp.annotate()
 	tp.check(op, a)
 	tp.check(op, b)
 	var buf [8]int
@@ -144,7 +143,6 @@ func (tp *Tape) minmaxRule(y, g Var, gin []Var, sign float64) {
 // Where returns cond ≠ 0 ? a : b with broadcasting of all three. cond is
 // not differentiated; ∂/∂a = cond, ∂/∂b = 1 − cond.
 func (tp *Tape) Where(cond, a, b Var) Var {
-	defer tp.annotate()
 	for _, v := range []Var{cond, a, b} {
 		tp.check("where", v)
 	}
@@ -176,7 +174,6 @@ func b2f(b bool) float64 {
 // compare records a 0/1 mask; comparisons are not differentiable, so the
 // result is a constant.
 func (tp *Tape) compare(op string, a, b Var, f func(a, b *tensor.Tensor) *tensor.Tensor) Var {
-	defer tp.annotate()
 	tp.check(op, a)
 	tp.check(op, b)
 	return tp.Const(f(a.Value(), b.Value()))

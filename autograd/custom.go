@@ -28,7 +28,6 @@ type CustomOp struct {
 // It panics if op lacks Forward or Backward, and with tensor.ErrShape if
 // Backward returns a gradient of the wrong shape.
 func (tp *Tape) Apply(op *CustomOp, in ...Var) Var {
-	defer tp.annotate()
 	if op == nil || op.Forward == nil || op.Backward == nil {
 		panic(fmt.Errorf("%w: custom op needs Forward and Backward", ErrTape))
 	}

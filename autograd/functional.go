@@ -36,7 +36,7 @@ func copies(vs []Var) []*tensor.Tensor {
 // shape of xs.
 func checkLike(op string, ts, xs []*tensor.Tensor) {
 	if len(ts) != len(xs) {
-		panic(&tensor.ShapeError{Op: op, Msg: fmt.Sprintf("%d tensors for %d inputs", len(ts), len(xs)), Err: tensor.ErrShape})
+		panic(&tensor.ShapeError{Op: op, Msg: fmt.Sprintf("%d tensors for %d inputs", len(ts), len(xs)), Err: tensor.ErrShape, Site: tensor.CallerSite()})
 	}
 	for i := range ts {
 		if !sameShape(ts[i].Shape(), xs[i].Shape()) {

@@ -12,7 +12,6 @@ func (tp *Tape) MatMul(a, b Var) Var { return tp.MatMulT(a, b, false, false) }
 // ∂/∂A′ = G·B′ᵀ and ∂/∂B′ = A′ᵀ·G, each computed by one flagged product and
 // summed over broadcast batch axes.
 func (tp *Tape) MatMulT(a, b Var, transA, transB bool) Var {
-	defer tp.annotate()
 	tp.check("matmul", a)
 	tp.check("matmul", b)
 	av, bv := a.Value(), b.Value()

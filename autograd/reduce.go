@@ -8,7 +8,6 @@ import (
 
 // reduceOp records a reduction over axes (all when none) computed by f.
 func (tp *Tape) reduceOp(op string, x Var, keepDims bool, axes []int, f func(dst, x *tensor.Tensor, axes ...int) *tensor.Tensor, rule Rule) Var {
-	defer tp.annotate()
 	name := strings.TrimPrefix(op, "autograd.")
 	tp.check(name, x)
 	xv := x.Value()
@@ -51,7 +50,6 @@ func (tp *Tape) Sum(x Var, keepDims bool, axes ...int) Var {
 // Mean returns the mean of x over axes (all when none): Sum scaled by
 // 1/count, so it needs no rule of its own.
 func (tp *Tape) Mean(x Var, keepDims bool, axes ...int) Var {
-	defer tp.annotate()
 	tp.check("mean", x)
 	s := tp.Sum(x, keepDims, axes...)
 	n := x.Value().Len()
@@ -98,7 +96,6 @@ func (tp *Tape) LogSumExp(x Var, keepDims bool, axes ...int) Var {
 // ArgMax returns the index of the largest element along axis (as float64,
 // a constant: not differentiable).
 func (tp *Tape) ArgMax(x Var, axis int) Var {
-	defer tp.annotate()
 	tp.check("argmax", x)
 	return tp.Const(tensor.ArgMax(x.Value(), axis))
 }

@@ -8,7 +8,6 @@ import (
 // gradient is reshaped back. It panics with tensor.ErrShape if the element
 // counts differ.
 func (tp *Tape) Reshape(x Var, shape ...int) Var {
-	defer tp.annotate()
 	tp.check("reshape", x)
 	xv := x.Value()
 	var buf [8]int
@@ -25,14 +24,12 @@ func (tp *Tape) Flatten(x Var) Var { return tp.Reshape(x, -1) }
 
 // Squeeze removes the given size-1 axes (all when none): a Reshape.
 func (tp *Tape) Squeeze(x Var, axes ...int) Var {
-	defer tp.annotate()
 	tp.check("squeeze", x)
 	return tp.Reshape(x, tensor.SqueezeShape(x.Shape(), axes...)...)
 }
 
 // Unsqueeze inserts a size-1 axis at axis: a Reshape.
 func (tp *Tape) Unsqueeze(x Var, axis int) Var {
-	defer tp.annotate()
 	tp.check("unsqueeze", x)
 	return tp.Reshape(x, tensor.UnsqueezeShape(x.Shape(), axis)...)
 }
@@ -41,7 +38,6 @@ func (tp *Tape) Unsqueeze(x Var, axis int) Var {
 // no perm reverses them. The gradient is transposed by the inverse permutation.
 // It panics with tensor.ErrShape if perm is not a permutation.
 func (tp *Tape) Transpose(x Var, perm ...int) Var {
-	defer tp.annotate()
 	tp.check("transpose", x)
 	p, _ := tensor.PermShape(x.Shape(), perm)
 	out := tensor.Transpose(x.Value(), p...)
@@ -52,7 +48,6 @@ func (tp *Tape) Transpose(x Var, perm ...int) Var {
 
 // T swaps the last two axes of x. It panics with tensor.ErrShape below rank 2.
 func (tp *Tape) T(x Var) Var {
-	defer tp.annotate()
 	tp.check("T", x)
 	r := len(x.Shape())
 	if r < 2 {
@@ -69,7 +64,6 @@ func (tp *Tape) T(x Var) Var {
 // BroadcastTo broadcasts x to shape; the gradient is summed back (SumTo).
 // It panics with tensor.ErrShape if x does not broadcast to shape.
 func (tp *Tape) BroadcastTo(x Var, shape ...int) Var {
-	defer tp.annotate()
 	tp.check("broadcast_to", x)
 	if !tensor.CanBroadcastTo(x.Shape(), shape) {
 		panic(shapeErr("autograd.broadcast_to", "cannot broadcast the first shape to the second", x.Shape(), shape))
@@ -85,7 +79,6 @@ func (tp *Tape) BroadcastTo(x Var, shape ...int) Var {
 // adjoint of BroadcastTo); the gradient is broadcast back.
 // It panics with tensor.ErrShape if shape does not broadcast to x's shape.
 func (tp *Tape) SumTo(x Var, shape ...int) Var {
-	defer tp.annotate()
 	tp.check("sum_to", x)
 	if !tensor.CanBroadcastTo(shape, x.Shape()) {
 		panic(shapeErr("autograd.sum_to", "the target shape does not broadcast to the operand", x.Shape(), shape))
@@ -101,7 +94,6 @@ func (tp *Tape) SumTo(x Var, shape ...int) Var {
 // gradient is zero-padded back (Pad).
 // It panics with tensor.ErrShape if the range is not within the axis.
 func (tp *Tape) Slice(x Var, axis, start, end int) Var {
-	defer tp.annotate()
 	tp.check("slice", x)
 	out := tensor.Slice(x.Value(), axis, start, end)
 	return tp.record("slice", out, func(tp *Tape, y, g Var, gin []Var) {
@@ -116,7 +108,6 @@ func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 // Pad adds before zeros in front of and after zeros behind x along axis
 // (the adjoint of Slice); the gradient is sliced back.
 func (tp *Tape) Pad(x Var, axis, before, after int) Var {
-	defer tp.annotate()
 	tp.check("pad", x)
 	out := tensor.Pad(x.Value(), axis, before, after)
 	return tp.record("pad", out, func(tp *Tape, y, g Var, gin []Var) {
@@ -138,7 +129,6 @@ func normAxis(axis, rank int) int {
 // Concat joins xs along axis; each input's gradient is its slice of g.
 // It panics with tensor.ErrShape if the other dimensions differ.
 func (tp *Tape) Concat(axis int, xs ...Var) Var {
-	defer tp.annotate()
 	vals := make([]*tensor.Tensor, len(xs))
 	for i, x := range xs {
 		tp.check("concat", x)
@@ -162,7 +152,6 @@ func (tp *Tape) Concat(axis int, xs ...Var) Var {
 // Stack joins Vars of equal shape along a new axis: Unsqueeze then Concat.
 // It panics with tensor.ErrShape if the shapes differ.
 func (tp *Tape) Stack(axis int, xs ...Var) Var {
-	defer tp.annotate()
 	us := make([]Var, len(xs))
 	for i, x := range xs {
 		tp.check("stack", x)
@@ -178,7 +167,6 @@ func (tp *Tape) Stack(axis int, xs ...Var) Var {
 // gradient is scattered back with IndexAdd.
 // It panics with tensor.ErrIndex if an index is out of range.
 func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
-	defer tp.annotate()
 	tp.check("index_select", x)
 	out := tensor.IndexSelect(x.Value(), axis, idx)
 	ax := tp.keepAxisInts(axis, idx)
@@ -192,7 +180,6 @@ func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 // IndexAdd returns zeros with axis resized to size and the slices of x added
 // at idx (the adjoint of IndexSelect); the gradient is IndexSelect of g.
 func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
-	defer tp.annotate()
 	tp.check("index_add", x)
 	out := tensor.IndexAdd(x.Value(), axis, idx, size)
 	ax := tp.keepAxisInts(axis, idx)
@@ -207,7 +194,6 @@ func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 // The gradient is scattered back (Scatter).
 // It panics with tensor.ErrShape/ErrIndex on a bad index list.
 func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
-	defer tp.annotate()
 	tp.check("gather", x)
 	xs := x.Shape()
 	var buf [8]int
@@ -228,7 +214,6 @@ func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 // Scatter is the adjoint of Gather: zeros with a new axis of the given size
 // at axis, holding x's elements at idx; the gradient is Gather of g.
 func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
-	defer tp.annotate()
 	tp.check("scatter", x)
 	xs := x.Shape()
 	var buf [8]int
@@ -248,6 +233,5 @@ func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 // OneHot returns the constant (len(labels), n) one-hot matrix.
 // It panics with tensor.ErrIndex if a label is outside [0, n).
 func (tp *Tape) OneHot(labels []int, n int) Var {
-	defer tp.annotate()
 	return tp.Const(tensor.OneHot(labels, n))
 }

@@ -5,7 +5,6 @@ import "github.com/tapegrad/tapegrad/tensor"
 // Softmax returns exp(x) / Σ exp(x) along axis, stable for logits of ±1000.
 // ∂/∂x: y ⊙ (g − Σ(g ⊙ y)) along axis.
 func (tp *Tape) Softmax(x Var, axis int) Var {
-	defer tp.annotate()
 	tp.check("softmax", x)
 	out := tensor.SoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("softmax", out, func(tp *Tape, y, g Var, gin []Var) {
@@ -17,7 +16,6 @@ func (tp *Tape) Softmax(x Var, axis int) Var {
 // LogSoftmax returns x − logsumexp(x) along axis, stable for logits of
 // ±1000. ∂/∂x: g − exp(y) ⊙ Σ g along axis.
 func (tp *Tape) LogSoftmax(x Var, axis int) Var {
-	defer tp.annotate()
 	tp.check("log_softmax", x)
 	out := tensor.LogSoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("log_softmax", out, func(tp *Tape, y, g Var, gin []Var) {

@@ -41,7 +41,6 @@ var (
 
 // unary applies an element-wise op and records its rule.
 func (tp *Tape) unary(op *unaryOp, x Var) Var {
-	defer tp.annotate()
 	tp.check(op.name, x)
 	xv := x.Value()
 	var out *tensor.Tensor
@@ -103,7 +102,6 @@ func (tp *Tape) Sign(x Var) Var { return tp.unary(signOp, x) }
 
 // Scale returns c·x; d/dx = c.
 func (tp *Tape) Scale(x Var, c float64) Var {
-	defer tp.annotate()
 	tp.check("scale", x)
 	xv := x.Value()
 	out := tensor.ScaleTo(tp.alloc(xv.Shape()), xv, c)
@@ -114,7 +112,6 @@ func (tp *Tape) Scale(x Var, c float64) Var {
 
 // AddScalar returns x + c; d/dx = 1.
 func (tp *Tape) AddScalar(x Var, c float64) Var {
-	defer tp.annotate()
 	tp.check("add_scalar", x)
 	xv := x.Value()
 	out := tensor.AddScalarTo(tp.alloc(xv.Shape()), xv, c)
@@ -123,7 +120,6 @@ func (tp *Tape) AddScalar(x Var, c float64) Var {
 
 // PowScalar returns x^p; d/dx = p·x^(p−1).
 func (tp *Tape) PowScalar(x Var, p float64) Var {
-	defer tp.annotate()
 	tp.check("pow_scalar", x)
 	xv := x.Value()
 	out := tensor.PowScalarTo(tp.alloc(xv.Shape()), xv, p)
@@ -137,7 +133,6 @@ func (tp *Tape) PowScalar(x Var, p float64) Var {
 // LeakyReLU returns x where x > 0 and slope·x elsewhere; d/dx = 1 or slope
 // (slope at 0).
 func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
-	defer tp.annotate()
 	tp.check("leaky_relu", x)
 	xv := x.Value()
 	out := tensor.LeakyReLUTo(tp.alloc(xv.Shape()), xv, slope)
@@ -157,7 +152,6 @@ func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
 // Clamp returns x limited to [lo, hi]; d/dx = 1 inside the interval and 0
 // outside (1 on the boundary, like PyTorch).
 func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
-	defer tp.annotate()
 	tp.check("clamp", x)
 	xv := x.Value()
 	out := tensor.ClampTo(tp.alloc(xv.Shape()), xv, lo, hi)

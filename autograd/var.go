@@ -110,7 +110,7 @@ func (v Var) SetGrad(g *tensor.Tensor) {
 	}
 	if g != nil && !tensor.SameShape(g, v.p.value) {
 		panic(&tensor.ShapeError{Op: "autograd.SetGrad", Shapes: [][]int{g.Shape(), v.p.value.Shape()},
-			Msg: "gradient shape differs from the parameter's", Err: tensor.ErrShape})
+			Msg: "gradient shape differs from the parameter's", Err: tensor.ErrShape, Site: tensor.CallerSite()})
 	}
 	v.p.grad, v.p.gradZero = g, false
 }

@@ -167,12 +167,12 @@ func (s *Sequential) String() string {
 
 // shapePanic panics with a *tensor.ShapeError wrapping tensor.ErrShape.
 func shapePanic(op, msg string, shapes ...[]int) {
-	panic(&tensor.ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: tensor.ErrShape})
+	panic(&tensor.ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: tensor.ErrShape, Site: tensor.CallerSite()})
 }
 
 // indexPanic panics with a *tensor.ShapeError wrapping tensor.ErrIndex.
 func indexPanic(op, msg string, shapes ...[]int) {
-	panic(&tensor.ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: tensor.ErrIndex})
+	panic(&tensor.ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: tensor.ErrIndex, Site: tensor.CallerSite()})
 }
 
 func cloneShapes(shapes [][]int) [][]int {

@@ -3,6 +3,8 @@ package tensor
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 )
 
 // ErrShape is the sentinel wrapped by every shape-misuse panic of this
@@ -22,8 +24,7 @@ type ShapeError struct {
 	Shapes [][]int // the operand shapes involved
 	Msg    string  // what was wrong and, where useful, what to do
 	Err    error   // ErrShape or ErrIndex
-	// Site is the caller's file:line, filled in by the autograd tape when the
-	// error escapes one of its ops ("" otherwise).
+	// Site is the user's file:line that led to the error (see CallerSite).
 	Site string
 }
 
@@ -51,12 +52,35 @@ func (e *ShapeError) Unwrap() error { return e.Err }
 
 // shapePanic panics with a *ShapeError wrapping ErrShape.
 func shapePanic(op, msg string, shapes ...[]int) {
-	panic(&ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: ErrShape})
+	panic(&ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: ErrShape, Site: CallerSite()})
 }
 
 // indexPanic panics with a *ShapeError wrapping ErrIndex.
 func indexPanic(op, msg string, shapes ...[]int) {
-	panic(&ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: ErrIndex})
+	panic(&ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: ErrIndex, Site: CallerSite()})
+}
+
+// modulePrefix is the import path prefix of tapegrad's packages.
+const modulePrefix = "github.com/tapegrad/tapegrad/"
+
+// CallerSite returns "file:line" of the innermost caller outside tapegrad's
+// library packages (tests and example programs count as outside, runtime
+// frames are skipped): the user's line that led to an error. Errors of this
+// package and autograd's anomaly mode use it; it costs a stack walk, so it
+// runs only when an error is made or in anomaly mode.
+func CallerSite() string {
+	var pcs [32]uintptr
+	n := runtime.Callers(2, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		lib := strings.HasPrefix(f.Function, "runtime.") ||
+			strings.HasPrefix(f.Function, modulePrefix) && !strings.HasSuffix(f.File, "_test.go") &&
+				!strings.Contains(f.Function, "/examples/")
+		if !lib || !more {
+			return fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+	}
 }
 
 func cloneShapes(shapes [][]int) [][]int {

@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -39,12 +40,17 @@ func ExampleAdd_shapeMismatch() {
 	defer func() {
 		err := recover().(error)
 		fmt.Println(errors.Is(err, tensor.ErrShape))
-		fmt.Println(err)
+		var se *tensor.ShapeError
+		if errors.As(err, &se) {
+			fmt.Println(se.Op, se.Shapes, se.Msg)
+			fmt.Println(strings.Contains(se.Site, "example_test.go:")) // the user line that called Add
+		}
 	}()
 	tensor.Add(tensor.Zeros(2, 3), tensor.Zeros(4, 3))
 	// Output:
 	// true
-	// tensor.Add: [2 3] and [4 3]: shapes do not broadcast (trailing dimensions must be equal or 1)
+	// tensor.Add [[2 3] [4 3]] shapes do not broadcast (trailing dimensions must be equal or 1)
+	// true
 }
 
 func ExampleMatMul() {

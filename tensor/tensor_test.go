@@ -460,8 +460,12 @@ func TestShapeError(t *testing.T) {
 			t.Fatalf("got panic %v, want a *tensor.ShapeError", err)
 		}
 		want := &tensor.ShapeError{Op: "tensor.Add", Shapes: [][]int{{2, 3}, {4}}, Err: tensor.ErrShape}
-		if d := cmp.Diff(want, se, cmpopts.IgnoreFields(tensor.ShapeError{}, "Msg", "Err")); d != "" {
+		if d := cmp.Diff(want, se, cmpopts.IgnoreFields(tensor.ShapeError{}, "Msg", "Err", "Site")); d != "" {
 			t.Errorf("ShapeError mismatch (-want +got):\n%s", d)
+		}
+		// The site is the test's own line that called Add, not a library frame.
+		if !strings.Contains(se.Site, "tensor_test.go:") {
+			t.Errorf("Site = %q, want this test file's line", se.Site)
 		}
 		se.Shapes[0][0] = 99
 		if a.Dim(0) != 2 {
