@@ -31,9 +31,13 @@ func (tp *Tape) unbroadcast(g Var, shape []int) Var {
 func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor, rule Rule) Var {
 	tp.check(op, a)
 	tp.check(op, b)
+	av, bv := tp.val(a), tp.val(b)
 	var buf [8]int
-	out := kernel(tp.alloc(broadcastShapeInto(buf[:0], op, a, b)), a.Value(), b.Value())
-	return tp.record(op, out, rule, aux{}, a, b)
+	s, ok := tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
+	if !ok {
+		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
+	}
+	return tp.record(op, kernel(tp.alloc(s), av, bv), rule, aux{}, a, b)
 }
 
 // ins returns the inputs of node y.

@@ -42,7 +42,7 @@ var (
 // unary applies an element-wise op and records its rule.
 func (tp *Tape) unary(op *unaryOp, x Var) Var {
 	tp.check(op.name, x)
-	xv := x.Value()
+	xv := tp.val(x)
 	var out *tensor.Tensor
 	if op.to != nil {
 		out = op.to(tp.alloc(xv.Shape()), xv)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tapegrad/tapegrad/tensor"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Var is a value in a computation: a node recorded on a tape, a parameter,
@@ -24,6 +25,22 @@ type param struct {
 	name     string
 	frozen   bool
 	constant bool
+}
+
+// accumulate adds g to the stored gradient: a copy when there is none yet or
+// ZeroGrad marked it zero (no clearing pass), an addition otherwise.
+func (p *param) accumulate(g *tensor.Tensor) {
+	switch {
+	case p.grad == nil:
+		p.grad = g.Copy()
+	case p.gradZero:
+		copy(p.grad.Data(), g.Data())
+		p.gradZero = false
+	case len(g.Data()) == 1:
+		p.grad.Data()[0] += g.Data()[0]
+	default:
+		floats.Add(p.grad.Data(), g.Data())
+	}
 }
 
 // settle clears a gradient that ZeroGrad marked as zero.
@@ -61,6 +78,14 @@ func (v Var) Value() *tensor.Tensor {
 		return v.p.value
 	}
 	return v.tp.value(v)
+}
+
+// val returns the value of v, which the caller has checked (tp.check).
+func (tp *Tape) val(v Var) *tensor.Tensor {
+	if v.p != nil {
+		return v.p.value
+	}
+	return tp.nodes[v.id].value
 }
 
 // value returns the value of node v, checking v is current. It is kept out
