@@ -74,6 +74,9 @@ func gradRows() []gradRow {
 		{name: "step (zero derivative)", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
 			return tp.Add(tp.Step(x[0]), x[0])
 		}},
+		{name: "sign (zero derivative)", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
+			return tp.Mul(tp.Sign(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3)))), x[0])
+		}},
 		{name: "clamp", shapes: [][]int{{2, 3}}, lo: -2, hi: 2, f: func(tp T, x V) autograd.Var {
 			return tp.Clamp(tp.Mul(x[0], tp.Const(tensor.New([]float64{0.1, 3, 0.2, -3, 0.3, 0.4}, 2, 3))), -1, 1)
 		}},

@@ -18,16 +18,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 func main() {
 	steps := flag.Int("steps", 200, "gradient-descent steps after the comparison")
 	explain := flag.Bool("explain", true, "print the tape's own narration of its backward pass")
+	plotFile := flag.String("plot", "", "write the cost curve of the gradient-descent steps to this PNG file")
 	flag.Parse()
 	if *explain {
 		if err := narrate(os.Stdout); err != nil {
@@ -35,7 +38,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if _, err := run(os.Stdout, *steps); err != nil {
+	if _, err := run(os.Stdout, *steps, *plotFile); err != nil {
 		fmt.Fprintln(os.Stderr, "backprop:", err)
 		os.Exit(1)
 	}
@@ -60,7 +63,7 @@ func (n net) forward(tp *autograd.Tape, x, y *tensor.Tensor) (autograd.Var, []au
 
 // run prints the comparison and trains; it returns the costs before and
 // after training.
-func run(w io.Writer, steps int) ([2]float64, error) {
+func run(w io.Writer, steps int, plotFile string) ([2]float64, error) {
 	rng := rand.New(rand.NewPCG(2026, 11))
 	sizes := []int{2, 3, 2}
 	x := tensor.New([]float64{0, 1, 1, 0, 1, 1}, 3, 2)
@@ -123,6 +126,7 @@ func run(w io.Writer, steps int) ([2]float64, error) {
 	params := append(append([]autograd.Var{}, nt.W...), nt.b...)
 	first := cost.Item()
 	last := first
+	var curve report.Curve
 	for s := 1; s <= steps; s++ {
 		for _, p := range params {
 			p.ZeroGrad()
@@ -134,9 +138,16 @@ func run(w io.Writer, steps int) ([2]float64, error) {
 			tensor.AddScaledTo(p.Value(), -alpha, p.Grad())
 		}
 		last = c.Item()
+		curve.Add(last, math.NaN())
 		if s%(max(steps/5, 1)) == 0 {
 			fmt.Fprintf(w, "step %4d  cost %.6f\n", s, last)
 		}
+	}
+	if plotFile != "" {
+		if err := curve.Plot(plotFile, "backprop: quadratic cost"); err != nil {
+			return [2]float64{first, last}, err
+		}
+		fmt.Fprintf(w, "cost curve written to %s\n", plotFile)
 	}
 	return [2]float64{first, last}, nil
 }

@@ -19,7 +19,7 @@ func TestNarrate(t *testing.T) {
 }
 
 func TestBackpropExample(t *testing.T) {
-	costs, err := run(io.Discard, 50)
+	costs, err := run(io.Discard, 50, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,13 +15,15 @@ import (
 	"os"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 func main() {
 	epochs := flag.Int("epochs", 300, "full-batch gradient-descent steps")
+	plotFile := flag.String("plot", "", "write the loss curve to this PNG file")
 	flag.Parse()
-	if _, err := run(os.Stdout, *epochs); err != nil {
+	if _, err := run(os.Stdout, *epochs, *plotFile); err != nil {
 		fmt.Fprintln(os.Stderr, "custom:", err)
 		os.Exit(1)
 	}
@@ -52,7 +54,7 @@ func mse(tp *autograd.Tape, pred autograd.Var, y *tensor.Tensor) autograd.Var {
 }
 
 // run trains and checks; it returns the first and last losses.
-func run(w io.Writer, epochs int) ([2]float64, error) {
+func run(w io.Writer, epochs int, plotFile string) ([2]float64, error) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	// data: y = sin(2x) on [−2, 2]
 	const n, hidden = 64, 16
@@ -83,6 +85,7 @@ func run(w io.Writer, epochs int) ([2]float64, error) {
 	const lr = 0.1
 	tp := autograd.NewTape()
 	var first, last float64
+	var curve report.Curve
 	for e := 1; e <= epochs; e++ {
 		tp.Reset()
 		for _, p := range params {
@@ -94,6 +97,7 @@ func run(w io.Writer, epochs int) ([2]float64, error) {
 			tensor.AddScaledTo(p.Value(), -lr, p.Grad())
 		}
 		last = loss.Item()
+		curve.Add(last, math.NaN())
 		if e == 1 {
 			first = last
 		}
@@ -114,5 +118,11 @@ func run(w io.Writer, epochs int) ([2]float64, error) {
 		return [2]float64{first, last}, err
 	}
 	fmt.Fprintf(w, "\nmodel gradients: %s\n", rep)
+	if plotFile != "" {
+		if err := curve.Plot(plotFile, "custom: mean squared error"); err != nil {
+			return [2]float64{first, last}, err
+		}
+		fmt.Fprintf(w, "loss curve written to %s\n", plotFile)
+	}
 	return [2]float64{first, last}, nil
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func TestCustomExample(t *testing.T) {
-	losses, err := run(io.Discard, 60)
+	losses, err := run(io.Discard, 60, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type formatError struct {
 	cause error
 }
 
+// Error returns the description, followed by the cause if there is one.
 func (e *formatError) Error() string {
 	if e.cause != nil {
 		return e.msg + ": " + e.cause.Error()
