@@ -228,11 +228,15 @@ func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rul
 	d = d[:len(ys)]
 	if f == nil { // relu_grad, inlined: g where y > 0, else 0
 		for i, y := range ys {
-			v := gs[i]
-			if !(y > 0) {
-				v = 0
+			// y = relu(x) ≥ 0, so y > 0 exactly when its bits are not all
+			// zero: a mask without a branch (signs of activations are
+			// random, so a branch would be mispredicted half the time).
+			b := math.Float64bits(y)
+			keep := -((b | -b) >> 63) // all ones if b ≠ 0, else 0
+			d[i] = math.Float64frombits(math.Float64bits(gs[i]) & keep)
+			if y != y { // NaN: PyTorch's y > 0 test gives 0
+				d[i] = 0
 			}
-			d[i] = v
 		}
 	} else {
 		for i, y := range ys {

@@ -93,10 +93,7 @@ func ReLUTo(dst, x *Tensor) *Tensor {
 	checkDst("tensor.ReLU", dst, x.shape)
 	d := dst.data[:len(x.data)]
 	for i, v := range x.data {
-		if !(v > 0 || v != v) {
-			v = 0
-		}
-		d[i] = v
+		d[i] = max(v, 0) // branch-free; Go's max keeps NaN
 	}
 	return dst
 }
