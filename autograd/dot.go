@@ -52,6 +52,9 @@ func (tp *Tape) DOT(w io.Writer, opts DOTOptions) error {
 	ew.printf("  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n")
 	params := map[*param]string{}
 	ref := func(v Var) string {
+		if v.p == nil && v.id < 0 {
+			return fmt.Sprintf("v%d", -v.id-1) // an unrecorded value (a gradient used as data)
+		}
 		if v.p == nil {
 			return fmt.Sprintf("n%d", v.id)
 		}
@@ -126,7 +129,7 @@ func (tp *Tape) dotNodes(out Var) []bool {
 			}
 			keep[i] = true
 			for _, in := range tp.nodes[i].inputs(tp) {
-				if in.p == nil {
+				if in.p == nil && in.id >= 0 {
 					stack = append(stack, in.id)
 				}
 			}
@@ -138,7 +141,7 @@ func (tp *Tape) dotNodes(out Var) []bool {
 			keep[i] = true
 		}
 		for _, in := range nd.inputs(tp) {
-			if in.p == nil {
+			if in.p == nil && in.id >= 0 {
 				keep[in.id] = true
 			}
 		}

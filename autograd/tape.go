@@ -3,6 +3,7 @@ package autograd
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tapegrad/tapegrad/tensor"
@@ -68,6 +69,7 @@ type Tape struct {
 	free      map[int][]*tensor.Tensor // recycled buffers by element count
 	small     [64][]*tensor.Tensor     // the same for small counts, without a map lookup
 	grads     []Var
+	vals      []*tensor.Tensor         // values of Vars with negative ids: backward ops nothing differentiates
 	leafGrads map[int32]*tensor.Tensor // Tape.Var leaves' gradients after Backward
 	sites     map[int32]string         // call sites recorded in anomaly mode
 	gin       []Var                    // the rule's output buffer, reused across nodes
@@ -92,6 +94,8 @@ func (tp *Tape) Reset() {
 	tp.nodes = tp.nodes[:0]
 	tp.inArena = tp.inArena[:0]
 	tp.ints = tp.ints[:0]
+	clear(tp.vals)
+	tp.vals = tp.vals[:0]
 	for _, t := range tp.used {
 		if n := t.Len(); n < len(tp.small) {
 			tp.small[n] = append(tp.small[n], t)
@@ -156,7 +160,9 @@ func (tp *Tape) alloc(shape []int) *tensor.Tensor {
 		tp.free[n] = l[:len(l)-1]
 	}
 	if t != nil {
-		t.Reuse(shape)
+		if !slices.Equal(t.Shape(), shape) { // same count, often the same shape
+			t.Reuse(shape)
+		}
 	} else {
 		t = tensor.Zeros(shape...)
 	}
@@ -198,6 +204,9 @@ func (v Var) needs() bool {
 	if v.p != nil {
 		return !v.p.frozen && !v.p.constant
 	}
+	if v.id < 0 {
+		return false
+	}
 	return v.tp.nodes[v.id].needs
 }
 
@@ -217,12 +226,25 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax aux, in ..
 		if v.tp != tp || v.gen != tp.gen {
 			tp.check(op, v)
 		}
-		needs = needs || tp.nodes[v.id].needs
+		needs = needs || v.id >= 0 && tp.nodes[v.id].needs
+	}
+	if tp.bwNode >= 0 && !(needs && tp.recording) && !tp.anomaly {
+		// A derivative rule's op in a plain backward pass: nothing will
+		// differentiate it, so keep only its value (a node costs 112 bytes).
+		tp.vals = append(tp.vals, value)
+		return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
 	}
 	nd := node{op: op, value: value}
 	if needs && tp.recording {
 		nd.in0, nd.inN = int32(len(tp.inArena)), int32(len(in))
-		tp.inArena = append(tp.inArena, in...)
+		switch len(in) { // element appends: no typed copy call for the common arities
+		case 1:
+			tp.inArena = append(tp.inArena, in[0])
+		case 2:
+			tp.inArena = append(tp.inArena, in[0], in[1])
+		default:
+			tp.inArena = append(tp.inArena, in...)
+		}
 		nd.rule, nd.needs, nd.aux = rule, true, ax
 	}
 	if tp.anomaly {

@@ -85,6 +85,9 @@ func (tp *Tape) val(v Var) *tensor.Tensor {
 	if v.p != nil {
 		return v.p.value
 	}
+	if v.id < 0 {
+		return tp.vals[-v.id-1]
+	}
 	return tp.nodes[v.id].value
 }
 
@@ -94,6 +97,9 @@ func (tp *Tape) val(v Var) *tensor.Tensor {
 //go:noinline
 func (tp *Tape) value(v Var) *tensor.Tensor {
 	if tp != nil && v.gen == tp.gen {
+		if v.id < 0 {
+			return tp.vals[-v.id-1]
+		}
 		return tp.nodes[v.id].value
 	}
 	return v.slowValue()
@@ -106,6 +112,9 @@ func (v Var) slowValue() *tensor.Tensor {
 		panic(fmt.Errorf("%w: Value of the zero Var", ErrTape))
 	}
 	v.tp.check("Var.Value", v)
+	if v.id < 0 {
+		return v.tp.vals[-v.id-1]
+	}
 	return v.tp.nodes[v.id].value
 }
 
@@ -123,6 +132,9 @@ func (v Var) Grad() *tensor.Tensor {
 		return v.p.grad
 	}
 	v.tp.check("Var.Grad", v)
+	if v.id < 0 {
+		return nil
+	}
 	return v.tp.leafGrads[v.id]
 }
 
@@ -175,6 +187,8 @@ func (v Var) Op() string {
 		return "const"
 	case v.p != nil:
 		return "param"
+	case v.id < 0:
+		return "value" // a backward op's result, not recorded
 	}
 	return v.tp.nodes[v.id].op
 }
@@ -194,6 +208,8 @@ func (v Var) ref() string {
 		return fmt.Sprintf("const%v", v.p.value.Shape())
 	case v.p != nil:
 		return fmt.Sprintf("param%v", v.p.value.Shape())
+	case v.id < 0:
+		return fmt.Sprintf("value%d", -v.id-1)
 	}
 	return fmt.Sprintf("%%%d", v.id)
 }
@@ -202,10 +218,7 @@ func (v Var) describe() string {
 	if !v.Valid() {
 		return "invalid"
 	}
-	if v.p != nil {
-		return v.ref()
-	}
-	return fmt.Sprintf("%%%d", v.id)
+	return v.ref()
 }
 
 // String prints the op that made v, its shape and value, NumPy-style.
@@ -213,12 +226,12 @@ func (v Var) String() string {
 	if !v.Valid() {
 		return "Var(invalid)"
 	}
-	if v.tp != nil && (v.gen != v.tp.gen || int(v.id) >= len(v.tp.nodes)) {
+	if v.tp != nil && (v.gen != v.tp.gen || int(v.id) >= len(v.tp.nodes) || -int(v.id) > len(v.tp.vals)) {
 		return "Var(stale: tape was reset)"
 	}
 	val := v.Value()
 	s := fmt.Sprintf("Var(%s %s %v", v.ref(), v.Op(), val.Shape())
-	if v.tp != nil {
+	if v.tp != nil && v.id >= 0 {
 		for i, in := range v.tp.nodes[v.id].inputs(v.tp) {
 			if i == 0 {
 				s += " ←"
