@@ -168,7 +168,8 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		if !g.Valid() {
 			continue
 		}
-		if hs := tp.hooks[int32(i)]; len(hs) > 0 {
+		if len(tp.hooks) > 0 && len(tp.hooks[int32(i)]) > 0 {
+			hs := tp.hooks[int32(i)]
 			g = tp.applyHooks(i, g, hs)
 			tp.grads[i] = g
 		}
@@ -179,7 +180,9 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		}
 		gin := slices.Grow(tp.gin[:0], len(ins))[:len(ins)] // reused: rules never run backward themselves
 		tp.gin = gin
-		clear(gin)
+		for k := range gin { // (a loop: clear would call into the runtime for one or two elements)
+			gin[k] = Var{}
+		}
 		out := Var{tp: tp, id: int32(i), gen: tp.gen}
 		tp.bwNode = i
 		rule(tp, out, g, gin)
@@ -187,6 +190,7 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		if trace != nil { // Explain: narrate this step; gradients are unchanged
 			trace(i, g, gin)
 		}
+		_, custom := tp.nodes[i].aux.fn.(*CustomOp)
 		for j, in := range ins {
 			gj := gin[j]
 			if !gj.Valid() || !in.needs() {
@@ -194,7 +198,7 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 			}
 			// Built-in rules are shape-checked by the gradcheck table; a
 			// user's rule is checked here, where a mistake would surface.
-			if _, custom := tp.nodes[i].aux.fn.(*CustomOp); custom && !slices.Equal(gj.Shape(), in.Shape()) {
+			if custom && !slices.Equal(gj.Shape(), in.Shape()) {
 				panic(&tensor.ShapeError{Op: "autograd." + tp.nodes[i].op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
 					Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape, Site: tensor.CallerSite()})
 			}

@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"slices"
+
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -33,7 +35,10 @@ func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor
 	tp.check(op, b)
 	av, bv := tp.val(a), tp.val(b)
 	var buf [8]int
-	s, ok := tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
+	s, ok := av.Shape(), true
+	if !slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting
+		s, ok = tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
+	}
 	if !ok {
 		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
 	}

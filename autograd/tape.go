@@ -90,11 +90,12 @@ func NewTape() *Tape {
 // ErrTape). Parameters and their gradients are untouched. Copy out any value
 // you want to keep (Item, Value().Copy()) before Reset.
 func (tp *Tape) Reset() {
-	clear(tp.nodes) // drop references so the GC can reclaim rules and inputs
+	// The node list, arenas and value list are truncated, not cleared: the
+	// next pass overwrites them, and what they point to is the tape's own
+	// pool or parameters the user holds anyway.
 	tp.nodes = tp.nodes[:0]
 	tp.inArena = tp.inArena[:0]
 	tp.ints = tp.ints[:0]
-	clear(tp.vals)
 	tp.vals = tp.vals[:0]
 	for _, t := range tp.used {
 		if n := t.Len(); n < len(tp.small) {
