@@ -74,13 +74,43 @@ func (tp *Tape) Mul(a, b Var) Var {
 	return tp.binary("mul", a, b, tensor.MulTo, func(tp *Tape, y, g Var, gin []Var) {
 		in := tp.ins(y)
 		a, b := in[0], in[1]
-		if a.needs() {
+		if a.needs() && !tp.sinkMul(a, g, b) {
 			gin[0] = tp.unbroadcast(tp.Mul(g, b), a.Shape())
 		}
-		if b.needs() {
+		if b.needs() && !tp.sinkMul(b, g, a) {
 			gin[1] = tp.unbroadcast(tp.Mul(g, a), b.Shape())
 		}
 	})
+}
+
+// sinkMul adds g ⊙ other straight into parameter x's stored gradient when
+// Backward allows it (see gradSink) and no broadcasting is involved,
+// reporting whether it did; the rule then returns nothing for x. A plain
+// loop: gonum has no fused multiply-add into a scaled destination.
+func (tp *Tape) sinkMul(x, g, other Var) bool {
+	if !tp.sink || x.p == nil {
+		return false
+	}
+	gv, ov := g.Value(), other.Value()
+	if !sameShape(gv.Shape(), x.Shape()) || !sameShape(ov.Shape(), x.Shape()) {
+		return false
+	}
+	dst, beta := tp.gradSink(x)
+	if dst == nil {
+		return false
+	}
+	d, gs, os := dst.Data(), gv.Data(), ov.Data()
+	gs, os = gs[:len(d)], os[:len(d)]
+	if beta == 0 {
+		for i := range d {
+			d[i] = gs[i] * os[i]
+		}
+	} else {
+		for i := range d {
+			d[i] += gs[i] * os[i]
+		}
+	}
+	return true
 }
 
 // Div returns a / b with broadcasting; ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.

@@ -42,6 +42,35 @@ func TestBackwardAccumulatesIntoParams(t *testing.T) {
 	}
 }
 
+// TestMulGradientsIntoParams: Backward adds a product's parameter gradients
+// straight into storage (after ZeroGrad it overwrites); the result must
+// equal Grad's, which goes through the tape, across two accumulating calls.
+func TestMulGradientsIntoParams(t *testing.T) {
+	w := autograd.NewParam(vec(1, -2, 3))
+	x := vec(0.5, 4, -1)
+	loss := func(tp *autograd.Tape) autograd.Var {
+		u := tp.Mul(tp.Const(x), w)                   // w on the right
+		v := tp.Mul(w, tp.Tanh(u))                    // and on the left, twice in all
+		return tp.Sum(tp.Add(v, tp.Mul(w, w)), false) // and w·w
+	}
+	tp := autograd.NewTape()
+	want := tp.Grad(loss(tp), w)[0].Value().Copy()
+	for round := 1; round <= 2; round++ {
+		tp.Reset()
+		tp.Backward(loss(tp))
+		got := w.Grad()
+		if d := cmp.Diff(tensor.Scale(want, float64(round)).Data(), got.Data(), approx); d != "" {
+			t.Fatalf("after %d Backward calls (-want +got):\n%s", round, d)
+		}
+	}
+	w.ZeroGrad()
+	tp.Reset()
+	tp.Backward(loss(tp))
+	if d := cmp.Diff(want.Data(), w.Grad().Data(), approx); d != "" {
+		t.Errorf("after ZeroGrad and Backward (-want +got):\n%s", d)
+	}
+}
+
 func TestSameVarTwiceSumsGradients(t *testing.T) {
 	tp := autograd.NewTape()
 	x := tp.Var(vec(3))
