@@ -126,43 +126,26 @@ func packB(dst, b []float64, ldb int, trans bool, kc, nc int) {
 		packBTail(dst, b, ldb, false, kc, nc, full)
 		return
 	}
-	for j0 := 0; j0 < nc; j0 += nr {
-		cols := min(nr, nc-j0)
+	// Transposed: each sliver's columns are rows of b, read side by side.
+	full := nc / nr * nr
+	for j0 := 0; j0 < full; j0 += nr {
 		d := dst[j0*kc : j0*kc+nr*kc]
-		switch {
-		case !trans && cols == nr:
-			for p := range kc {
-				copy(d[p*nr:p*nr+nr], b[p*ldb+j0:p*ldb+j0+nr])
-			}
-		case trans && cols == nr:
-			c0 := b[(j0+0)*ldb : (j0+0)*ldb+kc]
-			c1 := b[(j0+1)*ldb : (j0+1)*ldb+kc]
-			c2 := b[(j0+2)*ldb : (j0+2)*ldb+kc]
-			c3 := b[(j0+3)*ldb : (j0+3)*ldb+kc]
-			c4 := b[(j0+4)*ldb : (j0+4)*ldb+kc]
-			c5 := b[(j0+5)*ldb : (j0+5)*ldb+kc]
-			c6 := b[(j0+6)*ldb : (j0+6)*ldb+kc]
-			c7 := b[(j0+7)*ldb : (j0+7)*ldb+kc]
-			for p := range kc {
-				q := d[p*nr : p*nr+nr : p*nr+nr]
-				q[0], q[1], q[2], q[3] = c0[p], c1[p], c2[p], c3[p]
-				q[4], q[5], q[6], q[7] = c4[p], c5[p], c6[p], c7[p]
-			}
-		default:
-			for p := range kc {
-				q := d[p*nr : p*nr+nr]
-				for c := range nr {
-					switch {
-					case c >= cols:
-						q[c] = 0
-					case trans:
-						q[c] = b[(j0+c)*ldb+p]
-					default:
-						q[c] = b[p*ldb+j0+c]
-					}
-				}
-			}
+		c0 := b[(j0+0)*ldb : (j0+0)*ldb+kc]
+		c1 := b[(j0+1)*ldb : (j0+1)*ldb+kc]
+		c2 := b[(j0+2)*ldb : (j0+2)*ldb+kc]
+		c3 := b[(j0+3)*ldb : (j0+3)*ldb+kc]
+		c4 := b[(j0+4)*ldb : (j0+4)*ldb+kc]
+		c5 := b[(j0+5)*ldb : (j0+5)*ldb+kc]
+		c6 := b[(j0+6)*ldb : (j0+6)*ldb+kc]
+		c7 := b[(j0+7)*ldb : (j0+7)*ldb+kc]
+		for p := range kc {
+			q := d[p*nr : p*nr+nr : p*nr+nr]
+			q[0], q[1], q[2], q[3] = c0[p], c1[p], c2[p], c3[p]
+			q[4], q[5], q[6], q[7] = c4[p], c5[p], c6[p], c7[p]
 		}
+	}
+	if full < nc {
+		packBTail(dst, b, ldb, true, kc, nc, full)
 	}
 }
 
