@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrShape is the sentinel wrapped by Dgemm's panics on inconsistent
@@ -166,9 +167,13 @@ func direct(transA, transB bool, m, n, k int, alpha float64, a []float64, lda in
 	}
 }
 
-// task is one goroutine's share of a product: a sub-matrix of C and the
-// matching rows of op(A) or columns of op(B).
-type task struct {
+// job is a product shared by several goroutines: its tile range along the
+// split dimension is cut into chunks of whole micro-tiles, which the caller
+// and the workers take in turn from an atomic counter until none is left. A
+// worker that wakes late simply takes fewer chunks, and since a chunk is
+// computed the same way whoever takes it, the result does not depend on the
+// thread count or the timing.
+type job struct {
 	blk            blocking
 	transA, transB bool
 	m, n, k        int
@@ -180,43 +185,78 @@ type task struct {
 	beta           float64
 	c              []float64
 	ldc            int
-	wg             *sync.WaitGroup
+	splitN         bool
+	tiles, chunks  int
+	next           atomic.Int64
+	wg             sync.WaitGroup
 }
 
-func (t *task) run() {
-	w := getWorkspace()
-	serial(w, t.blk, t.transA, t.transB, t.m, t.n, t.k, t.alpha, t.a, t.lda, t.b, t.ldb, t.beta, t.c, t.ldc)
-	putWorkspace(w)
+// work computes chunks until none is left.
+func (j *job) work(w *workspace) {
+	for {
+		i := int(j.next.Add(1) - 1)
+		if i >= j.chunks {
+			return
+		}
+		lo, hi := i*j.tiles/j.chunks, (i+1)*j.tiles/j.chunks
+		a, b, c, m, n := j.a, j.b, j.c, j.m, j.n
+		if j.splitN {
+			j0, j1 := lo*nr, min(hi*nr, j.n)
+			n = j1 - j0
+			if j.transB {
+				b = b[j0*j.ldb:]
+			} else {
+				b = b[j0:]
+			}
+			c = c[j0:]
+		} else {
+			i0, i1 := lo*mr, min(hi*mr, j.m)
+			m = i1 - i0
+			if j.transA {
+				a = a[i0:]
+			} else {
+				a = a[i0*j.lda:]
+			}
+			c = c[i0*j.ldc:]
+		}
+		serial(w, j.blk, j.transA, j.transB, m, n, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, c, j.ldc)
+	}
 }
 
-// workers are long-lived goroutines that run the shares of parallel
-// products; they are started on first need, one fewer than the largest
-// thread count seen, and block on jobs when idle.
+// workers are long-lived goroutines that help with parallel products; they
+// are started on first need, one fewer than the largest thread count seen,
+// and block on jobs when idle.
 var workers struct {
 	sync.Mutex
 	started int
-	jobs    chan task
+	jobs    chan *job
 }
 
 func startWorkers(n int) {
 	workers.Lock()
 	defer workers.Unlock()
 	if workers.jobs == nil {
-		workers.jobs = make(chan task)
+		workers.jobs = make(chan *job, runtime.NumCPU())
 	}
 	for ; workers.started < n; workers.started++ {
-		go func(jobs <-chan task) {
-			for t := range jobs {
-				t.run()
-				t.wg.Done()
+		go func(jobs <-chan *job) {
+			for j := range jobs {
+				w := getWorkspace()
+				j.work(w)
+				putWorkspace(w)
+				j.wg.Done()
 			}
 		}(workers.jobs)
 	}
 }
 
-// parallel splits the product into up to threads shares along the larger
-// of m and n, in whole micro-tiles so that every element of C sees the same
-// tile grid, k-blocking and kernel as in a single-threaded run.
+// chunksPerThread is how many chunks each thread's share is cut into, so
+// that the caller can take over the chunks of a worker that is slow to wake.
+const chunksPerThread = 2
+
+// parallel runs the product on up to threads goroutines, split along the
+// larger of m and n in whole micro-tiles so that every element of C sees
+// the same tile grid, k-blocking and kernel as in a single-threaded run.
 func parallel(threads int, blk blocking, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	splitN := n >= m
 	tiles := (m + mr - 1) / mr
@@ -231,40 +271,16 @@ func parallel(threads int, blk blocking, transA, transB bool, m, n, k int, alpha
 		return
 	}
 	startWorkers(threads - 1)
-	wg := &w.wg
-	// Shares: thread t gets tiles [t·tiles/threads, (t+1)·tiles/threads);
-	// thread 0 (this goroutine) runs its share last, after handing out the rest.
-	var mine task
-	for t := range threads {
-		lo, hi := t*tiles/threads, (t+1)*tiles/threads
-		s := task{blk: blk, transA: transA, transB: transB, k: k, alpha: alpha,
-			a: a, lda: lda, b: b, ldb: ldb, beta: beta, ldc: ldc, wg: wg}
-		if splitN {
-			j0, j1 := lo*nr, min(hi*nr, n)
-			s.m, s.n = m, j1-j0
-			if transB {
-				s.b = b[j0*ldb:]
-			} else {
-				s.b = b[j0:]
-			}
-			s.c = c[j0:]
-		} else {
-			i0, i1 := lo*mr, min(hi*mr, m)
-			s.m, s.n = i1-i0, n
-			if transA {
-				s.a = a[i0:]
-			} else {
-				s.a = a[i0*lda:]
-			}
-			s.c = c[i0*ldc:]
-		}
-		if t == 0 {
-			mine = s
-			continue
-		}
-		wg.Add(1)
-		workers.jobs <- s
+	j := &w.job // reused with the workspace: no allocation per call
+	*j = job{blk: blk, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+		splitN: splitN, tiles: tiles, chunks: min(tiles, threads*chunksPerThread)}
+	j.wg.Add(threads - 1)
+	for range threads - 1 {
+		workers.jobs <- j // buffered: does not wait for a worker to wake
 	}
-	serial(w, blk, mine.transA, mine.transB, mine.m, mine.n, mine.k, alpha, mine.a, lda, mine.b, ldb, beta, mine.c, ldc)
-	wg.Wait()
+	j.work(w) // meanwhile take chunks; a late worker finds fewer or none
+
+	j.wg.Wait()
+	j.a, j.b, j.c = nil, nil, nil // do not keep the caller's matrices alive
 }

@@ -10,7 +10,7 @@ import (
 type workspace struct {
 	ap, bp []float64 // packed Ã (MC×KC) and B̃ (KC×NC)
 	tile   [mr * nr]float64
-	wg     sync.WaitGroup
+	job    job // a parallel product this workspace's owner shares out
 }
 
 // free is the list of idle workspaces. Unlike a sync.Pool it is never
