@@ -180,8 +180,13 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		}
 		gin := slices.Grow(tp.gin[:0], len(ins))[:len(ins)] // reused: rules never run backward themselves
 		tp.gin = gin
-		for k := range gin { // (a loop: clear would call into the runtime for one or two elements)
-			gin[k] = Var{}
+		switch len(gin) { // not clear(gin): a runtime call, costly for one or two elements
+		case 1:
+			gin[0] = Var{}
+		case 2:
+			gin[0], gin[1] = Var{}, Var{}
+		default:
+			clear(gin)
 		}
 		out := Var{tp: tp, id: int32(i), gen: tp.gen}
 		tp.bwNode = i
