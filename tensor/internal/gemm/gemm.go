@@ -250,9 +250,20 @@ func startWorkers(n int) {
 	}
 }
 
-// chunksPerThread is how many chunks each thread's share is cut into, so
-// that the caller can take over the chunks of a worker that is slow to wake.
-const chunksPerThread = 2
+// chunksFor returns how many chunks each thread's share is cut into: two
+// for medium products, so that the caller can take over the chunk of a
+// worker that is slow to wake; one for large ones, where waking is
+// negligible and every extra chunk packs the shared operand once more.
+func chunksFor(m, n, k int) int {
+	if m*n*k >= bigWork {
+		return 1
+	}
+	return 2
+}
+
+// bigWork is the product size (multiply-adds) above which chunksFor cuts a
+// share in one piece.
+const bigWork = 256 * 256 * 256
 
 // parallel runs the product on up to threads goroutines, split along the
 // larger of m and n in whole micro-tiles so that every element of C sees
@@ -274,7 +285,7 @@ func parallel(threads int, blk blocking, transA, transB bool, m, n, k int, alpha
 	j := &w.job // reused with the workspace: no allocation per call
 	*j = job{blk: blk, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		splitN: splitN, tiles: tiles, chunks: min(tiles, threads*chunksPerThread)}
+		splitN: splitN, tiles: tiles, chunks: min(tiles, threads*chunksFor(m, n, k))}
 	j.wg.Add(threads - 1)
 	for range threads - 1 {
 		workers.jobs <- j // buffered: does not wait for a worker to wake
