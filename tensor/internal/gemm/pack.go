@@ -69,8 +69,10 @@ func packA(dst, a []float64, lda int, trans bool, mc, kc int) {
 		d := dst[i0*kc : i0*kc+mr*kc]
 		switch {
 		case trans && rows == mr:
-			for p := range kc {
-				copy(d[p*mr:p*mr+mr], a[p*lda+i0:p*lda+i0+mr])
+			for p := range kc { // plain stores: copy's call per six elements cost more than the copying
+				q := d[p*mr : p*mr+mr : p*mr+mr]
+				r := a[p*lda+i0 : p*lda+i0+mr : p*lda+i0+mr]
+				q[0], q[1], q[2], q[3], q[4], q[5] = r[0], r[1], r[2], r[3], r[4], r[5]
 			}
 		case !trans && rows == mr:
 			r0 := a[(i0+0)*lda : (i0+0)*lda+kc]
