@@ -22,7 +22,7 @@ func broadcastShapeInto(dst []int, op string, a, b Var) []int {
 // unbroadcast sums g back to shape: the one place where the gradient of a
 // broadcast operand is reduced to that operand's shape, for every op.
 func (tp *Tape) unbroadcast(g Var, shape []int) Var {
-	if sameShape(g.Shape(), shape) {
+	if sameShape(tp.val(g).Shape(), shape) {
 		return g
 	}
 	return tp.SumTo(g, shape...)
@@ -52,9 +52,9 @@ func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].inputs(tp) }
 // It panics with tensor.ErrShape if the shapes do not broadcast.
 func (tp *Tape) Add(a, b Var) Var {
 	return tp.binary("add", a, b, tensor.AddTo, func(tp *Tape, y, g Var, gin []Var) {
-		in := tp.ins(y)
-		gin[0] = tp.unbroadcast(g, in[0].Shape())
-		gin[1] = tp.unbroadcast(g, in[1].Shape())
+		in := tp.ins(y) // a rule's inputs are checked Vars of this tape: tp.val reads them directly
+		gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
+		gin[1] = tp.unbroadcast(g, tp.val(in[1]).Shape())
 	})
 }
 
@@ -75,10 +75,10 @@ func (tp *Tape) Mul(a, b Var) Var {
 		in := tp.ins(y)
 		a, b := in[0], in[1]
 		if a.needs() && !tp.sinkMul(a, g, b) {
-			gin[0] = tp.unbroadcast(tp.Mul(g, b), a.Shape())
+			gin[0] = tp.unbroadcast(tp.Mul(g, b), tp.val(a).Shape())
 		}
 		if b.needs() && !tp.sinkMul(b, g, a) {
-			gin[1] = tp.unbroadcast(tp.Mul(g, a), b.Shape())
+			gin[1] = tp.unbroadcast(tp.Mul(g, a), tp.val(b).Shape())
 		}
 	})
 }
@@ -91,8 +91,8 @@ func (tp *Tape) sinkMul(x, g, other Var) bool {
 	if !tp.sink || x.p == nil {
 		return false
 	}
-	gv, ov := g.Value(), other.Value()
-	if !sameShape(gv.Shape(), x.Shape()) || !sameShape(ov.Shape(), x.Shape()) {
+	gv, ov, xv := tp.val(g), tp.val(other), tp.val(x)
+	if !sameShape(gv.Shape(), xv.Shape()) || !sameShape(ov.Shape(), xv.Shape()) {
 		return false
 	}
 	dst, beta := tp.gradSink(x)

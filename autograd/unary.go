@@ -218,7 +218,7 @@ func (tp *Tape) reluGrad(y, g Var) Var {
 // loop, since gonum has no such kernel. A nil f is relu_grad, whose loop is
 // written out to avoid a call per element.
 func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rule Rule) Var {
-	yv, gv := y.Value(), g.Value()
+	yv, gv := tp.val(y), tp.val(g)
 	if !sameShape(yv.Shape(), gv.Shape()) {
 		panic(shapeErr("autograd."+op, "output and gradient shapes differ", yv.Shape(), gv.Shape()))
 	}
