@@ -1,0 +1,106 @@
+package checkpoint
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// WriteTensors writes ts as a safetensors stream to w: the 8-byte header
+// length, the JSON header (names in sorted order, each with dtype, shape and
+// data_offsets, then metadata under "__metadata__" if md is not empty, padded
+// with spaces to a multiple of 8 bytes) and the elements in little-endian,
+// row-major order, converted to dt (F64 keeps float64 exactly; F32, F16 and
+// BF16 round to nearest even). It returns an error for an empty name, the
+// reserved name "__metadata__", a nil tensor, a dtype it cannot write, or
+// the writer's error.
+func WriteTensors(w io.Writer, ts map[string]*tensor.Tensor, md map[string]string, dt DType) error {
+	if dt == "" {
+		dt = F64
+	}
+	if !dt.IsFloat() {
+		return fmt.Errorf("checkpoint: cannot write dtype %q (want F64, F32, F16 or BF16)", dt)
+	}
+	names := make([]string, 0, len(ts))
+	for name, t := range ts {
+		switch {
+		case name == "" || name == "__metadata__" || !utf8.ValidString(name):
+			return fmt.Errorf("checkpoint: invalid tensor name %q", name)
+		case t == nil:
+			return fmt.Errorf("checkpoint: tensor %q is nil", name)
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var hdr strings.Builder
+	hdr.WriteByte('{')
+	if len(md) > 0 {
+		b, err := json.Marshal(md)
+		if err != nil {
+			return err
+		}
+		hdr.WriteString(`"__metadata__":`)
+		hdr.Write(b)
+	}
+	var off uint64
+	for i, name := range names {
+		t := ts[name]
+		if i > 0 || len(md) > 0 {
+			hdr.WriteByte(',')
+		}
+		nb, _ := json.Marshal(name)
+		shape := t.Shape()
+		if shape == nil {
+			shape = []int{}
+		}
+		sb, _ := json.Marshal(shape)
+		end := off + uint64(t.Len()*dt.Size())
+		fmt.Fprintf(&hdr, `%s:{"dtype":"%s","shape":%s,"data_offsets":[%d,%d]}`, nb, dt, sb, off, end)
+		off = end
+	}
+	hdr.WriteByte('}')
+	for hdr.Len()%8 != 0 {
+		hdr.WriteByte(' ')
+	}
+	var pre [8]byte
+	binary.LittleEndian.PutUint64(pre[:], uint64(hdr.Len()))
+	if _, err := w.Write(pre[:]); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, hdr.String()); err != nil {
+		return err
+	}
+	var chunk []byte
+	for _, name := range names {
+		chunk = encodeData(chunk[:0], ts[name].Data(), dt)
+		if _, err := w.Write(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeData appends the elements of x as dt to dst.
+func encodeData(dst []byte, x []float64, dt DType) []byte {
+	le := binary.LittleEndian
+	for _, v := range x {
+		switch dt {
+		case F64:
+			dst = le.AppendUint64(dst, math.Float64bits(v))
+		case F32:
+			dst = le.AppendUint32(dst, math.Float32bits(float32(v)))
+		case F16:
+			dst = le.AppendUint16(dst, floatToHalf(v))
+		case BF16:
+			dst = le.AppendUint16(dst, floatToBF16(v))
+		}
+	}
+	return dst
+}
