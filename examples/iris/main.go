@@ -21,11 +21,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/examples/internal/classify"
 	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
@@ -89,13 +89,8 @@ func run(w io.Writer, cfg config) (result, error) {
 	fmt.Fprintf(w, "iris: %d training and %d test flowers; softmax regression %d → %d, %d parameters, SGD with momentum\n",
 		train.Len(), test.Len(), train.Features(), ds.NumClasses(), nn.NumParams(model))
 
-	// evaluate returns the test cost and accuracy, computed without a tape.
-	evaluate := func() (loss, acc float64) {
-		logits := model.Forward(nil, autograd.Const(test.X))
-		return nn.CrossEntropy(nil, logits, test.Labels).Item(), nn.Accuracy(logits.Value(), test.Labels)
-	}
 	var res result
-	res.InitialLoss, _ = evaluate()
+	res.InitialLoss, _ = classify.Evaluate(model, test)
 
 	var curve report.Curve
 	tp := autograd.NewTape() // one tape, reset every step: its buffers are reused
@@ -103,22 +98,12 @@ func run(w io.Writer, cfg config) (result, error) {
 	every := max(cfg.Epochs/10, 1)
 	var bar *report.Bar // over the epochs up to the next printed line
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		sum := 0.0
-		for idx := range batches {
-			b := train.Subset(idx)
-			tp.Reset()
-			loss := nn.CrossEntropy(tp, model.Forward(tp, tp.Const(b.X)), b.Labels)
-			opt.ZeroGrad()
-			tp.Backward(loss)
-			opt.Step()
-			sum += loss.Item() * float64(len(idx))
-		}
-		trainLoss := sum / float64(train.Len())
-		if math.IsNaN(trainLoss) || math.IsInf(trainLoss, 0) {
-			return res, fmt.Errorf("epoch %d: the training cost is %v; try a smaller -lr", epoch, trainLoss)
+		trainLoss, err := classify.Epoch(tp, model, opt, train, batches, nil)
+		if err != nil {
+			return res, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		res.TrainLoss = append(res.TrainLoss, trainLoss)
-		res.TestLoss, res.Accuracy = evaluate()
+		res.TestLoss, res.Accuracy = classify.Evaluate(model, test)
 		curve.Add(trainLoss, res.TestLoss)
 		if bar == nil {
 			bar = report.NewBar(min(every, cfg.Epochs-epoch+1), "training", cfg.Quiet)

@@ -26,12 +26,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"time"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/examples/internal/classify"
 	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
@@ -140,13 +140,8 @@ func run(w io.Writer, cfg config) (result, error) {
 	fmt.Fprintf(w, "mnist: %d training and %d test images of %d pixels (loaded in %.1fs); MLP %d-%d-%d ReLU, %d parameters, Adam\n",
 		train.Len(), test.Len(), train.Features(), loaded.Seconds(), train.Features(), cfg.Hidden, classes, nn.NumParams(model))
 
-	// evaluate returns the test cost and accuracy, computed without a tape.
-	evaluate := func() (loss, acc float64) {
-		logits := model.Forward(nil, autograd.Const(test.X))
-		return nn.CrossEntropy(nil, logits, test.Labels).Item(), nn.Accuracy(logits.Value(), test.Labels)
-	}
 	var res result
-	res.InitialLoss, _ = evaluate()
+	res.InitialLoss, _ = classify.Evaluate(model, test)
 
 	var curve report.Curve
 	tp := autograd.NewTape() // one tape, reset every step: its buffers are reused
@@ -155,24 +150,13 @@ func run(w io.Writer, cfg config) (result, error) {
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		t0 := time.Now()
 		bar := report.NewBar(steps, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), cfg.Quiet)
-		sum := 0.0
-		for idx := range batches {
-			b := train.Subset(idx)
-			tp.Reset()
-			loss := nn.CrossEntropy(tp, model.Forward(tp, tp.Const(b.X)), b.Labels)
-			opt.ZeroGrad()
-			tp.Backward(loss)
-			opt.Step()
-			sum += loss.Item() * float64(len(idx))
-			bar.Add()
-		}
+		trainLoss, err := classify.Epoch(tp, model, opt, train, batches, bar)
 		bar.Finish()
-		trainLoss := sum / float64(train.Len())
-		if math.IsNaN(trainLoss) || math.IsInf(trainLoss, 0) {
-			return res, fmt.Errorf("epoch %d: the training cost is %v; try a smaller -lr", epoch, trainLoss)
+		if err != nil {
+			return res, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		res.TrainLoss = append(res.TrainLoss, trainLoss)
-		res.TestLoss, res.Accuracy = evaluate()
+		res.TestLoss, res.Accuracy = classify.Evaluate(model, test)
 		curve.Add(trainLoss, res.TestLoss)
 		report.Epoch(w, epoch, cfg.Epochs, trainLoss,
 			fmt.Sprintf("  test loss %.5f  test accuracy %.1f%%  (%.1fs)", res.TestLoss, 100*res.Accuracy, time.Since(t0).Seconds()))

@@ -43,16 +43,16 @@ func IsTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// Add advances the bar by one step.
+// Add advances the bar by one step. A nil *Bar does nothing.
 func (b *Bar) Add() {
-	if b.b != nil {
+	if b != nil && b.b != nil {
 		_ = b.b.Add(1)
 	}
 }
 
-// Finish clears the bar.
+// Finish clears the bar. A nil *Bar does nothing.
 func (b *Bar) Finish() {
-	if b.b != nil {
+	if b != nil && b.b != nil {
 		_ = b.b.Finish()
 	}
 }
