@@ -42,7 +42,7 @@ func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor
 	if !ok {
 		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
 	}
-	return tp.record(op, kernel(tp.alloc(s), av, bv), rule, aux{}, a, b)
+	return tp.record(op, kernel(tp.alloc(s), av, bv), rule, nil, a, b)
 }
 
 // ins returns the inputs of node y.
@@ -200,7 +200,7 @@ func (tp *Tape) Where(cond, a, b Var) Var {
 		if in[2].needs() {
 			gin[2] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, c)), in[2].Shape())
 		}
-	}, aux{}, cond, a, b)
+	}, nil, cond, a, b)
 }
 
 func b2f(b bool) float64 {

@@ -37,7 +37,7 @@ func (tp *Tape) Apply(op *CustomOp, in ...Var) Var {
 		vals[i] = x.Value()
 	}
 	out := op.Forward(vals)
-	return tp.record(op.Name, out, customRule, aux{fn: op}, in...) // not pooled: Forward may return storage it owns
+	return tp.record(op.Name, out, customRule, &aux{fn: op}, in...) // not pooled: Forward may return storage it owns
 }
 
 func customRule(tp *Tape, y, g Var, gin []Var) {

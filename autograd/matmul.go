@@ -18,7 +18,7 @@ func (tp *Tape) MatMulT(a, b Var, transA, transB bool) Var {
 	var buf [8]int
 	shape := append(buf[:0], tensor.MatMulShape(av.Shape(), bv.Shape(), transA, transB)...)
 	out := tensor.GemmTo(tp.alloc(shape), 1, av, transA, bv, transB, 0)
-	return tp.record("matmul", out, matmulRule, aux{b: [2]bool{transA, transB}}, a, b)
+	return tp.record("matmul", out, matmulRule, &aux{b: [2]bool{transA, transB}}, a, b)
 }
 
 func matmulRule(tp *Tape, y, g Var, gin []Var) {

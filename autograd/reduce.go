@@ -14,7 +14,7 @@ func (tp *Tape) reduceOp(op string, x Var, keepDims bool, axes []int, f func(dst
 	var buf [8]int
 	kept := tp.keepInts(axes) // the kernel gets the tape's copy, so axes stays on the caller's stack
 	out := f(tp.alloc(tensor.ReduceShapeInto(buf[:0], op, xv.Shape(), keepDims, kept...)), xv, kept...)
-	return tp.record(name, out, rule, aux{ints: kept, b: [2]bool{keepDims}}, x)
+	return tp.record(name, out, rule, &aux{ints: kept, b: [2]bool{keepDims}}, x)
 }
 
 // expandGrad reshapes the gradient g of a reduction of x over ax back to the

@@ -16,7 +16,7 @@ func (tp *Tape) Reshape(x Var, shape ...int) Var {
 	copy(out.Data(), xv.Data())
 	return tp.record("reshape", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.Reshape(g, tp.ins(y)[0].Shape()...)
-	}, aux{}, x)
+	}, nil, x)
 }
 
 // Flatten returns x as a 1-d Var.
@@ -43,7 +43,7 @@ func (tp *Tape) Transpose(x Var, perm ...int) Var {
 	out := tensor.Transpose(x.Value(), p...)
 	return tp.record("transpose", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.Transpose(g, tensor.InversePerm(tp.nodes[y.id].aux.ints)...)
-	}, aux{ints: tp.keepInts(p)}, x)
+	}, &aux{ints: tp.keepInts(p)}, x)
 }
 
 // T swaps the last two axes of x. It panics with tensor.ErrShape below rank 2.
@@ -72,7 +72,7 @@ func (tp *Tape) BroadcastTo(x Var, shape ...int) Var {
 	tensor.BroadcastToTo(out, x.Value())
 	return tp.record("broadcast_to", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.SumTo(g, tp.ins(y)[0].Shape()...)
-	}, aux{}, x)
+	}, nil, x)
 }
 
 // SumTo sums x over the axes along which shape broadcasts to x's shape (the
@@ -87,7 +87,7 @@ func (tp *Tape) SumTo(x Var, shape ...int) Var {
 	tensor.SumToTo(out, x.Value())
 	return tp.record("sum_to", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.BroadcastTo(g, tp.ins(y)[0].Shape()...)
-	}, aux{}, x)
+	}, nil, x)
 }
 
 // Slice returns the elements with index in [start, end) along axis; the
@@ -102,7 +102,7 @@ func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 		axis, start, end := ax[0], ax[1], ax[2]
 		n := x.Shape()[normAxis(axis, len(x.Shape()))]
 		gin[0] = tp.Pad(g, axis, start, n-end)
-	}, aux{ints: tp.keepInts([]int{axis, start, end})}, x)
+	}, &aux{ints: tp.keepInts([]int{axis, start, end})}, x)
 }
 
 // Pad adds before zeros in front of and after zeros behind x along axis
@@ -116,7 +116,7 @@ func (tp *Tape) Pad(x Var, axis, before, after int) Var {
 		axis, before := ax[0], ax[1]
 		n := x.Shape()[normAxis(axis, len(x.Shape()))]
 		gin[0] = tp.Slice(g, axis, before, before+n)
-	}, aux{ints: tp.keepInts([]int{axis, before, after})}, x)
+	}, &aux{ints: tp.keepInts([]int{axis, before, after})}, x)
 }
 
 func normAxis(axis, rank int) int {
@@ -146,7 +146,7 @@ func (tp *Tape) Concat(axis int, xs ...Var) Var {
 			}
 			off += n
 		}
-	}, aux{ints: tp.keepInts([]int{axis})}, xs...)
+	}, &aux{ints: tp.keepInts([]int{axis})}, xs...)
 }
 
 // Stack joins Vars of equal shape along a new axis: Unsqueeze then Concat.
@@ -174,7 +174,7 @@ func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.inputs(tp)[0], nd.aux.ints
 		gin[0] = tp.IndexAdd(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
-	}, aux{ints: ax}, x)
+	}, &aux{ints: ax}, x)
 }
 
 // IndexAdd returns zeros with axis resized to size and the slices of x added
@@ -186,7 +186,7 @@ func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 	return tp.record("index_add", out, func(tp *Tape, y, g Var, gin []Var) {
 		ax := tp.nodes[y.id].aux.ints
 		gin[0] = tp.IndexSelect(g, ax[0], ax[1:])
-	}, aux{ints: ax}, x)
+	}, &aux{ints: ax}, x)
 }
 
 // Gather picks one element along axis per position of the other axes:
@@ -208,7 +208,7 @@ func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 		nd := &tp.nodes[y.id]
 		x, ax := nd.inputs(tp)[0], nd.aux.ints
 		gin[0] = tp.Scatter(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
-	}, aux{ints: ax}, x)
+	}, &aux{ints: ax}, x)
 }
 
 // Scatter is the adjoint of Gather: zeros with a new axis of the given size
@@ -227,7 +227,7 @@ func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 	return tp.record("scatter", out, func(tp *Tape, y, g Var, gin []Var) {
 		ax := tp.nodes[y.id].aux.ints
 		gin[0] = tp.Gather(g, ax[0], ax[1:])
-	}, aux{ints: ax}, x)
+	}, &aux{ints: ax}, x)
 }
 
 // OneHot returns the constant (len(labels), n) one-hot matrix.

@@ -10,7 +10,7 @@ func (tp *Tape) Softmax(x Var, axis int) Var {
 	return tp.record("softmax", out, func(tp *Tape, y, g Var, gin []Var) {
 		axis := tp.nodes[y.id].aux.ints[0]
 		gin[0] = tp.Mul(y, tp.Sub(g, tp.Sum(tp.Mul(g, y), true, axis)))
-	}, aux{ints: tp.keepInts([]int{axis})}, x)
+	}, &aux{ints: tp.keepInts([]int{axis})}, x)
 }
 
 // LogSoftmax returns x − logsumexp(x) along axis, stable for logits of
@@ -21,5 +21,5 @@ func (tp *Tape) LogSoftmax(x Var, axis int) Var {
 	return tp.record("log_softmax", out, func(tp *Tape, y, g Var, gin []Var) {
 		axis := tp.nodes[y.id].aux.ints[0]
 		gin[0] = tp.Sub(g, tp.Mul(tp.Exp(y), tp.Sum(g, true, axis)))
-	}, aux{ints: tp.keepInts([]int{axis})}, x)
+	}, &aux{ints: tp.keepInts([]int{axis})}, x)
 }

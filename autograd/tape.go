@@ -212,9 +212,9 @@ func (v Var) needs() bool {
 }
 
 // record appends a node for an op with the given inputs. Inputs are copied
-// into the tape's arena. With recording off (or no input needing a
-// gradient) the rule is dropped.
-func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax aux, in ...Var) Var {
+// into the tape's arena; ax (nil for none) holds the op's parameters. With
+// recording off (or no input needing a gradient) the rule is dropped.
+func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in ...Var) Var {
 	if tp == nil {
 		return Const(value)
 	}
@@ -246,7 +246,10 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax aux, in ..
 		default:
 			tp.inArena = append(tp.inArena, in...)
 		}
-		nd.rule, nd.needs, nd.aux = rule, true, ax
+		nd.rule, nd.needs = rule, true
+		if ax != nil {
+			nd.aux = *ax
+		}
 	}
 	if tp.anomaly {
 		if tp.sites == nil {

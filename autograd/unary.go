@@ -50,9 +50,9 @@ func (tp *Tape) unary(op *unaryOp, x Var) Var {
 		out = tensor.MapTo(tp.alloc(xv.Shape()), xv, op.f)
 	}
 	if op.grad == nil {
-		return tp.record(op.name, out, nil, aux{}, x)
+		return tp.record(op.name, out, nil, nil, x)
 	}
-	return tp.record(op.name, out, unaryRule, aux{fn: op}, x)
+	return tp.record(op.name, out, unaryRule, &aux{fn: op}, x)
 }
 
 func unaryRule(tp *Tape, y, g Var, gin []Var) {
@@ -107,7 +107,7 @@ func (tp *Tape) Scale(x Var, c float64) Var {
 	out := tensor.ScaleTo(tp.alloc(xv.Shape()), xv, c)
 	return tp.record("scale", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.Scale(g, tp.nodes[y.id].aux.f[0])
-	}, aux{f: [2]float64{c}}, x)
+	}, &aux{f: [2]float64{c}}, x)
 }
 
 // AddScalar returns x + c; d/dx = 1.
@@ -115,7 +115,7 @@ func (tp *Tape) AddScalar(x Var, c float64) Var {
 	tp.check("add_scalar", x)
 	xv := x.Value()
 	out := tensor.AddScalarTo(tp.alloc(xv.Shape()), xv, c)
-	return tp.record("add_scalar", out, func(tp *Tape, y, g Var, gin []Var) { gin[0] = g }, aux{}, x)
+	return tp.record("add_scalar", out, func(tp *Tape, y, g Var, gin []Var) { gin[0] = g }, nil, x)
 }
 
 // PowScalar returns x^p; d/dx = p·x^(p−1).
@@ -127,7 +127,7 @@ func (tp *Tape) PowScalar(x Var, p float64) Var {
 		nd := &tp.nodes[y.id]
 		p, x := nd.aux.f[0], nd.inputs(tp)[0]
 		gin[0] = tp.Mul(g, tp.Scale(tp.PowScalar(x, p-1), p))
-	}, aux{f: [2]float64{p}}, x)
+	}, &aux{f: [2]float64{p}}, x)
 }
 
 // LeakyReLU returns x where x > 0 and slope·x elsewhere; d/dx = 1 or slope
@@ -146,7 +146,7 @@ func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
 			return slope
 		})
 		gin[0] = tp.Mul(g, tp.Const(m))
-	}, aux{f: [2]float64{slope}}, x)
+	}, &aux{f: [2]float64{slope}}, x)
 }
 
 // Clamp returns x limited to [lo, hi]; d/dx = 1 inside the interval and 0
@@ -165,7 +165,7 @@ func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
 			return 0
 		})
 		gin[0] = tp.Mul(g, tp.Const(m))
-	}, aux{f: [2]float64{lo, hi}}, x)
+	}, &aux{f: [2]float64{lo, hi}}, x)
 }
 
 // tanhGrad returns g ⊙ (1 − y²), tanh's derivative rule as one op instead
@@ -243,5 +243,5 @@ func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rul
 			d[i] = f(y, gs[i])
 		}
 	}
-	return tp.record(op, out, rule, aux{}, y, g)
+	return tp.record(op, out, rule, nil, y, g)
 }
