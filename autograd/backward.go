@@ -152,6 +152,12 @@ func (tp *Tape) gradSink(x Var) (dst *tensor.Tensor, beta float64) {
 	return p.grad, 1
 }
 
+// isCustom reports whether nd is a CustomOp's node.
+func (tp *Tape) isCustom(nd *node) bool {
+	_, ok := tp.auxs[nd.aux-1].fn.(*CustomOp)
+	return ok
+}
+
 // run walks the tape from y down to the first node, applying each rule to
 // the gradient reaching its node and summing the results into the inputs'
 // gradients (tp.grads for tape nodes, tp.pgrads for parameters).
@@ -174,12 +180,15 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 			tp.grads[i] = g
 		}
 		// Copy what is needed: rules append nodes, which may move the slice.
-		rule, ins := tp.nodes[i].rule, tp.nodes[i].inputs(tp)
+		nd := &tp.nodes[i]
+		rule, ins, custom := nd.rule, nd.inputs(tp), nd.aux != 0 && tp.isCustom(nd)
 		if rule == nil {
 			continue
 		}
-		gin := slices.Grow(tp.gin[:0], len(ins))[:len(ins)] // reused: rules never run backward themselves
-		tp.gin = gin
+		if cap(tp.gin) < len(ins) { // reused: rules never run backward themselves
+			tp.gin = make([]Var, len(ins))
+		}
+		gin := tp.gin[:len(ins)]
 		switch len(gin) { // not clear(gin): a runtime call, costly for one or two elements
 		case 1:
 			gin[0] = Var{}
@@ -195,7 +204,6 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		if trace != nil { // Explain: narrate this step; gradients are unchanged
 			trace(i, g, gin)
 		}
-		_, custom := tp.nodes[i].aux.fn.(*CustomOp)
 		for j, in := range ins {
 			gj := gin[j]
 			if !gj.Valid() || !in.needs() {

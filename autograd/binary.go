@@ -29,16 +29,25 @@ func (tp *Tape) unbroadcast(g Var, shape []int) Var {
 }
 
 // binary records an element-wise binary op computed by kernel into a pooled
-// buffer of the broadcast shape.
-func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor, rule Rule) Var {
+// buffer of the broadcast shape. f, if not nil, is the same op on one pair
+// of numbers: one-element operands of equal shapes (scalar code) skip the
+// kernel's dispatch.
+func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor, f func(a, b float64) float64, rule Rule) Var {
 	tp.check(op, a)
 	tp.check(op, b)
 	av, bv := tp.val(a), tp.val(b)
-	var buf [8]int
-	s, ok := av.Shape(), true
-	if !slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting
-		s, ok = tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
+	s := av.Shape()
+	if slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting
+		out := tp.alloc(s)
+		if ad, bd := av.Data(), bv.Data(); f != nil && len(ad) == 1 {
+			out.Data()[0] = f(ad[0], bd[0])
+		} else {
+			kernel(out, av, bv)
+		}
+		return tp.record(op, out, rule, nil, a, b)
 	}
+	var buf [8]int
+	s, ok := tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
 	if !ok {
 		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
 	}
@@ -51,7 +60,7 @@ func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].inputs(tp) }
 // Add returns a + b with broadcasting; ∂/∂a = ∂/∂b = 1.
 // It panics with tensor.ErrShape if the shapes do not broadcast.
 func (tp *Tape) Add(a, b Var) Var {
-	return tp.binary("add", a, b, tensor.AddTo, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.binary("add", a, b, tensor.AddTo, func(a, b float64) float64 { return a + b }, func(tp *Tape, y, g Var, gin []Var) {
 		in := tp.ins(y) // a rule's inputs are checked Vars of this tape: tp.val reads them directly
 		gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
 		gin[1] = tp.unbroadcast(g, tp.val(in[1]).Shape())
@@ -60,7 +69,7 @@ func (tp *Tape) Add(a, b Var) Var {
 
 // Sub returns a − b with broadcasting; ∂/∂a = 1, ∂/∂b = −1.
 func (tp *Tape) Sub(a, b Var) Var {
-	return tp.binary("sub", a, b, tensor.SubTo, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.binary("sub", a, b, tensor.SubTo, func(a, b float64) float64 { return a - b }, func(tp *Tape, y, g Var, gin []Var) {
 		in := tp.ins(y)
 		gin[0] = tp.unbroadcast(g, in[0].Shape())
 		if in[1].needs() {
@@ -71,7 +80,7 @@ func (tp *Tape) Sub(a, b Var) Var {
 
 // Mul returns a ⊙ b with broadcasting; ∂/∂a = b, ∂/∂b = a.
 func (tp *Tape) Mul(a, b Var) Var {
-	return tp.binary("mul", a, b, tensor.MulTo, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.binary("mul", a, b, tensor.MulTo, func(a, b float64) float64 { return a * b }, func(tp *Tape, y, g Var, gin []Var) {
 		in := tp.ins(y)
 		a, b := in[0], in[1]
 		if a.needs() && !tp.sinkMul(a, g, b) {
@@ -115,7 +124,7 @@ func (tp *Tape) sinkMul(x, g, other Var) bool {
 
 // Div returns a / b with broadcasting; ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.
 func (tp *Tape) Div(a, b Var) Var {
-	return tp.binary("div", a, b, tensor.DivTo, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.binary("div", a, b, tensor.DivTo, func(a, b float64) float64 { return a / b }, func(tp *Tape, y, g Var, gin []Var) {
 		in := tp.ins(y)
 		a, b := in[0], in[1]
 		if a.needs() {
@@ -130,7 +139,7 @@ func (tp *Tape) Div(a, b Var) Var {
 // Pow returns a^b with broadcasting; ∂/∂a = b·a^(b−1), ∂/∂b = aᵇ·ln a
 // (defined for a > 0; use PowScalar for a constant exponent).
 func (tp *Tape) Pow(a, b Var) Var {
-	return tp.binary("pow", a, b, tensor.PowTo, func(tp *Tape, y, g Var, gin []Var) {
+	return tp.binary("pow", a, b, tensor.PowTo, nil, func(tp *Tape, y, g Var, gin []Var) {
 		in := tp.ins(y)
 		a, b := in[0], in[1]
 		if a.needs() {
@@ -145,13 +154,13 @@ func (tp *Tape) Pow(a, b Var) Var {
 // Maximum returns max(a, b) with broadcasting. The gradient goes to the
 // larger operand; on ties it is split equally, like PyTorch.
 func (tp *Tape) Maximum(a, b Var) Var {
-	return tp.binary("maximum", a, b, tensor.MaximumTo, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, 1) })
+	return tp.binary("maximum", a, b, tensor.MaximumTo, nil, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, 1) })
 }
 
 // Minimum returns min(a, b) with broadcasting; the gradient goes to the
 // smaller operand, split equally on ties.
 func (tp *Tape) Minimum(a, b Var) Var {
-	return tp.binary("minimum", a, b, tensor.MinimumTo, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, -1) })
+	return tp.binary("minimum", a, b, tensor.MinimumTo, nil, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, -1) })
 }
 
 // minmaxRule routes g to the winning operand: sign 1 for maximum, −1 for minimum.

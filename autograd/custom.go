@@ -42,7 +42,7 @@ func (tp *Tape) Apply(op *CustomOp, in ...Var) Var {
 
 func customRule(tp *Tape, y, g Var, gin []Var) {
 	nd := &tp.nodes[y.id]
-	op, in := nd.aux.fn.(*CustomOp), nd.inputs(tp)
+	op, in := tp.auxOf(y).fn.(*CustomOp), nd.inputs(tp)
 	gs := op.Backward(tp, in, y, g)
 	if len(gs) != len(in) {
 		panic(fmt.Errorf("%w: custom op %s: Backward returned %d gradients for %d inputs", ErrTape, op.Name, len(gs), len(in)))

@@ -24,7 +24,8 @@ func (tp *Tape) MatMulT(a, b Var, transA, transB bool) Var {
 func matmulRule(tp *Tape, y, g Var, gin []Var) {
 	nd := &tp.nodes[y.id]
 	a, b := nd.inputs(tp)[0], nd.inputs(tp)[1]
-	ta, tb := nd.aux.b[0], nd.aux.b[1]
+	ab := tp.auxOf(y).b
+	ta, tb := ab[0], ab[1]
 	// A weight's gradient goes straight into its stored gradient, one GEMM
 	// that adds to it (or overwrites it after ZeroGrad), when Backward
 	// allows it (see gradSink): no temporary, no second pass to add it.

@@ -42,7 +42,7 @@ func (tp *Tape) keepShape(y, x Var, ax aux) Var {
 func (tp *Tape) Sum(x Var, keepDims bool, axes ...int) Var {
 	return tp.reduceOp("autograd.sum", x, keepDims, axes, tensor.SumAxesTo, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], nd.aux
+		x, ax := nd.inputs(tp)[0], *tp.auxOf(y)
 		gin[0] = tp.expandGrad(g, x, ax)
 	})
 }
@@ -74,7 +74,7 @@ func (tp *Tape) Min(x Var, keepDims bool, axes ...int) Var {
 // extremumRule: ∂y/∂x = mask(x = y) / count(x = y), the mask a constant.
 func extremumRule(tp *Tape, y, g Var, gin []Var) {
 	nd := &tp.nodes[y.id]
-	x, ax := nd.inputs(tp)[0], nd.aux
+	x, ax := nd.inputs(tp)[0], *tp.auxOf(y)
 	yk := tp.keepShape(y, x, ax).Value()
 	mask := tensor.EqualTo(tp.alloc(x.Shape()), x.Value(), yk)
 	cnt := tensor.Sum(mask, true, ax.ints...)
@@ -87,7 +87,7 @@ func extremumRule(tp *Tape, y, g Var, gin []Var) {
 func (tp *Tape) LogSumExp(x Var, keepDims bool, axes ...int) Var {
 	return tp.reduceOp("autograd.logsumexp", x, keepDims, axes, tensor.LogSumExpAxesTo, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], nd.aux
+		x, ax := nd.inputs(tp)[0], *tp.auxOf(y)
 		p := tp.Exp(tp.Sub(x, tp.keepShape(y, x, ax)))
 		gin[0] = tp.Mul(tp.expandGrad(g, x, ax), p)
 	})

@@ -42,7 +42,7 @@ func (tp *Tape) Transpose(x Var, perm ...int) Var {
 	p, _ := tensor.PermShape(x.Shape(), perm)
 	out := tensor.Transpose(x.Value(), p...)
 	return tp.record("transpose", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.Transpose(g, tensor.InversePerm(tp.nodes[y.id].aux.ints)...)
+		gin[0] = tp.Transpose(g, tensor.InversePerm(tp.auxOf(y).ints)...)
 	}, &aux{ints: tp.keepInts(p)}, x)
 }
 
@@ -98,7 +98,7 @@ func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 	out := tensor.Slice(x.Value(), axis, start, end)
 	return tp.record("slice", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
 		axis, start, end := ax[0], ax[1], ax[2]
 		n := x.Shape()[normAxis(axis, len(x.Shape()))]
 		gin[0] = tp.Pad(g, axis, start, n-end)
@@ -112,7 +112,7 @@ func (tp *Tape) Pad(x Var, axis, before, after int) Var {
 	out := tensor.Pad(x.Value(), axis, before, after)
 	return tp.record("pad", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
 		axis, before := ax[0], ax[1]
 		n := x.Shape()[normAxis(axis, len(x.Shape()))]
 		gin[0] = tp.Slice(g, axis, before, before+n)
@@ -137,7 +137,7 @@ func (tp *Tape) Concat(axis int, xs ...Var) Var {
 	out := tensor.Concat(axis, vals...)
 	return tp.record("concat", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		axis := nd.aux.ints[0]
+		axis := tp.auxOf(y).ints[0]
 		off := 0
 		for i, x := range nd.inputs(tp) {
 			n := x.Shape()[normAxis(axis, len(x.Shape()))]
@@ -172,7 +172,7 @@ func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("index_select", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
 		gin[0] = tp.IndexAdd(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
 	}, &aux{ints: ax}, x)
 }
@@ -184,7 +184,7 @@ func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 	out := tensor.IndexAdd(x.Value(), axis, idx, size)
 	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("index_add", out, func(tp *Tape, y, g Var, gin []Var) {
-		ax := tp.nodes[y.id].aux.ints
+		ax := tp.auxOf(y).ints
 		gin[0] = tp.IndexSelect(g, ax[0], ax[1:])
 	}, &aux{ints: ax}, x)
 }
@@ -206,7 +206,7 @@ func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("gather", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], nd.aux.ints
+		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
 		gin[0] = tp.Scatter(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
 	}, &aux{ints: ax}, x)
 }
@@ -225,7 +225,7 @@ func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 	out := tensor.ScatterTo(tp.alloc(shape), x.Value(), axis, idx)
 	ax := tp.keepAxisInts(axis, idx)
 	return tp.record("scatter", out, func(tp *Tape, y, g Var, gin []Var) {
-		ax := tp.nodes[y.id].aux.ints
+		ax := tp.auxOf(y).ints
 		gin[0] = tp.Gather(g, ax[0], ax[1:])
 	}, &aux{ints: ax}, x)
 }

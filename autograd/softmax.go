@@ -8,7 +8,7 @@ func (tp *Tape) Softmax(x Var, axis int) Var {
 	tp.check("softmax", x)
 	out := tensor.SoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("softmax", out, func(tp *Tape, y, g Var, gin []Var) {
-		axis := tp.nodes[y.id].aux.ints[0]
+		axis := tp.auxOf(y).ints[0]
 		gin[0] = tp.Mul(y, tp.Sub(g, tp.Sum(tp.Mul(g, y), true, axis)))
 	}, &aux{ints: tp.keepInts([]int{axis})}, x)
 }
@@ -19,7 +19,7 @@ func (tp *Tape) LogSoftmax(x Var, axis int) Var {
 	tp.check("log_softmax", x)
 	out := tensor.LogSoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("log_softmax", out, func(tp *Tape, y, g Var, gin []Var) {
-		axis := tp.nodes[y.id].aux.ints[0]
+		axis := tp.auxOf(y).ints[0]
 		gin[0] = tp.Sub(g, tp.Mul(tp.Exp(y), tp.Sum(g, true, axis)))
 	}, &aux{ints: tp.keepInts([]int{axis})}, x)
 }

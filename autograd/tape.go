@@ -24,18 +24,19 @@ type Rule func(tp *Tape, out, g Var, gin []Var)
 
 // node is one record of the Wengert list.
 //
-// It is kept small (every op of every pass writes one, and the backward pass
-// reads them all): the inputs live in the tape's arena, addressed by
-// position, and what only some nodes need (a leaf's gradient, the call site
-// of anomaly mode) lives in maps beside the list.
+// It is kept small, 48 bytes (every op of every pass writes one, and the
+// backward pass reads them all): the inputs and the op's parameters live in
+// the tape's arenas, addressed by position, and what only some nodes need (a
+// leaf's gradient, the call site of anomaly mode) lives in maps beside the
+// list.
 type node struct {
 	op       string
 	value    *tensor.Tensor
 	rule     Rule
 	in0, inN int32 // inputs: tp.inArena[in0 : in0+inN]
+	aux      int32 // op parameters: tp.auxs[aux-1], or 0 for none
 	needs    bool  // the value depends on something that requires a gradient
 	leaf     bool  // created by Tape.Var or Tape.Const
-	aux      aux   // op parameters the rule needs
 }
 
 // inputs returns the node's inputs (a view of the tape's arena).
@@ -64,9 +65,11 @@ type Tape struct {
 	recording bool
 	anomaly   bool
 	inArena   []Var // arena for node inputs
+	auxs      []aux // arena for op parameters
 	ints      []int // arena for aux ints
-	used      []*tensor.Tensor
-	free      map[int][]*tensor.Tensor // recycled buffers by element count
+	bufs      []*tensor.Tensor         // the pool's buffers in the order the passes took them
+	next      int                      // bufs[:next] are taken by this pass
+	free      map[int][]*tensor.Tensor // spare buffers by element count
 	small     [64][]*tensor.Tensor     // the same for small counts, without a map lookup
 	grads     []Var
 	vals      []*tensor.Tensor         // values of Vars with negative ids: backward ops nothing differentiates
@@ -95,16 +98,10 @@ func (tp *Tape) Reset() {
 	// pool or parameters the user holds anyway.
 	tp.nodes = tp.nodes[:0]
 	tp.inArena = tp.inArena[:0]
+	tp.auxs = tp.auxs[:0]
 	tp.ints = tp.ints[:0]
 	tp.vals = tp.vals[:0]
-	for _, t := range tp.used {
-		if n := t.Len(); n < len(tp.small) {
-			tp.small[n] = append(tp.small[n], t)
-		} else {
-			tp.free[n] = append(tp.free[n], t)
-		}
-	}
-	tp.used = tp.used[:0]
+	tp.next = 0 // the next pass takes the buffers again, in the same order
 	clear(tp.hooks)
 	clear(tp.leafGrads)
 	clear(tp.sites)
@@ -142,6 +139,12 @@ func (tp *Tape) Recording() bool { return tp != nil && tp.recording }
 
 // alloc returns a tensor of the given shape from the tape's pool (contents
 // unspecified), or a new one for a nil tape.
+//
+// Training repeats the same passes, so the pool replays them: it keeps its
+// buffers in the order they were taken, and the pass after a Reset is
+// offered them in that order, each at the cost of a length test. At the
+// first buffer of the wrong length the replay stops: the buffers not yet
+// taken become spares, found by element count.
 func (tp *Tape) alloc(shape []int) *tensor.Tensor {
 	if tp == nil {
 		return tensor.Zeros(shape...)
@@ -149,6 +152,17 @@ func (tp *Tape) alloc(shape []int) *tensor.Tensor {
 	n := 1
 	for _, d := range shape {
 		n *= d
+	}
+	if tp.next < len(tp.bufs) {
+		t := tp.bufs[tp.next]
+		if t.Len() == n {
+			tp.next++
+			if !slices.Equal(t.Shape(), shape) { // same count, often the same shape
+				t.Reuse(shape)
+			}
+			return t
+		}
+		tp.spill()
 	}
 	var t *tensor.Tensor
 	if n < len(tp.small) {
@@ -161,14 +175,28 @@ func (tp *Tape) alloc(shape []int) *tensor.Tensor {
 		tp.free[n] = l[:len(l)-1]
 	}
 	if t != nil {
-		if !slices.Equal(t.Shape(), shape) { // same count, often the same shape
+		if !slices.Equal(t.Shape(), shape) {
 			t.Reuse(shape)
 		}
 	} else {
 		t = tensor.Zeros(shape...)
 	}
-	tp.used = append(tp.used, t)
+	tp.bufs = append(tp.bufs, t)
+	tp.next++
 	return t
+}
+
+// spill ends the replay: the buffers this pass has not taken become spares.
+func (tp *Tape) spill() {
+	for _, t := range tp.bufs[tp.next:] {
+		if n := t.Len(); n < len(tp.small) {
+			tp.small[n] = append(tp.small[n], t)
+		} else {
+			tp.free[n] = append(tp.free[n], t)
+		}
+	}
+	clear(tp.bufs[tp.next:])
+	tp.bufs = tp.bufs[:tp.next]
 }
 
 // allocZero is alloc with the contents zeroed.
@@ -180,8 +208,8 @@ func (tp *Tape) allocZero(shape []int) *tensor.Tensor {
 
 // check panics with ErrTape unless v may be used on tp.
 func (tp *Tape) check(op string, v Var) {
-	// A tape Var's gen is never 0, so the zero Var fails before tp.gen is read.
-	if v.p == nil && (v.tp != tp || v.gen == 0 || v.gen != tp.gen) {
+	// A tape Var never has a nil tp, so on a nil tape only the zero Var reaches tp.gen's test.
+	if v.p == nil && (v.tp != tp || tp == nil || v.gen != tp.gen) {
 		tp.checkSlow(op, v)
 	}
 }
@@ -218,6 +246,12 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 	if tp == nil {
 		return Const(value)
 	}
+	if tp.bwNode >= 0 && !tp.recording && !tp.anomaly {
+		// A derivative rule's op in a plain backward pass: nothing will
+		// differentiate it, so keep only its value (a node costs 48 bytes).
+		tp.vals = append(tp.vals, value)
+		return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
+	}
 	needs := false
 	for _, v := range in {
 		if v.p != nil {
@@ -230,14 +264,12 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 		needs = needs || v.id >= 0 && tp.nodes[v.id].needs
 	}
 	if tp.bwNode >= 0 && !(needs && tp.recording) && !tp.anomaly {
-		// A derivative rule's op in a plain backward pass: nothing will
-		// differentiate it, so keep only its value (a node costs 112 bytes).
-		tp.vals = append(tp.vals, value)
+		tp.vals = append(tp.vals, value) // as above: a value nothing differentiates
 		return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
 	}
-	nd := node{op: op, value: value}
+	id := int32(len(tp.nodes))
 	if needs && tp.recording {
-		nd.in0, nd.inN = int32(len(tp.inArena)), int32(len(in))
+		in0 := int32(len(tp.inArena))
 		switch len(in) { // element appends: no typed copy call for the common arities
 		case 1:
 			tp.inArena = append(tp.inArena, in[0])
@@ -246,29 +278,40 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 		default:
 			tp.inArena = append(tp.inArena, in...)
 		}
-		nd.rule, nd.needs = rule, true
+		var a int32
 		if ax != nil {
-			nd.aux = *ax
+			tp.auxs = append(tp.auxs, *ax)
+			a = int32(len(tp.auxs))
 		}
+		tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: int32(len(in)), aux: a, needs: true})
+	} else {
+		tp.nodes = append(tp.nodes, node{op: op, value: value})
 	}
 	if tp.anomaly {
-		if tp.sites == nil {
-			tp.sites = map[int32]string{}
-		}
-		id := int32(len(tp.nodes))
-		if tp.bwNode >= 0 { // an op of a derivative rule: blame the rule's node
-			b := &tp.nodes[tp.bwNode]
-			site := tp.sites[int32(tp.bwNode)]
-			tp.sites[id] = site
-			checkFinite(tp, b.op+" (derivative rule, "+op+")", value, site, "backward", in)
-		} else {
-			tp.sites[id] = callSite()
-			checkFinite(tp, op, value, tp.sites[id], "forward", in)
-		}
+		tp.anomalyCheck(id, op, value, in)
 	}
-	tp.nodes = append(tp.nodes, nd)
-	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
+	return Var{tp: tp, id: id, gen: tp.gen}
 }
+
+// anomalyCheck records the call site of node id (or, for an op of a
+// derivative rule, the site of the rule's node) and checks its value.
+func (tp *Tape) anomalyCheck(id int32, op string, value *tensor.Tensor, in []Var) {
+	if tp.sites == nil {
+		tp.sites = map[int32]string{}
+	}
+	if tp.bwNode >= 0 { // an op of a derivative rule: blame the rule's node
+		b := &tp.nodes[tp.bwNode]
+		site := tp.sites[int32(tp.bwNode)]
+		tp.sites[id] = site
+		checkFinite(tp, b.op+" (derivative rule, "+op+")", value, site, "backward", in)
+	} else {
+		tp.sites[id] = callSite()
+		checkFinite(tp, op, value, tp.sites[id], "forward", in)
+	}
+}
+
+// auxOf returns the parameters recorded with node y's op.
+func (tp *Tape) auxOf(y Var) *aux { return &tp.auxs[tp.nodes[y.id].aux-1] }
 
 // keepInts copies s into the tape's int arena.
 func (tp *Tape) keepInts(s []int) []int {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -215,6 +217,45 @@ func TestResetReusesBuffers(t *testing.T) {
 	// (values and gradients), each at least two allocations.
 	if allocs > 30 {
 		t.Errorf("steady-state step allocates %v objects; buffers are not being reused", allocs)
+	}
+}
+
+// TestPoolReplayAcrossChangingPasses: passes of different structures on one
+// tape (other batch sizes, same element count in another shape, a shorter
+// pass, a longer one) give exactly a fresh tape's values and gradients, and
+// no two values of a pass share a buffer.
+func TestPoolReplayAcrossChangingPasses(t *testing.T) {
+	w := autograd.NewParam(tensor.RandN(rand.New(rand.NewPCG(7, 7)), 5, 3))
+	pass := func(tp *autograd.Tape, rows, cols, depth int) (vals []*tensor.Tensor, loss float64, grad []float64) {
+		x := tp.Const(tensor.RandN(rand.New(rand.NewPCG(uint64(rows), uint64(cols))), rows, cols))
+		h := tp.MatMul(tp.Reshape(x, rows*cols/5, 5), w)
+		vals = append(vals, x.Value(), h.Value())
+		for range depth {
+			h = tp.Tanh(tp.Add(h, tp.Scale(h, 0.5)))
+			vals = append(vals, h.Value())
+		}
+		l := tp.Sum(tp.Square(h), false)
+		w.ZeroGrad()
+		tp.Backward(l)
+		return append(vals, l.Value()), l.Item(), slices.Clone(w.Grad().Data())
+	}
+	tp := autograd.NewTape()
+	for i, c := range []struct{ rows, cols, depth int }{
+		{4, 5, 3}, {4, 5, 3}, {2, 10, 3}, {8, 5, 3}, {4, 5, 1}, {4, 5, 6}, {20, 1, 6}, {4, 5, 3}, {1, 5, 0}, {4, 5, 3},
+	} {
+		tp.Reset()
+		vals, loss, grad := pass(tp, c.rows, c.cols, c.depth)
+		_, wantLoss, wantGrad := pass(autograd.NewTape(), c.rows, c.cols, c.depth)
+		if loss != wantLoss || !slices.Equal(grad, wantGrad) {
+			t.Errorf("pass %d %+v: loss %v, grad %v; a fresh tape gives %v, %v", i, c, loss, grad, wantLoss, wantGrad)
+		}
+		seen := map[*float64]int{}
+		for j, v := range vals {
+			if k, ok := seen[&v.Data()[0]]; ok {
+				t.Fatalf("pass %d %+v: values %d and %d share a buffer", i, c, k, j)
+			}
+			seen[&v.Data()[0]] = j
+		}
 	}
 }
 

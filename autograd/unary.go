@@ -15,50 +15,54 @@ type unaryOp struct {
 	f    func(float64) float64
 	grad func(tp *Tape, x, y, g Var) Var
 	to   func(dst, x *tensor.Tensor) *tensor.Tensor // a direct kernel, or nil for MapTo(f)
+	rule Rule                                       // grad as a Rule (newUnaryOp)
 }
 
 // The element-wise unary ops. Each derivative reuses the output where that
 // is cheaper or stabler (exp, tanh, sigmoid, sqrt).
 var (
-	negOp  = &unaryOp{"neg", func(x float64) float64 { return -x }, func(tp *Tape, x, y, g Var) Var { return tp.Scale(g, -1) }, nil}
-	expOp  = &unaryOp{"exp", math.Exp, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, y) }, nil}
-	logOp  = &unaryOp{"log", math.Log, func(tp *Tape, x, y, g Var) Var { return tp.Div(g, x) }, nil}
-	sqrtOp = &unaryOp{"sqrt", math.Sqrt, func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) }, nil}
-	absOp  = &unaryOp{"abs", math.Abs, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) }, nil}
-	sqOp   = &unaryOp{"square", func(x float64) float64 { return x * x }, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) }, nil}
+	negOp  = newUnaryOp("neg", func(x float64) float64 { return -x }, func(tp *Tape, x, y, g Var) Var { return tp.Scale(g, -1) }, nil)
+	expOp  = newUnaryOp("exp", math.Exp, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, y) }, nil)
+	logOp  = newUnaryOp("log", math.Log, func(tp *Tape, x, y, g Var) Var { return tp.Div(g, x) }, nil)
+	sqrtOp = newUnaryOp("sqrt", math.Sqrt, func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) }, nil)
+	absOp  = newUnaryOp("abs", math.Abs, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) }, nil)
+	sqOp   = newUnaryOp("square", func(x float64) float64 { return x * x }, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) }, nil)
 	// tanh′ = 1 − y², one fused op (see tanhGrad)
-	tanhOp = &unaryOp{"tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) }, nil}
+	tanhOp = newUnaryOp("tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) }, nil)
 	// σ′ = y(1 − y), one fused op (see sigmoidGrad)
-	sigmoidOp = &unaryOp{"sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }, nil}
+	sigmoidOp = newUnaryOp("sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }, nil)
 	// relu′ = step(x); the derivative at 0 is taken as 0, like PyTorch.
 	// One fused op (see reluGrad).
-	reluOp = &unaryOp{"relu", tensor.ReLUF, func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) }, tensor.ReLUTo}
+	reluOp = newUnaryOp("relu", tensor.ReLUF, func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) }, tensor.ReLUTo)
 	// softplus′ = σ(x)
-	softplusOp = &unaryOp{"softplus", tensor.SoftplusF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }, nil}
-	stepOp     = &unaryOp{"step", tensor.StepF, nil, nil}
-	signOp     = &unaryOp{"sign", tensor.SignF, nil, nil}
+	softplusOp = newUnaryOp("softplus", tensor.SoftplusF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }, nil)
+	stepOp     = newUnaryOp("step", tensor.StepF, nil, nil)
+	signOp     = newUnaryOp("sign", tensor.SignF, nil, nil)
 )
+
+// newUnaryOp returns the op with its rule (none when grad is nil).
+func newUnaryOp(name string, f func(float64) float64, grad func(tp *Tape, x, y, g Var) Var, to func(dst, x *tensor.Tensor) *tensor.Tensor) *unaryOp {
+	op := &unaryOp{name: name, f: f, grad: grad, to: to}
+	if grad != nil {
+		op.rule = func(tp *Tape, y, g Var, gin []Var) { gin[0] = grad(tp, tp.ins(y)[0], y, g) }
+	}
+	return op
+}
 
 // unary applies an element-wise op and records its rule.
 func (tp *Tape) unary(op *unaryOp, x Var) Var {
 	tp.check(op.name, x)
 	xv := tp.val(x)
-	var out *tensor.Tensor
-	if op.to != nil {
-		out = op.to(tp.alloc(xv.Shape()), xv)
-	} else {
-		out = tensor.MapTo(tp.alloc(xv.Shape()), xv, op.f)
+	out := tp.alloc(xv.Shape())
+	switch xd := xv.Data(); {
+	case op.to != nil:
+		op.to(out, xv)
+	case len(xd) == 1: // one element (scalar code): no kernel dispatch
+		out.Data()[0] = op.f(xd[0])
+	default:
+		tensor.MapTo(out, xv, op.f)
 	}
-	if op.grad == nil {
-		return tp.record(op.name, out, nil, nil, x)
-	}
-	return tp.record(op.name, out, unaryRule, &aux{fn: op}, x)
-}
-
-func unaryRule(tp *Tape, y, g Var, gin []Var) {
-	nd := &tp.nodes[y.id]
-	op, x := nd.aux.fn.(*unaryOp), nd.inputs(tp)[0]
-	gin[0] = op.grad(tp, x, y, g)
+	return tp.record(op.name, out, op.rule, nil, x)
 }
 
 // Neg returns −x.
@@ -106,7 +110,7 @@ func (tp *Tape) Scale(x Var, c float64) Var {
 	xv := x.Value()
 	out := tensor.ScaleTo(tp.alloc(xv.Shape()), xv, c)
 	return tp.record("scale", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.Scale(g, tp.nodes[y.id].aux.f[0])
+		gin[0] = tp.Scale(g, tp.auxOf(y).f[0])
 	}, &aux{f: [2]float64{c}}, x)
 }
 
@@ -125,7 +129,7 @@ func (tp *Tape) PowScalar(x Var, p float64) Var {
 	out := tensor.PowScalarTo(tp.alloc(xv.Shape()), xv, p)
 	return tp.record("pow_scalar", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		p, x := nd.aux.f[0], nd.inputs(tp)[0]
+		p, x := tp.auxOf(y).f[0], nd.inputs(tp)[0]
 		gin[0] = tp.Mul(g, tp.Scale(tp.PowScalar(x, p-1), p))
 	}, &aux{f: [2]float64{p}}, x)
 }
@@ -138,7 +142,7 @@ func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
 	out := tensor.LeakyReLUTo(tp.alloc(xv.Shape()), xv, slope)
 	return tp.record("leaky_relu", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		slope, x := nd.aux.f[0], nd.inputs(tp)[0]
+		slope, x := tp.auxOf(y).f[0], nd.inputs(tp)[0]
 		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
 			if v > 0 {
 				return 1
@@ -157,7 +161,8 @@ func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
 	out := tensor.ClampTo(tp.alloc(xv.Shape()), xv, lo, hi)
 	return tp.record("clamp", out, func(tp *Tape, y, g Var, gin []Var) {
 		nd := &tp.nodes[y.id]
-		lo, hi, x := nd.aux.f[0], nd.aux.f[1], nd.inputs(tp)[0]
+		f, x := tp.auxOf(y).f, nd.inputs(tp)[0]
+		lo, hi := f[0], f[1]
 		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
 			if v >= lo && v <= hi {
 				return 1
