@@ -64,9 +64,9 @@ type Tape struct {
 	gen       uint32
 	recording bool
 	anomaly   bool
-	inArena   []Var // arena for node inputs
-	auxs      []aux // arena for op parameters
-	ints      []int // arena for aux ints
+	inArena   []Var                    // arena for node inputs
+	auxs      []aux                    // arena for op parameters
+	ints      []int                    // arena for aux ints
 	bufs      []*tensor.Tensor         // the pool's buffers in the order the passes took them
 	next      int                      // bufs[:next] are taken by this pass
 	free      map[int][]*tensor.Tensor // spare buffers by element count
