@@ -43,13 +43,12 @@ func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 	for p, g := range tp.pgrads { // (empty unless a trace or anomaly mode kept the sink off)
 		p.accumulate(g.Value())
 	}
-	for i := range out.id + 1 {
-		nd := &tp.nodes[i]
-		if !nd.leaf || !nd.needs || !tp.grads[i].Valid() {
+	for _, i := range tp.leaves {
+		if i > out.id || !tp.grads[i].Valid() {
 			continue
 		}
-		gv := tp.grads[i].Value()
-		if lg := tp.leafGrads[int32(i)]; lg != nil {
+		gv := tp.val(tp.grads[i])
+		if lg := tp.leafGrads[i]; lg != nil {
 			floats.Add(lg.Data(), gv.Data())
 		} else {
 			if tp.leafGrads == nil {
@@ -57,7 +56,7 @@ func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 			}
 			lg = tp.alloc(gv.Shape())
 			copy(lg.Data(), gv.Data())
-			tp.leafGrads[int32(i)] = lg
+			tp.leafGrads[i] = lg
 		}
 	}
 }
@@ -169,22 +168,28 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 	clear(tp.grads)
 	clear(tp.pgrads)
 	tp.grads[y.id] = seed
+	// Not recorded (a plain Backward or Grad): the rules' ops keep only
+	// their values. The flags are restored even if a rule panics (Maybe).
+	tp.valueOnly = !tp.recording && !tp.anomaly
+	defer func() { tp.valueOnly, tp.bwNode = false, -1 }()
 	for i := n - 1; i >= 0; i-- {
 		g := tp.grads[i]
 		if !g.Valid() {
 			continue
 		}
 		if len(tp.hooks) > 0 && len(tp.hooks[int32(i)]) > 0 {
-			hs := tp.hooks[int32(i)]
-			g = tp.applyHooks(i, g, hs)
+			g = tp.applyHooks(i, g, tp.hooks[int32(i)])
 			tp.grads[i] = g
 		}
 		// Copy what is needed: rules append nodes, which may move the slice.
 		nd := &tp.nodes[i]
-		rule, ins, custom := nd.rule, nd.inputs(tp), nd.aux != 0 && tp.isCustom(nd)
+		rule, ins := nd.rule, nd.inputs(tp)
 		if rule == nil {
 			continue
 		}
+		// Built-in rules are shape-checked by the gradcheck table; a user's
+		// rule is checked below, where a mistake would surface.
+		checked := tp.anomaly || nd.aux != 0 && tp.isCustom(nd)
 		if cap(tp.gin) < len(ins) { // reused: rules never run backward themselves
 			tp.gin = make([]Var, len(ins))
 		}
@@ -197,36 +202,34 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		default:
 			clear(gin)
 		}
-		out := Var{tp: tp, id: int32(i), gen: tp.gen}
 		tp.bwNode = i
-		rule(tp, out, g, gin)
+		rule(tp, Var{tp: tp, id: int32(i), gen: tp.gen}, g, gin)
 		tp.bwNode = -1
 		if trace != nil { // Explain: narrate this step; gradients are unchanged
 			trace(i, g, gin)
 		}
-		for j, in := range ins {
-			gj := gin[j]
-			if !gj.Valid() || !in.needs() {
+		for j := range ins {
+			gj, in := gin[j], &ins[j]
+			if !gj.Valid() {
 				continue
 			}
-			// Built-in rules are shape-checked by the gradcheck table; a
-			// user's rule is checked here, where a mistake would surface.
-			if custom && !slices.Equal(gj.Shape(), in.Shape()) {
-				panic(&tensor.ShapeError{Op: "autograd." + tp.nodes[i].op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
-					Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape, Site: tensor.CallerSite()})
+			if checked {
+				tp.checkRuleGrad(i, j, *in, gj)
 			}
-			if tp.anomaly {
-				checkFinite(tp, tp.nodes[i].op, gj.Value(), tp.sites[int32(i)], "backward", nil)
+			if p := in.p; p != nil {
+				switch {
+				case p.frozen || p.constant:
+				case tp.sink: // Backward: add straight into the stored gradient
+					p.accumulate(tp.val(gj))
+				default:
+					if old, ok := tp.pgrads[p]; ok {
+						gj = tp.Add(old, gj)
+					}
+					tp.pgrads[p] = gj
+				}
+				continue
 			}
-			if in.p != nil {
-				if tp.sink { // Backward: add straight into the stored gradient
-					in.p.accumulate(gj.Value())
-					continue
-				}
-				if old, ok := tp.pgrads[in.p]; ok {
-					gj = tp.Add(old, gj)
-				}
-				tp.pgrads[in.p] = gj
+			if in.id < 0 || !tp.nodes[in.id].needs {
 				continue
 			}
 			if old := tp.grads[in.id]; old.Valid() {
@@ -234,5 +237,19 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 			}
 			tp.grads[in.id] = gj
 		}
+	}
+}
+
+// checkRuleGrad checks the gradient gj that node i's rule returned for its
+// input j: its shape (for a custom op's rule) and, in anomaly mode, that it
+// is finite.
+func (tp *Tape) checkRuleGrad(i, j int, in, gj Var) {
+	nd := &tp.nodes[i]
+	if !slices.Equal(tp.val(gj).Shape(), tp.val(in).Shape()) {
+		panic(&tensor.ShapeError{Op: "autograd." + nd.op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
+			Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape, Site: tensor.CallerSite()})
+	}
+	if tp.anomaly {
+		checkFinite(tp, nd.op, tp.val(gj), tp.sites[int32(i)], "backward", nil)
 	}
 }

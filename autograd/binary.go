@@ -33,8 +33,10 @@ func (tp *Tape) unbroadcast(g Var, shape []int) Var {
 // of numbers: one-element operands of equal shapes (scalar code) skip the
 // kernel's dispatch.
 func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor, f func(a, b float64) float64, rule Rule) Var {
-	tp.check(op, a)
-	tp.check(op, b)
+	if !tp.current(a) || !tp.current(b) {
+		tp.checkSlow(op, a)
+		tp.checkSlow(op, b)
+	}
 	av, bv := tp.val(a), tp.val(b)
 	s := av.Shape()
 	if slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting

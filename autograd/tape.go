@@ -78,8 +78,10 @@ type Tape struct {
 	gin       []Var                    // the rule's output buffer, reused across nodes
 	pgrads    map[*param]Var
 	hooks     map[int32][]Hook
-	bwNode    int  // the node whose rule is running during backward, else -1
-	sink      bool // Backward lets rules add into parameters' stored gradients (gradSink)
+	bwNode    int     // the node whose rule is running during backward, else -1
+	valueOnly bool    // in a backward pass that is not recorded: ops keep only their values
+	leaves    []int32 // the Tape.Var leaves, for Backward to store their gradients
+	sink      bool    // Backward lets rules add into parameters' stored gradients (gradSink)
 }
 
 // NewTape returns an empty tape that records.
@@ -111,6 +113,8 @@ func (tp *Tape) Reset() {
 	}
 	tp.recording = true
 	tp.bwNode = -1
+	tp.valueOnly = false
+	tp.leaves = tp.leaves[:0]
 }
 
 // Len returns the number of recorded nodes.
@@ -214,6 +218,13 @@ func (tp *Tape) check(op string, v Var) {
 	}
 }
 
+// current reports whether v may be used on tp without a closer look: a
+// parameter or constant, or a Var of this pass of tp. Hot paths test it
+// inline and call checkSlow only when it fails.
+func (tp *Tape) current(v Var) bool {
+	return v.p != nil || v.tp == tp && tp != nil && v.gen == tp.gen
+}
+
 // checkSlow is check's reporting path.
 func (tp *Tape) checkSlow(op string, v Var) {
 	switch {
@@ -246,9 +257,10 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 	if tp == nil {
 		return Const(value)
 	}
-	if tp.bwNode >= 0 && !tp.recording && !tp.anomaly {
-		// A derivative rule's op in a plain backward pass: nothing will
-		// differentiate it, so keep only its value (a node costs 48 bytes).
+	if tp.valueOnly {
+		// An op of a backward pass that is not recorded (a rule's, or the
+		// sum of two gradients): nothing will differentiate it, so keep
+		// only its value (a node costs 48 bytes).
 		tp.vals = append(tp.vals, value)
 		return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
 	}
@@ -313,10 +325,11 @@ func (tp *Tape) anomalyCheck(id int32, op string, value *tensor.Tensor, in []Var
 // auxOf returns the parameters recorded with node y's op.
 func (tp *Tape) auxOf(y Var) *aux { return &tp.auxs[tp.nodes[y.id].aux-1] }
 
-// keepInts copies s into the tape's int arena.
+// keepInts copies s into the tape's int arena (a new slice for a nil
+// tape), so callers' slices never escape.
 func (tp *Tape) keepInts(s []int) []int {
 	if tp == nil {
-		return s
+		return slices.Clone(s)
 	}
 	start := len(tp.ints)
 	tp.ints = append(tp.ints, s...)
@@ -351,6 +364,9 @@ func (tp *Tape) Var(t *tensor.Tensor) Var {
 		return Const(t)
 	}
 	tp.nodes = append(tp.nodes, node{op: "input", value: t, leaf: true, needs: tp.recording})
+	if tp.recording {
+		tp.leaves = append(tp.leaves, int32(len(tp.nodes)-1))
+	}
 	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
 }
 

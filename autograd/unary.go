@@ -51,7 +51,9 @@ func newUnaryOp(name string, f func(float64) float64, grad func(tp *Tape, x, y, 
 
 // unary applies an element-wise op and records its rule.
 func (tp *Tape) unary(op *unaryOp, x Var) Var {
-	tp.check(op.name, x)
+	if !tp.current(x) {
+		tp.checkSlow(op.name, x)
+	}
 	xv := tp.val(x)
 	out := tp.alloc(xv.Shape())
 	switch xd := xv.Data(); {
