@@ -36,7 +36,9 @@ func (r Reduction) String() string {
 	return fmt.Sprintf("Reduction(%d)", int(r))
 }
 
-// LossOption configures a cost: a Reduction or ClassWeights.
+// LossOption configures a cost: a Reduction or ClassWeights. (Its method is
+// unexported, so these are the only options; config switches on their
+// types, which keeps the configuration off the heap.)
 type LossOption interface {
 	apply(c *lossConfig)
 }
@@ -70,8 +72,6 @@ func config(op string, classes bool, opts []LossOption) lossConfig {
 			c.reduction = o
 		case classWeights:
 			c.weights = o.w
-		default:
-			o.apply(&c)
 		}
 	}
 	if c.reduction < ReduceMean || c.reduction > ReduceNone {
@@ -108,11 +108,16 @@ func checkPair(op string, a, y autograd.Var) {
 	}
 }
 
-// unitAxes returns the axes 1 … rank−1 of x: the output units of each datapoint.
-func unitAxes(x autograd.Var) []int {
-	axes := make([]int, len(x.Shape())-1)
-	for i := range axes {
-		axes[i] = i + 1
+// unitAxes returns the axes 1 … rank−1 of x, the output units of each
+// datapoint, in buf when they fit (so a training step allocates nothing).
+func unitAxes(x autograd.Var, buf *[8]int) []int {
+	n := len(x.Shape()) - 1
+	axes := buf[:0]
+	if n > len(buf) {
+		axes = make([]int, 0, n)
+	}
+	for i := range n {
+		axes = append(axes, i+1)
 	}
 	return axes
 }
@@ -123,7 +128,8 @@ func sumUnits(tp *autograd.Tape, e autograd.Var) autograd.Var {
 	if len(e.Shape()) == 1 {
 		return e
 	}
-	return tp.Sum(e, false, unitAxes(e)...)
+	var buf [8]int
+	return tp.Sum(e, false, unitAxes(e, &buf)...)
 }
 
 // Quadratic is the course's quadratic cost (mean squared error summed over
@@ -159,7 +165,8 @@ func MSE(tp *autograd.Tape, a, y autograd.Var, opts ...LossOption) autograd.Var 
 	checkPair(op, a, y)
 	e := tp.Square(tp.Sub(y, a))
 	if len(e.Shape()) > 1 {
-		e = tp.Mean(e, false, unitAxes(e)...)
+		var buf [8]int
+		e = tp.Mean(e, false, unitAxes(e, &buf)...)
 	}
 	return reduce(tp, e, c)
 }

@@ -121,7 +121,8 @@ func sum(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
 // It panics with ErrShape on a bad axis or destination.
 func SumAxesTo(dst, x *Tensor, axes ...int) *Tensor {
 	if len(dst.data) == 1 && (len(axes) == 0 || len(x.data) == 1) {
-		ReduceShapeInto(nil, "tensor.Sum", x.shape, true, axes...) // checks the axes
+		var kb [8]int
+		ReduceShapeInto(kb[:0], "tensor.Sum", x.shape, true, axes...) // checks the axes
 		dst.data[0] = floats.Sum(x.data)
 		return dst
 	}

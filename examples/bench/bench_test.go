@@ -61,3 +61,18 @@ func TestRunQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStepsAllocateNothing is W5's target as a test: a steady-state W1 or
+// W2 training step (zero grads, forward, backward, update on a reused tape)
+// makes no heap allocation at all, at any GOMAXPROCS.
+func TestStepsAllocateNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		t    *trainer
+	}{{"mlp-tiny", mlpTiny()}, {"mlp-mnist", mlpMNIST()}} {
+		tc.t.warm()
+		if a := testing.AllocsPerRun(5, tc.t.step); a != 0 {
+			t.Errorf("%s: a steady-state step makes %v heap allocations, want 0", tc.name, a)
+		}
+	}
+}
