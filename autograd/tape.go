@@ -146,10 +146,22 @@ func (tp *Tape) Recording() bool { return tp != nil && tp.recording }
 //
 // Training repeats the same passes, so the pool replays them: it keeps its
 // buffers in the order they were taken, and the pass after a Reset is
-// offered them in that order, each at the cost of a length test. At the
-// first buffer of the wrong length the replay stops: the buffers not yet
-// taken become spares, found by element count.
+// offered them in that order, each at the cost of a shape test (inlined
+// here; allocSlow does the rest). At the first buffer of the wrong length
+// the replay stops: the buffers not yet taken become spares, found by
+// element count.
 func (tp *Tape) alloc(shape []int) *tensor.Tensor {
+	if tp != nil && tp.next < len(tp.bufs) {
+		if t := tp.bufs[tp.next]; slices.Equal(t.Shape(), shape) {
+			tp.next++
+			return t
+		}
+	}
+	return tp.allocSlow(shape)
+}
+
+// allocSlow is alloc when the next buffer of the replay has another shape.
+func (tp *Tape) allocSlow(shape []int) *tensor.Tensor {
 	if tp == nil {
 		return tensor.Zeros(shape...)
 	}
@@ -158,12 +170,9 @@ func (tp *Tape) alloc(shape []int) *tensor.Tensor {
 		n *= d
 	}
 	if tp.next < len(tp.bufs) {
-		t := tp.bufs[tp.next]
-		if t.Len() == n {
+		if t := tp.bufs[tp.next]; t.Len() == n {
 			tp.next++
-			if !slices.Equal(t.Shape(), shape) { // same count, often the same shape
-				t.Reuse(shape)
-			}
+			t.Reuse(shape)
 			return t
 		}
 		tp.spill()
@@ -265,15 +274,15 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 		return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
 	}
 	needs := false
-	for _, v := range in {
-		if v.p != nil {
+	for i := range in {
+		switch v := &in[i]; {
+		case v.p != nil:
 			needs = needs || !v.p.frozen && !v.p.constant
-			continue
+		case v.tp != tp || v.gen != tp.gen:
+			tp.checkSlow(op, *v) // panics
+		case v.id >= 0 && tp.nodes[v.id].needs:
+			needs = true
 		}
-		if v.tp != tp || v.gen != tp.gen {
-			tp.check(op, v)
-		}
-		needs = needs || v.id >= 0 && tp.nodes[v.id].needs
 	}
 	if tp.bwNode >= 0 && !(needs && tp.recording) && !tp.anomaly {
 		tp.vals = append(tp.vals, value) // as above: a value nothing differentiates
