@@ -78,3 +78,33 @@ func ExampleMaybe() {
 	// true
 	// true tensor.MatMul [[2 3] [4 2]]
 }
+
+// TestTapeUsableAfterRulePanic: a derivative rule that panics (here a
+// custom op's, with a shape error Maybe returns) leaves the tape in its
+// recording state: the pass can go on, recording and differentiating as
+// before.
+func TestTapeUsableAfterRulePanic(t *testing.T) {
+	bad := &autograd.CustomOp{
+		Name:    "bad",
+		Forward: func(in []*tensor.Tensor) *tensor.Tensor { return in[0].Copy() },
+		Backward: func(tp *autograd.Tape, in []autograd.Var, out, g autograd.Var) []autograd.Var {
+			return []autograd.Var{tp.Add(g, tp.Const(tensor.Zeros(7)))} // 2 + 7: no broadcast
+		},
+	}
+	w := autograd.NewParam(tensor.New([]float64{1, 2}, 2))
+	tp := autograd.NewTape()
+	err := autograd.Maybe(func() { tp.Backward(tp.Sum(tp.Apply(bad, tp.Mul(w, w)), false)) })
+	if !errors.Is(err, tensor.ErrShape) {
+		t.Fatalf("backward through the bad rule: err = %v, want ErrShape", err)
+	}
+	w.ZeroGrad()
+	n := tp.Len() // no Reset: the pass goes on after the error
+	loss := tp.Sum(tp.Mul(w, w), false)
+	if !tp.Recording() || tp.Len() != n+2 {
+		t.Fatalf("after the panic: recording %v, %d new nodes; want true, 2", tp.Recording(), tp.Len()-n)
+	}
+	tp.Backward(loss)
+	if got := w.Grad().Data(); got[0] != 2 || got[1] != 4 {
+		t.Errorf("after the panic: ∂Σw²/∂w = %v, want [2 4]", got)
+	}
+}
