@@ -20,10 +20,15 @@
 //   - Reductions take keepDims and a list of axes; no axes means all axes.
 //     Negative axes count from the end.
 //   - Element-wise kernels use gonum.org/v1/gonum/floats where it has one and a
-//     plain loop otherwise. The matrix product is tapegrad's own packed,
-//     cache-blocked DGEMM (tensor/internal/gemm) with an AVX2+FMA micro-kernel
-//     chosen at run time, a pure-Go kernel elsewhere (or with -tags purego),
-//     and both cores for large products; results do not depend on GOMAXPROCS.
+//     plain loop otherwise. ReLU and its backward pass (ReLUTo,
+//     ReLUBackwardTo), the hot element-wise ops of ReLU networks, run
+//     tapegrad's own vector kernels (tensor/internal/vec): AVX assembly
+//     chosen at run time on amd64, plain Go elsewhere or with -tags purego,
+//     bit-identical either way. The matrix product is tapegrad's own
+//     packed, cache-blocked DGEMM (tensor/internal/gemm) with an AVX2+FMA
+//     micro-kernel chosen at run time, a pure-Go kernel elsewhere (or with
+//     -tags purego), and both cores for large products; results do not
+//     depend on GOMAXPROCS.
 //
 // # Errors
 //

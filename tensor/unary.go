@@ -1,9 +1,12 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/tapegrad/tapegrad/tensor/internal/vec"
 )
 
 // MapTo writes f(x) element-wise into dst (same element count as x; dst may
@@ -87,14 +90,32 @@ func Sigmoid(x *Tensor) *Tensor { return Map(x, SigmoidF) }
 // ReLU returns max(x, 0) element-wise (NaN stays NaN).
 func ReLU(x *Tensor) *Tensor { return ReLUTo(Zeros(x.shape...), x) }
 
-// ReLUTo writes ReLU(x) into dst: a direct loop, the hot path of ReLU
-// networks, where Map's call per element would dominate.
+// ReLUTo writes ReLU(x) into dst (dst may be x) and returns dst: x where
+// x > 0 or x is NaN (passed through bit for bit), +0 elsewhere, −0
+// included. It is the hot path of ReLU networks, so it runs a vector
+// kernel (AVX assembly on amd64, tensor/internal/vec) rather than Map's
+// call per element. It panics with ErrShape if dst's shape is not x's.
 func ReLUTo(dst, x *Tensor) *Tensor {
 	checkDst("tensor.ReLU", dst, x.shape)
-	d := dst.data[:len(x.data)]
-	for i, v := range x.data {
-		d[i] = max(v, 0) // branch-free; Go's max keeps NaN
+	vec.ReLU(dst.data, x.data)
+	return dst
+}
+
+// ReLUBackwardTo writes ReLU's vector-Jacobian product into dst and
+// returns dst: dst = g where y > 0, else +0, for y = ReLU(x) the forward
+// output (positive exactly where x is) and g the gradient of the loss
+// with respect to y; PyTorch's threshold_backward rule. A NaN, zero or
+// negative y gives +0; a kept element of g is copied bit for bit (NaN,
+// Inf and −0 included). dst may be y or g. It runs the same vector kernels
+// as ReLUTo. It panics with ErrShape if y and g differ in shape or dst
+// does not have their shape.
+func ReLUBackwardTo(dst, y, g *Tensor) *Tensor {
+	if !SameShape(y, g) {
+		shapePanic("tensor.ReLUBackward", fmt.Sprintf("y %v and g %v differ in shape (dst %v)", y.shape, g.shape, dst.shape),
+			y.shape, g.shape, dst.shape)
 	}
+	checkDst("tensor.ReLUBackward", dst, y.shape)
+	vec.ReLUBackward(dst.data, y.data, g.data)
 	return dst
 }
 

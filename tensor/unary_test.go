@@ -148,6 +148,7 @@ func TestUnaryTo(t *testing.T) {
 			func(x *tensor.Tensor) *tensor.Tensor { return tensor.PowScalar(x, 1) }},
 		{"PowScalarTo 3", func(d, x *tensor.Tensor) *tensor.Tensor { return tensor.PowScalarTo(d, x, 3) },
 			func(x *tensor.Tensor) *tensor.Tensor { return tensor.PowScalar(x, 3) }},
+		{"ReLUTo", tensor.ReLUTo, tensor.ReLU},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -179,5 +180,89 @@ func TestUnaryPanics(t *testing.T) {
 		{"ScaleTo", func() { tensor.ScaleTo(dst, x, 2) }, tensor.ErrShape, msg("tensor.Scale")},
 		{"AddScalarTo", func() { tensor.AddScalarTo(dst, x, 2) }, tensor.ErrShape, msg("tensor.AddScalar")},
 		{"PowScalarTo", func() { tensor.PowScalarTo(dst, x, 2) }, tensor.ErrShape, msg("tensor.PowScalar")},
+		{"ReLUTo", func() { tensor.ReLUTo(dst, x) }, tensor.ErrShape, msg("tensor.ReLU")},
+		{"ReLUBackwardTo dst", func() { tensor.ReLUBackwardTo(dst, x, x) }, tensor.ErrShape, msg("tensor.ReLUBackward")},
+		{"ReLUBackwardTo dst count", func() { tensor.ReLUBackwardTo(tensor.Zeros(5), tensor.Zeros(6), tensor.Zeros(6)) },
+			tensor.ErrShape, []string{"tensor.ReLUBackward", "[5]", "[6]"}},
+		{"ReLUBackwardTo y and g", func() { tensor.ReLUBackwardTo(x, x, dst) }, tensor.ErrShape,
+			[]string{"tensor.ReLUBackward", "y [2 3] and g [3 2] differ in shape (dst [2 3])"}},
+		{"ReLUBackwardTo y and g, same count", func() { tensor.ReLUBackwardTo(tensor.Zeros(6), tensor.Zeros(6), x) }, tensor.ErrShape,
+			[]string{"tensor.ReLUBackward", "y [6] and g [2 3] differ"}},
 	})
+}
+
+// bitwise compares float64s bit for bit, so that a NaN's sign and payload
+// and a zero's sign count (cmp's default == has −0 = +0 and NaN ≠ NaN).
+var bitwise = cmp.Comparer(func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) })
+
+// bits returns the float64 with the given bits.
+func bits(b uint64) float64 { return math.Float64frombits(b) }
+
+// TestReLUBits pins ReLU's results bit for bit where max(x, 0) has a
+// choice: a NaN of either sign passes through unchanged (0xFFF8… is the
+// NaN x86 produces for 0·Inf), −0 and −Inf become +0.
+func TestReLUBits(t *testing.T) {
+	negNaN, payloadNaN := bits(0xFFF8000000000000), bits(0x7FF000000000BEEF)
+	inf, negZero := math.Inf(1), math.Copysign(0, -1)
+	x := tensor.New([]float64{negNaN, payloadNaN, negZero, -inf, inf, -2, 3, 0x1p-1074}, 2, 4)
+	want := tensor.New([]float64{negNaN, payloadNaN, 0, 0, inf, 0, 3, 0x1p-1074}, 2, 4)
+	if d := cmp.Diff(view(want), view(tensor.ReLU(x)), bitwise); d != "" {
+		t.Errorf("ReLU (-want +got):\n%s", d)
+	}
+}
+
+// TestReLUBackwardTo checks ReLUBackwardTo(dst, y, g) = g where y > 0, else
+// +0, bit for bit, out of place and in place over g and over y.
+func TestReLUBackwardTo(t *testing.T) {
+	nan, inf, negZero := math.NaN(), math.Inf(1), math.Copysign(0, -1)
+	negNaN := bits(0xFFF8000000000000)
+	v := func(xs ...float64) *tensor.Tensor { return tensor.New(xs) }
+	// random: y = ReLU(x) for normal x of shape (37, 29) (1073 elements:
+	// the vector loops and a tail), where g where y > 0 is
+	// Where(Step(x), g, 0), an oracle written with other ops.
+	rng := newRNG()
+	x, g := tensor.Zeros(37, 29), tensor.Zeros(37, 29)
+	for i := range x.Data() {
+		x.Data()[i], g.Data()[i] = rng.NormFloat64(), rng.NormFloat64()
+	}
+	tests := []struct {
+		name       string
+		y, g, want *tensor.Tensor
+	}{
+		{"ReLU outputs", tensor.New([]float64{2, 0, nan, 0.5, 3, 0}, 2, 3), tensor.New([]float64{1, 2, 3, negZero, negNaN, inf}, 2, 3),
+			tensor.New([]float64{1, 0, 0, negZero, negNaN, 0}, 2, 3)},
+		{"negative NaN y", v(negNaN, 1), v(5, 6), v(0, 6)},
+		{"negative and −0 y", v(-1, negZero, -inf, inf, 0x1p-1074), v(1, 2, 3, 4, 5), v(0, 0, 0, 4, 5)},
+		{"0-d", tensor.Scalar(4), tensor.Scalar(-7), tensor.Scalar(-7)},
+		{"empty", tensor.Zeros(0, 3), tensor.Zeros(0, 3), tensor.Zeros(0, 3)},
+		{"random", tensor.ReLU(x), g, tensor.Where(tensor.Step(x), g, tensor.Zeros(37, 29))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			y0, g0 := tc.y.Copy(), tc.g.Copy()
+			dst := tensor.Full(nan, tc.y.Shape()...)
+			if got := tensor.ReLUBackwardTo(dst, tc.y, tc.g); got != dst {
+				t.Errorf("ReLUBackwardTo did not return dst")
+			}
+			if d := cmp.Diff(view(tc.want), view(dst), bitwise, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("mismatch (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(view(y0), view(tc.y), bitwise, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("y changed (-before +after):\n%s", d)
+			}
+			if d := cmp.Diff(view(g0), view(tc.g), bitwise, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("g changed (-before +after):\n%s", d)
+			}
+			gIn := tc.g.Copy()
+			tensor.ReLUBackwardTo(gIn, tc.y, gIn)
+			if d := cmp.Diff(view(tc.want), view(gIn), bitwise, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("in place over g (-want +got):\n%s", d)
+			}
+			yIn := tc.y.Copy()
+			tensor.ReLUBackwardTo(yIn, yIn, tc.g)
+			if d := cmp.Diff(view(tc.want), view(yIn), bitwise, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("in place over y (-want +got):\n%s", d)
+			}
+		})
+	}
 }
