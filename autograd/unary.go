@@ -222,30 +222,19 @@ func (tp *Tape) reluGrad(y, g Var) Var {
 }
 
 // fusedGrad records f(y, g) element-wise for y and g of one shape: a plain
-// loop, since gonum has no such kernel. A nil f is relu_grad, whose loop is
-// written out to avoid a call per element.
+// loop, since gonum has no such kernel. A nil f is relu_grad, which runs
+// tensor.ReLUBackwardTo's vector kernel.
 func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rule Rule) Var {
 	yv, gv := tp.val(y), tp.val(g)
 	if !sameShape(yv.Shape(), gv.Shape()) {
 		panic(shapeErr("autograd."+op, "output and gradient shapes differ", yv.Shape(), gv.Shape()))
 	}
 	out := tp.alloc(yv.Shape())
-	d, ys, gs := out.Data(), yv.Data(), gv.Data()
-	gs = gs[:len(ys)]
-	d = d[:len(ys)]
-	if f == nil { // relu_grad, inlined: g where y > 0, else 0
-		for i, y := range ys {
-			// y = relu(x) ≥ 0, so y > 0 exactly when its bits are not all
-			// zero: a mask without a branch (signs of activations are
-			// random, so a branch would be mispredicted half the time).
-			b := math.Float64bits(y)
-			keep := -((b | -b) >> 63) // all ones if b ≠ 0, else 0
-			d[i] = math.Float64frombits(math.Float64bits(gs[i]) & keep)
-			if y != y { // NaN: PyTorch's y > 0 test gives 0
-				d[i] = 0
-			}
-		}
+	if f == nil {
+		tensor.ReLUBackwardTo(out, yv, gv)
 	} else {
+		d, ys, gs := out.Data(), yv.Data(), gv.Data()
+		gs, d = gs[:len(ys)], d[:len(ys)]
 		for i, y := range ys {
 			d[i] = f(y, gs[i])
 		}
