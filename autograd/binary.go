@@ -46,7 +46,7 @@ func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor
 		} else {
 			kernel(out, av, bv)
 		}
-		return tp.record(op, out, rule, nil, a, b)
+		return tp.record2(op, out, rule, a, b)
 	}
 	var buf [8]int
 	s, ok := tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())

@@ -314,6 +314,40 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 	return Var{tp: tp, id: id, gen: tp.gen}
 }
 
+// record2 is record for the commonest case, an op with two inputs (both
+// checked current by the caller) and no parameters while recording a
+// forward pass; anything else takes record.
+func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var) Var {
+	if tp == nil || tp.bwNode >= 0 || !tp.recording || tp.anomaly {
+		return tp.record(op, value, rule, nil, a, b)
+	}
+	id := int32(len(tp.nodes))
+	if !a.needs() && !b.needs() {
+		tp.nodes = append(tp.nodes, node{op: op, value: value})
+		return Var{tp: tp, id: id, gen: tp.gen}
+	}
+	in0 := int32(len(tp.inArena))
+	tp.inArena = append(tp.inArena, a, b)
+	tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: 2, needs: true})
+	return Var{tp: tp, id: id, gen: tp.gen}
+}
+
+// record1 is record2 for an op with one input.
+func (tp *Tape) record1(op string, value *tensor.Tensor, rule Rule, x Var) Var {
+	if tp == nil || tp.bwNode >= 0 || !tp.recording || tp.anomaly {
+		return tp.record(op, value, rule, nil, x)
+	}
+	id := int32(len(tp.nodes))
+	if !x.needs() {
+		tp.nodes = append(tp.nodes, node{op: op, value: value})
+		return Var{tp: tp, id: id, gen: tp.gen}
+	}
+	in0 := int32(len(tp.inArena))
+	tp.inArena = append(tp.inArena, x)
+	tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: 1, needs: true})
+	return Var{tp: tp, id: id, gen: tp.gen}
+}
+
 // anomalyCheck records the call site of node id (or, for an op of a
 // derivative rule, the site of the rule's node) and checks its value.
 func (tp *Tape) anomalyCheck(id int32, op string, value *tensor.Tensor, in []Var) {

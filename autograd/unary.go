@@ -64,7 +64,7 @@ func (tp *Tape) unary(op *unaryOp, x Var) Var {
 	default:
 		tensor.MapTo(out, xv, op.f)
 	}
-	return tp.record(op.name, out, op.rule, nil, x)
+	return tp.record1(op.name, out, op.rule, x)
 }
 
 // Neg returns −x.
