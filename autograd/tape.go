@@ -267,11 +267,7 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 		return Const(value)
 	}
 	if tp.valueOnly {
-		// An op of a backward pass that is not recorded (a rule's, or the
-		// sum of two gradients): nothing will differentiate it, so keep
-		// only its value (a node costs 48 bytes).
-		tp.vals = append(tp.vals, value)
-		return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
+		return tp.keepValue(value)
 	}
 	needs := false
 	for i := range in {
@@ -318,6 +314,9 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 // checked current by the caller) and no parameters while recording a
 // forward pass; anything else takes record.
 func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var) Var {
+	if tp != nil && tp.valueOnly {
+		return tp.keepValue(value)
+	}
 	if tp == nil || tp.bwNode >= 0 || !tp.recording || tp.anomaly {
 		return tp.record(op, value, rule, nil, a, b)
 	}
@@ -332,8 +331,19 @@ func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var) Va
 	return Var{tp: tp, id: id, gen: tp.gen}
 }
 
+// keepValue records a value and no node: the op of a backward pass that is
+// not recorded (a rule's, or the sum of two gradients), which nothing will
+// differentiate (a node costs 48 bytes). The Var has a negative id.
+func (tp *Tape) keepValue(value *tensor.Tensor) Var {
+	tp.vals = append(tp.vals, value)
+	return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
+}
+
 // record1 is record2 for an op with one input.
 func (tp *Tape) record1(op string, value *tensor.Tensor, rule Rule, x Var) Var {
+	if tp != nil && tp.valueOnly {
+		return tp.keepValue(value)
+	}
 	if tp == nil || tp.bwNode >= 0 || !tp.recording || tp.anomaly {
 		return tp.record(op, value, rule, nil, x)
 	}
