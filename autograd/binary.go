@@ -28,32 +28,62 @@ func (tp *Tape) unbroadcast(g Var, shape []int) Var {
 	return tp.SumTo(g, shape...)
 }
 
-// binary records an element-wise binary op computed by kernel into a pooled
-// buffer of the broadcast shape. f, if not nil, is the same op on one pair
-// of numbers: one-element operands of equal shapes (scalar code) skip the
-// kernel's dispatch.
-func (tp *Tape) binary(op string, a, b Var, kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor, f func(a, b float64) float64, rule Rule) Var {
+// binaryOp is an element-wise binary op as data: its name, its kernel, the
+// same op on one pair of numbers (nil for none: no one-element fast path)
+// and its derivative rule (set by init, since the rules call the ops).
+type binaryOp struct {
+	name   string
+	kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor
+	f      func(a, b float64) float64
+	rule   Rule
+}
+
+// The element-wise binary ops.
+var (
+	addOp     = &binaryOp{name: "add", kernel: tensor.AddTo, f: func(a, b float64) float64 { return a + b }}
+	subOp     = &binaryOp{name: "sub", kernel: tensor.SubTo, f: func(a, b float64) float64 { return a - b }}
+	mulOp     = &binaryOp{name: "mul", kernel: tensor.MulTo, f: func(a, b float64) float64 { return a * b }}
+	divOp     = &binaryOp{name: "div", kernel: tensor.DivTo, f: func(a, b float64) float64 { return a / b }}
+	powOp     = &binaryOp{name: "pow", kernel: tensor.PowTo}
+	maximumOp = &binaryOp{name: "maximum", kernel: tensor.MaximumTo}
+	minimumOp = &binaryOp{name: "minimum", kernel: tensor.MinimumTo}
+)
+
+func init() {
+	addOp.rule = addRule
+	subOp.rule = subRule
+	mulOp.rule = mulRule
+	divOp.rule = divRule
+	powOp.rule = powRule
+	maximumOp.rule = maximumRule
+	minimumOp.rule = minimumRule
+}
+
+// binary records the element-wise binary op of a and b into a pooled
+// buffer of the broadcast shape. One-element operands of equal shapes
+// (scalar code) skip the kernel's dispatch when the op has an f.
+func (tp *Tape) binary(op *binaryOp, a, b Var) Var {
 	if !tp.current(a) || !tp.current(b) {
-		tp.checkSlow(op, a)
-		tp.checkSlow(op, b)
+		tp.checkSlow(op.name, a)
+		tp.checkSlow(op.name, b)
 	}
 	av, bv := tp.val(a), tp.val(b)
 	s := av.Shape()
 	if slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting
 		out := tp.alloc(s)
-		if ad, bd := av.Data(), bv.Data(); f != nil && len(ad) == 1 {
-			out.Data()[0] = f(ad[0], bd[0])
+		if ad, bd := av.Data(), bv.Data(); op.f != nil && len(ad) == 1 {
+			out.Data()[0] = op.f(ad[0], bd[0])
 		} else {
-			kernel(out, av, bv)
+			op.kernel(out, av, bv)
 		}
-		return tp.record2(op, out, rule, a, b)
+		return tp.record2(op.name, out, op.rule, a, b)
 	}
 	var buf [8]int
 	s, ok := tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
 	if !ok {
-		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
+		panic(shapeErr("autograd."+op.name, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
 	}
-	return tp.record(op, kernel(tp.alloc(s), av, bv), rule, nil, a, b)
+	return tp.record(op.name, op.kernel(tp.alloc(s), av, bv), op.rule, nil, a, b)
 }
 
 // ins returns the inputs of node y.
@@ -61,37 +91,38 @@ func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].inputs(tp) }
 
 // Add returns a + b with broadcasting; ∂/∂a = ∂/∂b = 1.
 // It panics with tensor.ErrShape if the shapes do not broadcast.
-func (tp *Tape) Add(a, b Var) Var {
-	return tp.binary("add", a, b, tensor.AddTo, func(a, b float64) float64 { return a + b }, func(tp *Tape, y, g Var, gin []Var) {
-		in := tp.ins(y) // a rule's inputs are checked Vars of this tape: tp.val reads them directly
-		gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
-		gin[1] = tp.unbroadcast(g, tp.val(in[1]).Shape())
-	})
+func (tp *Tape) Add(a, b Var) Var { return tp.binary(addOp, a, b) }
+
+func addRule(tp *Tape, y, g Var, gin []Var) {
+	in := tp.ins(y) // a rule's inputs are checked Vars of this tape: tp.val reads them directly
+	gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
+	gin[1] = tp.unbroadcast(g, tp.val(in[1]).Shape())
 }
 
 // Sub returns a − b with broadcasting; ∂/∂a = 1, ∂/∂b = −1.
-func (tp *Tape) Sub(a, b Var) Var {
-	return tp.binary("sub", a, b, tensor.SubTo, func(a, b float64) float64 { return a - b }, func(tp *Tape, y, g Var, gin []Var) {
-		in := tp.ins(y)
-		gin[0] = tp.unbroadcast(g, in[0].Shape())
-		if in[1].needs() {
-			gin[1] = tp.unbroadcast(tp.Neg(g), in[1].Shape())
-		}
-	})
+func (tp *Tape) Sub(a, b Var) Var { return tp.binary(subOp, a, b) }
+
+func subRule(tp *Tape, y, g Var, gin []Var) {
+	in := tp.ins(y)
+	gin[0] = tp.unbroadcast(g, in[0].Shape())
+	if in[1].needs() {
+		gin[1] = tp.unbroadcast(tp.Neg(g), in[1].Shape())
+	}
 }
 
 // Mul returns a ⊙ b with broadcasting; ∂/∂a = b, ∂/∂b = a.
-func (tp *Tape) Mul(a, b Var) Var {
-	return tp.binary("mul", a, b, tensor.MulTo, func(a, b float64) float64 { return a * b }, func(tp *Tape, y, g Var, gin []Var) {
-		in := tp.ins(y)
-		a, b := in[0], in[1]
-		if a.needs() && !tp.sinkMul(a, g, b) {
-			gin[0] = tp.unbroadcast(tp.Mul(g, b), tp.val(a).Shape())
-		}
-		if b.needs() && !tp.sinkMul(b, g, a) {
-			gin[1] = tp.unbroadcast(tp.Mul(g, a), tp.val(b).Shape())
-		}
-	})
+func (tp *Tape) Mul(a, b Var) Var { return tp.binary(mulOp, a, b) }
+
+func mulRule(tp *Tape, y, g Var, gin []Var) {
+	in := tp.ins(y)
+	a, b := in[0], in[1]
+	// (sinkMul is for parameters: a tape Var skips the call.)
+	if a.needs() && (a.p == nil || !tp.sinkMul(a, g, b)) {
+		gin[0] = tp.unbroadcast(tp.Mul(g, b), tp.val(a).Shape())
+	}
+	if b.needs() && (b.p == nil || !tp.sinkMul(b, g, a)) {
+		gin[1] = tp.unbroadcast(tp.Mul(g, a), tp.val(b).Shape())
+	}
 }
 
 // sinkMul adds g ⊙ other straight into parameter x's stored gradient when
@@ -125,45 +156,45 @@ func (tp *Tape) sinkMul(x, g, other Var) bool {
 }
 
 // Div returns a / b with broadcasting; ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.
-func (tp *Tape) Div(a, b Var) Var {
-	return tp.binary("div", a, b, tensor.DivTo, func(a, b float64) float64 { return a / b }, func(tp *Tape, y, g Var, gin []Var) {
-		in := tp.ins(y)
-		a, b := in[0], in[1]
-		if a.needs() {
-			gin[0] = tp.unbroadcast(tp.Div(g, b), a.Shape())
-		}
-		if b.needs() {
-			gin[1] = tp.unbroadcast(tp.Neg(tp.Div(tp.Mul(g, y), b)), b.Shape())
-		}
-	})
+func (tp *Tape) Div(a, b Var) Var { return tp.binary(divOp, a, b) }
+
+func divRule(tp *Tape, y, g Var, gin []Var) {
+	in := tp.ins(y)
+	a, b := in[0], in[1]
+	if a.needs() {
+		gin[0] = tp.unbroadcast(tp.Div(g, b), a.Shape())
+	}
+	if b.needs() {
+		gin[1] = tp.unbroadcast(tp.Neg(tp.Div(tp.Mul(g, y), b)), b.Shape())
+	}
 }
 
 // Pow returns a^b with broadcasting; ∂/∂a = b·a^(b−1), ∂/∂b = aᵇ·ln a
 // (defined for a > 0; use PowScalar for a constant exponent).
-func (tp *Tape) Pow(a, b Var) Var {
-	return tp.binary("pow", a, b, tensor.PowTo, nil, func(tp *Tape, y, g Var, gin []Var) {
-		in := tp.ins(y)
-		a, b := in[0], in[1]
-		if a.needs() {
-			gin[0] = tp.unbroadcast(tp.Mul(g, tp.Mul(b, tp.Pow(a, tp.AddScalar(b, -1)))), a.Shape())
-		}
-		if b.needs() {
-			gin[1] = tp.unbroadcast(tp.Mul(g, tp.Mul(y, tp.Log(a))), b.Shape())
-		}
-	})
+func (tp *Tape) Pow(a, b Var) Var { return tp.binary(powOp, a, b) }
+
+func powRule(tp *Tape, y, g Var, gin []Var) {
+	in := tp.ins(y)
+	a, b := in[0], in[1]
+	if a.needs() {
+		gin[0] = tp.unbroadcast(tp.Mul(g, tp.Mul(b, tp.Pow(a, tp.AddScalar(b, -1)))), a.Shape())
+	}
+	if b.needs() {
+		gin[1] = tp.unbroadcast(tp.Mul(g, tp.Mul(y, tp.Log(a))), b.Shape())
+	}
 }
 
 // Maximum returns max(a, b) with broadcasting. The gradient goes to the
 // larger operand; on ties it is split equally, like PyTorch.
-func (tp *Tape) Maximum(a, b Var) Var {
-	return tp.binary("maximum", a, b, tensor.MaximumTo, nil, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, 1) })
-}
+func (tp *Tape) Maximum(a, b Var) Var { return tp.binary(maximumOp, a, b) }
+
+func maximumRule(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, 1) }
 
 // Minimum returns min(a, b) with broadcasting; the gradient goes to the
 // smaller operand, split equally on ties.
-func (tp *Tape) Minimum(a, b Var) Var {
-	return tp.binary("minimum", a, b, tensor.MinimumTo, nil, func(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, -1) })
-}
+func (tp *Tape) Minimum(a, b Var) Var { return tp.binary(minimumOp, a, b) }
+
+func minimumRule(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, -1) }
 
 // minmaxRule routes g to the winning operand: sign 1 for maximum, −1 for minimum.
 func (tp *Tape) minmaxRule(y, g Var, gin []Var, sign float64) {
