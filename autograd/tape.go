@@ -19,7 +19,9 @@ var ErrTape = errors.New("autograd: tape misuse")
 // respect to input i (the zero Var for "no contribution"). Rules are written
 // with the tape's own ops: run while the tape records (create-graph mode)
 // they build the graph of the gradient, so gradients can be differentiated
-// again. In and Aux on the tape give the rule its inputs and parameters.
+// again. Every built-in op has one, beside its forward computation; a
+// custom op gives its rule as CustomOp.Backward, which Apply wraps in a
+// Rule.
 type Rule func(tp *Tape, out, g Var, gin []Var)
 
 // node is one record of the Wengert list.
