@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrShape is the sentinel wrapped by Dgemm's panics on inconsistent
@@ -187,8 +188,20 @@ type job struct {
 	ldc            int
 	splitN         bool
 	tiles, chunks  int
-	next           atomic.Int64
-	wg             sync.WaitGroup
+	next           atomic.Int64 // the next chunk to take
+	finished       atomic.Int64 // chunks computed
+	owner          *workspace   // the workspace the job lives in
+	refs           atomic.Int32 // the caller and helpers still holding the job
+}
+
+// release drops one hold on the job; the last one returns the owner's
+// workspace (and so the job) to the free list. A helper that wakes after
+// the caller has taken every chunk still holds the job until it has looked
+// at it, so the caller never waits for it.
+func (j *job) release() {
+	if j.refs.Add(-1) == 0 {
+		putWorkspace(j.owner)
+	}
 }
 
 // work computes chunks until none is left.
@@ -220,17 +233,27 @@ func (j *job) work(w *workspace) {
 			c = c[i0*j.ldc:]
 		}
 		serial(w, j.blk, j.transA, j.transB, m, n, j.k, j.alpha, a, j.lda, b, j.ldb, j.beta, c, j.ldc)
+		j.finished.Add(1)
 	}
 }
 
 // workers are long-lived goroutines that help with parallel products; they
-// are started on first need, one fewer than the largest thread count seen,
-// and block on jobs when idle.
+// are started on first need, one fewer than the largest thread count seen.
+// After a job a worker polls for the next one for spinWait before it
+// blocks: waking a blocked goroutine's thread takes the OS 80–300 µs on
+// this project's virtual machines (median 210 µs, measured), longer than a
+// whole product of W1's sizes, while a polling worker picks a job up in
+// under a microsecond. Training runs products back to back, so the worker
+// stays awake through a step; idle, it costs at most spinWait of one core.
 var workers struct {
 	sync.Mutex
-	started int
-	jobs    chan *job
+	started  int
+	jobs     chan *job
+	spinning atomic.Int32 // workers polling for a job right now
 }
+
+// spinWait is how long an idle worker polls for a job before it blocks.
+const spinWait = 2 * time.Millisecond
 
 func startWorkers(n int) {
 	workers.Lock()
@@ -240,22 +263,46 @@ func startWorkers(n int) {
 	}
 	for ; workers.started < n; workers.started++ {
 		go func(jobs <-chan *job) {
-			for j := range jobs {
+			for {
+				workers.spinning.Add(1)
+				j := poll(jobs, spinWait)
+				workers.spinning.Add(-1)
+				if j == nil {
+					j = <-jobs
+				}
 				w := getWorkspace()
 				j.work(w)
 				putWorkspace(w)
-				j.wg.Done()
+				j.release()
 			}
 		}(workers.jobs)
 	}
 }
 
-// chunksFor returns how many chunks each thread's share is cut into: two
-// for medium products, so that the caller can take over the chunk of a
-// worker that is slow to wake; one for large ones, where waking is
-// negligible and every extra chunk packs the shared operand once more.
-func chunksFor(m, n, k int) int {
-	if m*n*k >= bigWork {
+// poll receives a job from jobs without blocking, trying for up to d, and
+// returns nil if none came. (A receive that finds the channel empty takes
+// no lock, so polling does not slow the sender.)
+func poll(jobs <-chan *job, d time.Duration) *job {
+	deadline := time.Now().Add(d)
+	for i := 1; ; i++ {
+		select {
+		case j := <-jobs:
+			return j
+		default:
+		}
+		if i%256 == 0 && time.Now().After(deadline) {
+			return nil
+		}
+	}
+}
+
+// chunksFor returns how many chunks each thread's share is cut into: one
+// when the helpers are awake (polling) or the product is large, since
+// every extra chunk packs the shared operand once more; two for a medium
+// product that must wake a blocked helper, so that the caller can take
+// over the chunk of a worker that is slow to wake.
+func chunksFor(m, n, k, helpers int) int {
+	if m*n*k >= bigWork || int(workers.spinning.Load()) >= helpers {
 		return 1
 	}
 	return 2
@@ -276,22 +323,31 @@ func parallel(threads int, blk blocking, transA, transB bool, m, n, k int, alpha
 	}
 	threads = max(1, min(threads, tiles))
 	w := getWorkspace()
-	defer putWorkspace(w)
 	if threads == 1 {
 		serial(w, blk, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		putWorkspace(w)
 		return
 	}
 	startWorkers(threads - 1)
 	j := &w.job // reused with the workspace: no allocation per call
 	*j = job{blk: blk, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-		splitN: splitN, tiles: tiles, chunks: min(tiles, threads*chunksFor(m, n, k))}
-	j.wg.Add(threads - 1)
+		splitN: splitN, tiles: tiles, chunks: min(tiles, threads*chunksFor(m, n, k, threads-1)), owner: w}
+	j.refs.Store(int32(threads))
 	for range threads - 1 {
 		workers.jobs <- j // buffered: does not wait for a worker to wake
 	}
 	j.work(w) // meanwhile take chunks; a late worker finds fewer or none
-
-	j.wg.Wait()
+	// Wait for the chunks helpers are computing, polling: they started
+	// within a microsecond of being posted (or not at all, if the caller
+	// took every chunk), while a blocked caller would wait for the OS to
+	// wake it (see workers). Yield now and then in case a helper is not
+	// running.
+	for i := 1; j.finished.Load() < int64(j.chunks); i++ {
+		if i%1024 == 0 {
+			runtime.Gosched()
+		}
+	}
 	j.a, j.b, j.c = nil, nil, nil // do not keep the caller's matrices alive
+	j.release()
 }

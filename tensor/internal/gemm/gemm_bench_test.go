@@ -9,9 +9,10 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// benchShapes are the square sizes and the W1 layer of the MNIST MLP
-// (batch 64, 784 → 256): forward X·W, the input gradient G·Wᵀ and the
-// weight gradient Xᵀ·G.
+// benchShapes are the square sizes and W1's layers of the MNIST MLP
+// (batch 64, 784 → 256 → 128): forward X·W, the input gradient G·Wᵀ and
+// the weight gradient Xᵀ·G of the first, the forward product and weight
+// gradient of the second.
 var benchShapes = []struct {
 	name string
 	p    problem
@@ -22,6 +23,8 @@ var benchShapes = []struct {
 	{"W1/X·W", problem{m: 64, n: 256, k: 784, alpha: 1}},
 	{"W1/G·Wᵀ", problem{m: 64, n: 784, k: 256, transB: true, alpha: 1}},
 	{"W1/Xᵀ·G", problem{m: 784, n: 256, k: 64, transA: true, alpha: 1}},
+	{"W1/H·W2", problem{m: 64, n: 128, k: 256, alpha: 1}},
+	{"W1/Hᵀ·G2", problem{m: 256, n: 128, k: 64, transA: true, alpha: 1}},
 	{"W2/4×2·2×16", problem{m: 4, n: 16, k: 2, alpha: 1}},
 }
 

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // problem is one Dgemm call: op(A) m×k, op(B) k×n, padded leading dims.
@@ -263,6 +264,61 @@ func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
 			if math.Float64bits(got[0][i]) != math.Float64bits(got[1][i]) {
 				t.Fatalf("%v: C[%d] = %v with GOMAXPROCS=1, %v with 2", p, i, got[0][i], got[1][i])
 			}
+		}
+	}
+}
+
+// TestConcurrentProductsShareHelpers runs parallel products from several
+// goroutines at once, sometimes after an idle spell longer than spinWait
+// (so helpers have blocked and wake late, holding jobs the callers have
+// finished), and checks every result bit for bit against a single-threaded
+// run. Under -race (in CI) it also checks the hand-off of jobs and
+// workspaces between callers and helpers.
+func TestConcurrentProductsShareHelpers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	probs := []problem{
+		{m: 64, n: 256, k: 100, alpha: 1, beta: 0},
+		{m: 200, n: 48, k: 120, transA: true, alpha: 0.5, beta: 1},
+		{m: 96, n: 96, k: 96, transB: true, alpha: 1, beta: 0.5, pad: 3},
+	}
+	type operands struct{ a, b, c, want []float64 }
+	ops := make([]operands, len(probs))
+	for i, p := range probs {
+		a, lda, b, ldb, c, ldc := p.operands(rand.New(rand.NewPCG(uint64(i), 5)))
+		want := append([]float64(nil), c...)
+		w := new(workspace)
+		serial(w, defaultBlocking, p.transA, p.transB, p.m, p.n, p.k, p.alpha, a, lda, b, ldb, p.beta, want, ldc)
+		ops[i] = operands{a, b, c, want}
+	}
+	rounds := 12
+	if testing.Short() {
+		rounds = 4
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for r := range rounds {
+				if (g+r)%5 == 0 {
+					time.Sleep(3 * spinWait) // let the helpers block
+				}
+				i := (g + r) % len(probs)
+				p, o := probs[i], ops[i]
+				_, lda, _, ldb, _, ldc := p.operands(rand.New(rand.NewPCG(0, 0)))
+				c := append([]float64(nil), o.c...)
+				Dgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, o.a, lda, o.b, ldb, p.beta, c, ldc)
+				for e := range c {
+					if math.Float64bits(c[e]) != math.Float64bits(o.want[e]) {
+						errs <- fmt.Errorf("goroutine %d round %d, %v: C[%d] = %v, want %v", g, r, p, e, c[e], o.want[e])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
