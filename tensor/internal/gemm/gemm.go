@@ -37,10 +37,14 @@ var defaultBlocking = blocking{mc: 96, kc: 320, nc: 2048}
 // beats packing: it wins at W2's 4×16·2 (160 vs 420 ns) and 6³, while the
 // packed kernel already wins at 8³ (280–450 vs 970–1100 ns) and at
 // 4×16·16 (490 vs 960 ns). Below parWork a second goroutine does not pay
-// for its hand-off and for packing A or B twice.
+// for its hand-off and for packing A or B twice: with a helper awake (see
+// workers), two threads take 96³ from 54 to 34 µs, 48³ from 8.3 to 6.9,
+// and 32³ is a toss-up; 64³ (20 µs), where two threads win by ~15% while
+// the helper is awake, also bounds what waking a blocked helper costs a
+// sporadic product (a few µs for the caller's system call).
 const (
 	smallWork = 256
-	parWork   = 96 * 96 * 96
+	parWork   = 64 * 64 * 64
 )
 
 // Dgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
