@@ -76,7 +76,7 @@ func (tp *Tape) binary(op *binaryOp, a, b Var) Var {
 		} else {
 			op.kernel(out, av, bv)
 		}
-		return tp.record2(op.name, out, op.rule, a, b)
+		return tp.record2(op.name, out, op.rule, a, b, true)
 	}
 	var buf [8]int
 	s, ok := tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
@@ -94,6 +94,10 @@ func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].inputs(tp) }
 func (tp *Tape) Add(a, b Var) Var { return tp.binary(addOp, a, b) }
 
 func addRule(tp *Tape, y, g Var, gin []Var) {
+	if tp.flat(y) {
+		gin[0], gin[1] = g, g
+		return
+	}
 	in := tp.ins(y) // a rule's inputs are checked Vars of this tape: tp.val reads them directly
 	gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
 	gin[1] = tp.unbroadcast(g, tp.val(in[1]).Shape())
@@ -117,11 +121,16 @@ func mulRule(tp *Tape, y, g Var, gin []Var) {
 	in := tp.ins(y)
 	a, b := in[0], in[1]
 	// (sinkMul is for parameters: a tape Var skips the call.)
+	flat := tp.flat(y)
 	if a.needs() && (a.p == nil || !tp.sinkMul(a, g, b)) {
-		gin[0] = tp.unbroadcast(tp.Mul(g, b), tp.val(a).Shape())
+		if gin[0] = tp.Mul(g, b); !flat {
+			gin[0] = tp.unbroadcast(gin[0], tp.val(a).Shape())
+		}
 	}
 	if b.needs() && (b.p == nil || !tp.sinkMul(b, g, a)) {
-		gin[1] = tp.unbroadcast(tp.Mul(g, a), tp.val(b).Shape())
+		if gin[1] = tp.Mul(g, a); !flat {
+			gin[1] = tp.unbroadcast(gin[1], tp.val(b).Shape())
+		}
 	}
 }
 

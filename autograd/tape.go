@@ -39,6 +39,7 @@ type node struct {
 	aux      int32 // op parameters: tp.auxs[aux-1], or 0 for none
 	needs    bool  // the value depends on something that requires a gradient
 	leaf     bool  // created by Tape.Var or Tape.Const
+	flat     bool  // every input has the output's shape: no broadcasting to undo
 }
 
 // inputs returns the node's inputs (a view of the tape's arena).
@@ -314,8 +315,9 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 
 // record2 is record for the commonest case, an op with two inputs (both
 // checked current by the caller) and no parameters while recording a
-// forward pass; anything else takes record.
-func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var) Var {
+// forward pass; anything else takes record. flat says both inputs have the
+// output's shape, which lets rules skip unbroadcast.
+func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var, flat bool) Var {
 	if tp != nil && tp.valueOnly {
 		return tp.keepValue(value)
 	}
@@ -329,7 +331,7 @@ func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var) Va
 	}
 	in0 := int32(len(tp.inArena))
 	tp.inArena = append(tp.inArena, a, b)
-	tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: 2, needs: true})
+	tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: 2, needs: true, flat: flat})
 	return Var{tp: tp, id: id, gen: tp.gen}
 }
 
@@ -376,6 +378,9 @@ func (tp *Tape) anomalyCheck(id int32, op string, value *tensor.Tensor, in []Var
 		checkFinite(tp, op, value, tp.sites[id], "forward", in)
 	}
 }
+
+// flat reports whether node y's inputs all have its shape (see node.flat).
+func (tp *Tape) flat(y Var) bool { return tp.nodes[y.id].flat }
 
 // auxOf returns the parameters recorded with node y's op.
 func (tp *Tape) auxOf(y Var) *aux { return &tp.auxs[tp.nodes[y.id].aux-1] }

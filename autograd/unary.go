@@ -239,5 +239,5 @@ func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rul
 			d[i] = f(y, gs[i])
 		}
 	}
-	return tp.record2(op, out, rule, y, g)
+	return tp.record2(op, out, rule, y, g, true)
 }
