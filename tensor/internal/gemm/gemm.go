@@ -285,7 +285,9 @@ func startWorkers(n int) {
 
 // poll receives a job from jobs without blocking, trying for up to d, and
 // returns nil if none came. (A receive that finds the channel empty takes
-// no lock, so polling does not slow the sender.)
+// no lock, so polling does not slow the sender.) It yields now and then, so
+// that a poller never keeps other goroutines from running, should
+// GOMAXPROCS have been lowered since the workers started.
 func poll(jobs <-chan *job, d time.Duration) *job {
 	deadline := time.Now().Add(d)
 	for i := 1; ; i++ {
@@ -294,8 +296,11 @@ func poll(jobs <-chan *job, d time.Duration) *job {
 			return j
 		default:
 		}
-		if i%256 == 0 && time.Now().After(deadline) {
-			return nil
+		if i%256 == 0 {
+			if time.Now().After(deadline) {
+				return nil
+			}
+			runtime.Gosched()
 		}
 	}
 }
