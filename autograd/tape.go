@@ -224,8 +224,7 @@ func (tp *Tape) allocZero(shape []int) *tensor.Tensor {
 
 // check panics with ErrTape unless v may be used on tp.
 func (tp *Tape) check(op string, v Var) {
-	// A tape Var never has a nil tp, so on a nil tape only the zero Var reaches tp.gen's test.
-	if v.p == nil && (v.tp != tp || tp == nil || v.gen != tp.gen) {
+	if !tp.current(v) {
 		tp.checkSlow(op, v)
 	}
 }
@@ -277,15 +276,14 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 		switch v := &in[i]; {
 		case v.p != nil:
 			needs = needs || !v.p.frozen && !v.p.constant
-		case v.tp != tp || v.gen != tp.gen:
+		case !tp.current(*v):
 			tp.checkSlow(op, *v) // panics
 		case v.id >= 0 && tp.nodes[v.id].needs:
 			needs = true
 		}
 	}
 	if tp.bwNode >= 0 && !(needs && tp.recording) && !tp.anomaly {
-		tp.vals = append(tp.vals, value) // as above: a value nothing differentiates
-		return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
+		return tp.keepValue(value) // a rule's op in create-graph mode that needs no gradient
 	}
 	id := int32(len(tp.nodes))
 	if needs && tp.recording {
@@ -318,21 +316,42 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 // forward pass; anything else takes record. flat says both inputs have the
 // output's shape, which lets rules skip unbroadcast.
 func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var, flat bool) Var {
-	if tp != nil && tp.valueOnly {
+	switch {
+	case tp != nil && tp.valueOnly:
 		return tp.keepValue(value)
-	}
-	if tp == nil || tp.bwNode >= 0 || !tp.recording || tp.anomaly {
+	case !tp.plainForward():
 		return tp.record(op, value, rule, nil, a, b)
+	case !a.needs() && !b.needs():
+		return tp.push(node{op: op, value: value})
 	}
-	id := int32(len(tp.nodes))
-	if !a.needs() && !b.needs() {
-		tp.nodes = append(tp.nodes, node{op: op, value: value})
-		return Var{tp: tp, id: id, gen: tp.gen}
-	}
-	in0 := int32(len(tp.inArena))
 	tp.inArena = append(tp.inArena, a, b)
-	tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: 2, needs: true, flat: flat})
-	return Var{tp: tp, id: id, gen: tp.gen}
+	return tp.push(node{op: op, value: value, rule: rule, in0: int32(len(tp.inArena) - 2), inN: 2, needs: true, flat: flat})
+}
+
+// record1 is record2 for an op with one input.
+func (tp *Tape) record1(op string, value *tensor.Tensor, rule Rule, x Var) Var {
+	switch {
+	case tp != nil && tp.valueOnly:
+		return tp.keepValue(value)
+	case !tp.plainForward():
+		return tp.record(op, value, rule, nil, x)
+	case !x.needs():
+		return tp.push(node{op: op, value: value})
+	}
+	tp.inArena = append(tp.inArena, x)
+	return tp.push(node{op: op, value: value, rule: rule, in0: int32(len(tp.inArena) - 1), inN: 1, needs: true})
+}
+
+// plainForward reports whether tp records a forward pass without anomaly
+// mode: the case record1 and record2 handle themselves.
+func (tp *Tape) plainForward() bool {
+	return tp != nil && tp.bwNode < 0 && tp.recording && !tp.anomaly
+}
+
+// push appends nd to the tape and returns its Var.
+func (tp *Tape) push(nd node) Var {
+	tp.nodes = append(tp.nodes, nd)
+	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
 }
 
 // keepValue records a value and no node: the op of a backward pass that is
@@ -341,25 +360,6 @@ func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var, fl
 func (tp *Tape) keepValue(value *tensor.Tensor) Var {
 	tp.vals = append(tp.vals, value)
 	return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
-}
-
-// record1 is record2 for an op with one input.
-func (tp *Tape) record1(op string, value *tensor.Tensor, rule Rule, x Var) Var {
-	if tp != nil && tp.valueOnly {
-		return tp.keepValue(value)
-	}
-	if tp == nil || tp.bwNode >= 0 || !tp.recording || tp.anomaly {
-		return tp.record(op, value, rule, nil, x)
-	}
-	id := int32(len(tp.nodes))
-	if !x.needs() {
-		tp.nodes = append(tp.nodes, node{op: op, value: value})
-		return Var{tp: tp, id: id, gen: tp.gen}
-	}
-	in0 := int32(len(tp.inArena))
-	tp.inArena = append(tp.inArena, x)
-	tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: 1, needs: true})
-	return Var{tp: tp, id: id, gen: tp.gen}
 }
 
 // anomalyCheck records the call site of node id (or, for an op of a
@@ -412,8 +412,7 @@ func (tp *Tape) Const(t *tensor.Tensor) Var {
 	if tp == nil {
 		return Const(t)
 	}
-	tp.nodes = append(tp.nodes, node{op: "const", value: t, leaf: true})
-	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
+	return tp.push(node{op: "const", value: t, leaf: true})
 }
 
 // Var records t as an input leaf that needs a gradient, living as long as
@@ -423,11 +422,11 @@ func (tp *Tape) Var(t *tensor.Tensor) Var {
 	if tp == nil {
 		return Const(t)
 	}
-	tp.nodes = append(tp.nodes, node{op: "input", value: t, leaf: true, needs: tp.recording})
+	v := tp.push(node{op: "input", value: t, leaf: true, needs: tp.recording})
 	if tp.recording {
-		tp.leaves = append(tp.leaves, int32(len(tp.nodes)-1))
+		tp.leaves = append(tp.leaves, v.id)
 	}
-	return Var{tp: tp, id: int32(len(tp.nodes) - 1), gen: tp.gen}
+	return v
 }
 
 // Scalar records the constant 0-d value c.
