@@ -1,0 +1,325 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// This file holds statistics over axes: the variance and standard deviation
+// (two-pass, so a large common offset costs no accuracy) and the L2 norm
+// (scaled, so large elements do not overflow). Like the reductions, each
+// takes a list of axes (none means all; negative axes count from the end)
+// and comes in three forms: F drops the reduced axes, FKeepDims keeps them
+// as size 1, and FTo writes into a dst whose shape says which.
+
+// Correction is what Variance and Std subtract from the number N of
+// elements reduced into each output before dividing the sum of squared
+// deviations: the divisor is max(N − c, 0), PyTorch's correction argument.
+// Any value may be used; Biased and Unbiased name the usual two.
+type Correction int
+
+const (
+	// Biased divides by N: the maximum-likelihood (population) variance,
+	// NumPy's default (ddof=0).
+	Biased Correction = 0
+	// Unbiased divides by N − 1 (Bessel's correction): the sample variance,
+	// PyTorch's default.
+	Unbiased Correction = 1
+)
+
+// Variance returns the variance of x over axes (all axes when none are
+// given), dropping the reduced axes:
+//
+//	var = Σ (x − x̄)² / max(N − c, 0)
+//
+// where x̄ is the mean and N the number of elements reduced into each
+// output. It is computed in two passes, the mean first and then the squared
+// deviations from it (with the corrected two-pass form of Chan, Golub and
+// LeVeque, which also subtracts (Σ (x − x̄))²/N to cancel the mean's
+// rounding), so data with a large offset keep their accuracy: the
+// unbiased variance of 1e9 + [1 2 3 4] is 1.6666666666666667. As in
+// PyTorch, a divisor of 0 (one element with Unbiased, or N ≤ c) gives NaN
+// when the deviations are all 0 and +Inf otherwise; zero elements give NaN;
+// an Inf or NaN element gives NaN. It panics with ErrShape on an axis out
+// of range or given twice.
+func Variance(x *Tensor, c Correction, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Variance", x.Shape(), axes)
+	return statsVarianceTo(Zeros(p.drop...), x, c, p, false)
+}
+
+// VarianceKeepDims is Variance keeping the reduced axes as size 1, so the
+// result broadcasts against x.
+func VarianceKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Variance", x.Shape(), axes)
+	return statsVarianceTo(Zeros(p.keep...), x, c, p, false)
+}
+
+// VarianceTo writes Variance(x, c, axes...) into dst and returns dst. dst's
+// shape is the reduced one, either with the reduced axes dropped or kept as
+// size 1; it decides which. It panics with ErrShape on a bad axis or if
+// dst's shape is neither.
+func VarianceTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Variance", x.Shape(), axes)
+	statsCheckDst(dst, p)
+	return statsVarianceTo(dst, x, c, p, false)
+}
+
+// Std returns the standard deviation √Variance(x, c, axes...) over axes
+// (all when none), dropping the reduced axes; see Variance for the
+// algorithm, the divisor and the edge cases (a NaN variance gives NaN, an
+// infinite one +Inf). It panics with ErrShape on a bad axis.
+func Std(x *Tensor, c Correction, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Std", x.Shape(), axes)
+	return statsVarianceTo(Zeros(p.drop...), x, c, p, true)
+}
+
+// StdKeepDims is Std keeping the reduced axes as size 1.
+func StdKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Std", x.Shape(), axes)
+	return statsVarianceTo(Zeros(p.keep...), x, c, p, true)
+}
+
+// StdTo writes Std(x, c, axes...) into dst, whose shape (reduced axes
+// dropped or kept as 1) decides which, and returns dst. It panics with
+// ErrShape on a bad axis or destination.
+func StdTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Std", x.Shape(), axes)
+	statsCheckDst(dst, p)
+	return statsVarianceTo(dst, x, c, p, true)
+}
+
+// statsVarianceTo writes the variance (its square root when sqrt is set)
+// over p's axes into dst, which has one of p's shapes. It works in buffers
+// of its own, so dst may be x when nothing is reduced away (a 0-d x).
+func statsVarianceTo(dst, x *Tensor, c Correction, p statsPlan, sqrt bool) *Tensor {
+	xd := x.Data()
+	buf := make([]float64, 3*p.outN)
+	mean, ss, comp := buf[:p.outN], buf[p.outN:2*p.outN], buf[2*p.outN:]
+	// Pass 1: the sums, then the means.
+	p.each(func(in, out, n, step int) {
+		if step == 0 {
+			mean[out] += floats.Sum(xd[in : in+n])
+			return
+		}
+		floats.Add(mean[out:out+n], xd[in:in+n])
+	})
+	N := float64(p.n)
+	for i := range mean {
+		mean[i] /= N
+	}
+	// Pass 2: Σ (x − x̄)² and Σ (x − x̄).
+	p.each(func(in, out, n, step int) {
+		if step == 0 {
+			m, s, e := mean[out], 0.0, 0.0
+			for _, v := range xd[in : in+n] {
+				d := v - m
+				s += d * d
+				e += d
+			}
+			ss[out] += s
+			comp[out] += e
+			return
+		}
+		for i, v := range xd[in : in+n] {
+			d := v - mean[out+i]
+			ss[out+i] += d * d
+			comp[out+i] += d
+		}
+	})
+	div := max(N-float64(c), 0)
+	out := dst.Data()
+	for i := range out {
+		v := ss[i] - comp[i]*comp[i]/N
+		if v < 0 {
+			v = 0 // rounding when all deviations are ~0; NaN passes
+		}
+		v /= div
+		if sqrt {
+			v = math.Sqrt(v)
+		}
+		out[i] = v
+	}
+	return dst
+}
+
+// Norm returns the L2 (Euclidean) norm √Σ x² of x over axes (all axes when
+// none are given), dropping the reduced axes. Over all axes of a matrix it
+// is the Frobenius norm ‖A‖_F (not the spectral norm); over one axis it is
+// the vector norm of each slice (torch.linalg.vector_norm with ord 2). Each
+// output is computed as m·√Σ (x/m)², m the largest |x| it reduces (as BLAS
+// dnrm2 and math.Hypot scale), so elements of 1e200 do not overflow, nor
+// tiny ones underflow: the norm of [3e200 4e200] is 5e200, where the
+// unscaled Σ x² overflows to +Inf. Zero elements, or all zeros, give 0;
+// an infinite element gives +Inf; a NaN gives NaN. It panics with ErrShape
+// on an axis out of range or given twice.
+func Norm(x *Tensor, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Norm", x.Shape(), axes)
+	return statsNormTo(Zeros(p.drop...), x, p)
+}
+
+// NormKeepDims is Norm keeping the reduced axes as size 1.
+func NormKeepDims(x *Tensor, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Norm", x.Shape(), axes)
+	return statsNormTo(Zeros(p.keep...), x, p)
+}
+
+// NormTo writes Norm(x, axes...) into dst, whose shape (reduced axes
+// dropped or kept as 1) decides which, and returns dst. It panics with
+// ErrShape on a bad axis or destination.
+func NormTo(dst, x *Tensor, axes ...int) *Tensor {
+	p := statsPlanOf("tensor.Norm", x.Shape(), axes)
+	statsCheckDst(dst, p)
+	return statsNormTo(dst, x, p)
+}
+
+// statsNormTo writes the scaled L2 norm over p's axes into dst: pass 1
+// finds each output's scale m = max |x| (NaN if any element is NaN), pass 2
+// sums (x/m)² where m is finite and non-zero; elsewhere m is the answer.
+func statsNormTo(dst, x *Tensor, p statsPlan) *Tensor {
+	xd := x.Data()
+	buf := make([]float64, 2*p.outN)
+	scale, ssq := buf[:p.outN], buf[p.outN:]
+	p.each(func(in, out, n, step int) {
+		for i, v := range xd[in : in+n] {
+			j := out + i*step
+			if a := math.Abs(v); a > scale[j] || a != a {
+				scale[j] = a
+			}
+		}
+	})
+	usable := func(m float64) bool { return m > 0 && m <= math.MaxFloat64 } // finite, non-zero, not NaN
+	p.each(func(in, out, n, step int) {
+		if step == 0 {
+			m := scale[out]
+			if !usable(m) {
+				return
+			}
+			s := 0.0
+			for _, v := range xd[in : in+n] {
+				r := v / m
+				s += r * r
+			}
+			ssq[out] += s
+			return
+		}
+		for i, v := range xd[in : in+n] {
+			if m := scale[out+i]; usable(m) {
+				r := v / m
+				ssq[out+i] += r * r
+			}
+		}
+	})
+	d := dst.Data()
+	for i, m := range scale {
+		if usable(m) {
+			d[i] = m * math.Sqrt(ssq[i])
+		} else {
+			d[i] = m
+		}
+	}
+	return dst
+}
+
+// statsPlan describes a reduction of a shape over a set of axes. Adjacent
+// axes of the same kind (reduced or kept) are merged, so a reduction walks
+// as few, as long, rows as the layout allows.
+type statsPlan struct {
+	op   string
+	keep []int  // the result's shape with the reduced axes as 1
+	drop []int  // the result's shape without the reduced axes
+	dims []int  // x's shape with adjacent axes of one kind merged
+	red  []bool // whether dims[i] is reduced
+	n    int    // elements reduced into each output
+	outN int    // number of outputs
+	inN  int    // number of elements of x
+}
+
+// statsPlanOf plans the reduction of shape over axes (all when none;
+// negative count from the end), panicking with ErrShape naming op on an
+// axis out of range or given twice. A 0-d shape accepts axis 0 or −1, as in
+// PyTorch.
+func statsPlanOf(op string, shape []int, axes []int) statsPlan {
+	p := statsPlan{op: op, keep: []int{}, drop: []int{}, n: 1, outN: 1, inN: 1}
+	red := make([]bool, max(len(shape), 1))
+	for i := range red {
+		red[i] = len(axes) == 0
+	}
+	for _, a := range axes {
+		i := kernelAxis(op, a, shape)
+		if red[i] {
+			kernelShapePanic(op, fmt.Sprintf("axis %d given twice", a), shape)
+		}
+		red[i] = true
+	}
+	for i, d := range shape {
+		p.inN *= d
+		if red[i] {
+			p.keep = append(p.keep, 1)
+			p.n *= d
+		} else {
+			p.keep = append(p.keep, d)
+			p.drop = append(p.drop, d)
+			p.outN *= d
+		}
+		if k := len(p.dims) - 1; k >= 0 && p.red[k] == red[i] {
+			p.dims[k] *= d
+			continue
+		}
+		p.dims = append(p.dims, d)
+		p.red = append(p.red, red[i])
+	}
+	return p
+}
+
+// each calls f(in, out, n, step) for each row of x along the last merged
+// axis: n elements from offset in, which reduce into outputs out, out+step,
+// … (step is 0 when the row is reduced, 1 when it is kept). Rows come in x's
+// row-major order.
+func (p statsPlan) each(f func(in, out, n, step int)) {
+	if p.inN == 0 {
+		return
+	}
+	r := len(p.dims)
+	if r == 0 {
+		f(0, 0, 1, 0)
+		return
+	}
+	// ost[i] is the output stride of merged axis i: 0 where it is reduced.
+	ost := make([]int, r)
+	stride := 1
+	for i := r - 1; i >= 0; i-- {
+		if !p.red[i] {
+			ost[i] = stride
+			stride *= p.dims[i]
+		}
+	}
+	n := p.dims[r-1]
+	idx := make([]int, r)
+	out := 0
+	for in := 0; in < p.inN; in += n {
+		f(in, out, n, ost[r-1])
+		// advance the odometer over the leading merged axes
+		for ax := r - 2; ax >= 0; ax-- {
+			idx[ax]++
+			out += ost[ax]
+			if idx[ax] < p.dims[ax] {
+				break
+			}
+			out -= ost[ax] * p.dims[ax]
+			idx[ax] = 0
+		}
+	}
+}
+
+// statsCheckDst panics with ErrShape if dst has neither of p's result
+// shapes (reduced axes kept as 1 or dropped).
+func statsCheckDst(dst *Tensor, p statsPlan) {
+	s := dst.Shape()
+	if !slices.Equal(s, p.keep) && !slices.Equal(s, p.drop) {
+		kernelShapePanic(p.op, fmt.Sprintf("destination has shape %v, want %v or %v", s, p.drop, p.keep),
+			s, p.drop, p.keep)
+	}
+}
