@@ -103,13 +103,21 @@ func TestMisuse(t *testing.T) {
 			tp, v := tape([]int{2, 3}, []int{4, 5})
 			return maybe(func() { tp.MatMul(v[0], v[1]) })
 		}, tensor.ErrShape, []string{"MatMul", "[2 3]", "[4 5]"}},
-		{"matmul of a vector", func(*testing.T) error {
-			tp, v := tape([]int{3}, []int{3, 2})
+		{"matmul of a vector, inner sizes", func(*testing.T) error {
+			tp, v := tape([]int{4}, []int{3, 2})
 			return maybe(func() { tp.MatMul(v[0], v[1]) })
-		}, tensor.ErrShape, []string{"MatMul", "[3]"}},
+		}, tensor.ErrShape, []string{"MatMul", "[4]", "[3 2]", "4 vs 3"}},
+		{"matmul of a 0-d", func(*testing.T) error {
+			tp, v := tape([]int{}, []int{3})
+			return maybe(func() { tp.MatMul(v[0], v[1]) })
+		}, tensor.ErrShape, []string{"MatMul", "[]", "[3]", "rank"}},
+		{"matmulT of a vector", func(*testing.T) error {
+			tp, v := tape([]int{3}, []int{3, 2})
+			return maybe(func() { tp.MatMulT(v[0], v[1], tensor.NoTrans, tensor.NoTrans) })
+		}, tensor.ErrShape, []string{"MatMulT", "[3]", "use MatMul"}},
 		{"reduce axis out of range", func(*testing.T) error {
 			tp, v := tape([]int{2, 3})
-			return maybe(func() { tp.Sum(v[0], false, 2) })
+			return maybe(func() { tp.Sum(v[0], 2) })
 		}, tensor.ErrShape, []string{"sum", "axis 2", "[2 3]"}},
 		{"reshape element count", func(*testing.T) error {
 			tp, v := tape([]int{2, 3})

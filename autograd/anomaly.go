@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -41,8 +42,8 @@ var errHookParam = fmt.Errorf("%w: Hook on a parameter: hook the Var that uses i
 // the phase. Off by default; when off it costs one branch per op.
 func (tp *Tape) SetAnomaly(on bool) { tp.anomaly = on }
 
-// callSite returns the user's file:line (see tensor.CallerSite).
-func callSite() string { return tensor.CallerSite() }
+// callSite returns the user's file:line (see internal/shapes.CallerSite).
+func callSite() string { return shapes.CallerSite() }
 
 // checkFinite panics with an AnomalyError if t holds a NaN or Inf that its
 // inputs (if given) did not already hold.
@@ -70,10 +71,10 @@ func checkFinite(tp *Tape, op string, t *tensor.Tensor, site, phase string, in [
 
 func sameShape(a, b []int) bool { return slices.Equal(a, b) }
 
-func shapeErr(op, msg string, shapes ...[]int) error {
-	cl := make([][]int, len(shapes))
-	for i, s := range shapes {
+func shapeErr(op, msg string, shs ...[]int) error {
+	cl := make([][]int, len(shs))
+	for i, s := range shs {
 		cl[i] = slices.Clone(s)
 	}
-	return &tensor.ShapeError{Op: op, Shapes: cl, Msg: msg, Err: tensor.ErrShape, Site: tensor.CallerSite()}
+	return &tensor.ShapeError{Op: op, Shapes: cl, Msg: msg, Err: tensor.ErrShape, Site: shapes.CallerSite()}
 }

@@ -39,7 +39,7 @@ func TestBackpropEquations(t *testing.T) {
 		a = tp.Sigmoid(tp.Add(tp.MatMul(a, W[l]), b[l]))
 	}
 	diff := tp.Sub(tp.Const(y), a)
-	cost := tp.Mean(tp.Sum(tp.Square(diff), false, 1), false)
+	cost := tp.Mean(tp.Sum(tp.Square(diff), 1))
 	tp.Backward(cost)
 
 	// By hand, with tensor kernels only.
@@ -59,15 +59,15 @@ func TestBackpropEquations(t *testing.T) {
 	gradA := tensor.Scale(tensor.Sub(as[L], y), 2.0/n) // ∇ₐC
 	deltas[L] = tensor.Mul(gradA, sigmaPrime(zs[L]))   // BP1
 	for l := L - 1; l >= 1; l-- {                      // BP2
-		back := tensor.MatMulT(deltas[l+1], W[l].Value(), false, true)
+		back := tensor.MatMulT(deltas[l+1], W[l].Value(), tensor.NoTrans, tensor.Trans)
 		deltas[l] = tensor.Mul(back, sigmaPrime(zs[l]))
 	}
 	// 1e-12: both sides compute the same sums in a different order; the
 	// values are O(1), so rounding differences stay near 1e-16.
 	opt := cmpopts.EquateApprox(0, 1e-12)
 	for l := 1; l <= L; l++ {
-		wantB := tensor.Sum(deltas[l], false, 0)                 // BP3
-		wantW := tensor.MatMulT(as[l-1], deltas[l], true, false) // BP4
+		wantB := tensor.Sum(deltas[l], 0)                                         // BP3
+		wantW := tensor.MatMulT(as[l-1], deltas[l], tensor.Trans, tensor.NoTrans) // BP4
 		if d := cmp.Diff(wantB.Data(), b[l-1].Grad().Data(), opt); d != "" {
 			t.Errorf("BP3 layer %d: ∂C/∂b differs (-hand +tape):\n%s", l, d)
 		}
@@ -84,7 +84,7 @@ func TestBackpropEquations(t *testing.T) {
 		z = append(z, zl)
 		h = tp2.Sigmoid(zl)
 	}
-	c2 := tp2.Mean(tp2.Sum(tp2.Square(tp2.Sub(tp2.Const(y), h)), false, 1), false)
+	c2 := tp2.Mean(tp2.Sum(tp2.Square(tp2.Sub(tp2.Const(y), h)), 1))
 	gz := tp2.Grad(c2, z...)
 	for l := 1; l <= L; l++ {
 		if d := cmp.Diff(deltas[l].Data(), gz[l-1].Value().Data(), opt); d != "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 	"gonum.org/v1/gonum/floats"
 )
@@ -17,7 +18,7 @@ func (tp *Tape) Backward(loss Var) {
 	tp.checkOut("Backward", loss)
 	if loss.Value().Len() != 1 {
 		panic(&tensor.ShapeError{Op: "autograd.Backward", Shapes: [][]int{loss.Shape()},
-			Msg: "loss must have one element; use BackwardWith(out, grad) for a vector-Jacobian product", Err: tensor.ErrShape, Site: tensor.CallerSite()})
+			Msg: "loss must have one element; use BackwardWith(out, grad) for a vector-Jacobian product", Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
 	seed := tp.alloc(loss.Shape())
 	seed.Data()[0] = 1
@@ -65,24 +66,33 @@ func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 // torch.autograd.grad: nothing is stored into parameters' gradients. The
 // results are constants on this tape; an x that y does not depend on gets
 // zeros. wrt may hold parameters, Tape.Var leaves or intermediate Vars.
-func (tp *Tape) Grad(y Var, wrt ...Var) []Var { return tp.VJP(y, Var{}, false, wrt...) }
+func (tp *Tape) Grad(y Var, wrt ...Var) []Var { return tp.vjp(y, Var{}, false, wrt) }
 
 // GradGraph is Grad in create-graph mode: the backward pass is itself
 // recorded, so the returned gradients are differentiable Vars (grad of grad,
 // Hessian-vector products, gradient penalties).
-func (tp *Tape) GradGraph(y Var, wrt ...Var) []Var { return tp.VJP(y, Var{}, true, wrt...) }
+func (tp *Tape) GradGraph(y Var, wrt ...Var) []Var { return tp.vjp(y, Var{}, true, wrt) }
 
-// VJP returns the vector-Jacobian products seedᵀ·∂y/∂x for each x in wrt.
-// A zero seed means ones (y must then have one element). With createGraph
-// the backward pass is recorded (and seed may itself require a gradient, which
-// gives forward-mode products by the double-VJP construction).
-// It panics with tensor.ErrShape if seed's shape is not y's.
-func (tp *Tape) VJP(y Var, seed Var, createGraph bool, wrt ...Var) []Var {
+// VJP returns the vector-Jacobian products seedᵀ·∂y/∂x for each x in wrt,
+// as constants on this tape (see Grad; an x that y does not depend on gets
+// zeros). A zero seed (Var{}) means ones, and y must then have one element.
+// It panics with tensor.ErrShape if y has several elements and no seed is
+// given, or seed's shape is not y's.
+func (tp *Tape) VJP(y, seed Var, wrt ...Var) []Var { return tp.vjp(y, seed, false, wrt) }
+
+// VJPGraph is VJP in create-graph mode: the backward pass is recorded, so the
+// products are differentiable Vars, and seed may itself require a gradient,
+// which gives forward-mode (Jacobian-vector) products by the double-VJP
+// construction. It panics like VJP.
+func (tp *Tape) VJPGraph(y, seed Var, wrt ...Var) []Var { return tp.vjp(y, seed, true, wrt) }
+
+// vjp is VJP (VJPGraph when createGraph is set).
+func (tp *Tape) vjp(y Var, seed Var, createGraph bool, wrt []Var) []Var {
 	tp.checkOut("Grad", y)
 	if !seed.Valid() {
 		if y.Value().Len() != 1 {
 			panic(&tensor.ShapeError{Op: "autograd.Grad", Shapes: [][]int{y.Shape()},
-				Msg: "output must have one element; pass a seed gradient (VJP) for a vector output", Err: tensor.ErrShape, Site: tensor.CallerSite()})
+				Msg: "output must have one element; pass a seed gradient (VJP) for a vector output", Err: tensor.ErrShape, Site: shapes.CallerSite()})
 		}
 		seed = tp.Const(tensor.OnesLike(y.Value()))
 	}
@@ -122,7 +132,7 @@ func (tp *Tape) checkOut(op string, y Var) {
 func checkSeed(y Var, g *tensor.Tensor) {
 	if !slices.Equal(g.Shape(), y.Shape()) {
 		panic(&tensor.ShapeError{Op: "autograd.BackwardWith", Shapes: [][]int{y.Shape(), g.Shape()},
-			Msg: "the seed gradient must have the output's shape", Err: tensor.ErrShape, Site: tensor.CallerSite()})
+			Msg: "the seed gradient must have the output's shape", Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
 }
 
@@ -247,7 +257,7 @@ func (tp *Tape) checkRuleGrad(i, j int, in, gj Var) {
 	nd := &tp.nodes[i]
 	if !slices.Equal(tp.val(gj).Shape(), tp.val(in).Shape()) {
 		panic(&tensor.ShapeError{Op: "autograd." + nd.op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
-			Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape, Site: tensor.CallerSite()})
+			Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
 	if tp.anomaly {
 		checkFinite(tp, nd.op, tp.val(gj), tp.sites[int32(i)], "backward", nil)

@@ -36,7 +36,7 @@ func tinyStep(b *testing.B, anomaly, hooks bool) {
 				tp.Hook(a, id)
 			}
 		}
-		loss := tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), false, 1), false)
+		loss := tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), 1))
 		tp.Backward(loss)
 		for l := range W {
 			tensor.AddScaledTo(W[l].Value(), -0.1, W[l].Grad())

@@ -3,6 +3,7 @@ package autograd
 import (
 	"slices"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -12,7 +13,7 @@ func broadcastShape(op string, a, b Var) []int { return broadcastShapeInto(nil, 
 
 // broadcastShapeInto is broadcastShape appending into dst[:0].
 func broadcastShapeInto(dst []int, op string, a, b Var) []int {
-	s, ok := tensor.BroadcastShapesInto(dst, a.Shape(), b.Shape())
+	s, ok := shapes.BroadcastShapesInto(dst, a.Shape(), b.Shape())
 	if !ok {
 		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", a.Shape(), b.Shape()))
 	}
@@ -79,7 +80,7 @@ func (tp *Tape) binary(op *binaryOp, a, b Var) Var {
 		return tp.record2(op.name, out, op.rule, a, b, true)
 	}
 	var buf [8]int
-	s, ok := tensor.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
+	s, ok := shapes.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
 	if !ok {
 		panic(shapeErr("autograd."+op.name, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
 	}

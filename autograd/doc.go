@@ -14,7 +14,7 @@
 //	tp := autograd.NewTape()
 //	x := tp.Const(batch)                             // data: no gradient
 //	a := tp.Sigmoid(tp.Add(tp.MatMul(x, w), b))      // z = xW + b, a = σ(z)
-//	loss := tp.Mean(tp.Square(tp.Sub(a, tp.Const(y))), false)
+//	loss := tp.Mean(tp.Square(tp.Sub(a, tp.Const(y))))
 //	tp.Backward(loss)                                // w.Grad(), b.Grad()
 //
 // # Values
@@ -49,7 +49,7 @@
 //     vector-Jacobian product).
 //   - Grad(y, xs…): return ∂y/∂x without touching stored gradients, like
 //     torch.autograd.grad; GradGraph records them for higher orders; VJP takes
-//     a seed.
+//     a seed, and VJPGraph is VJP recorded for higher orders.
 //   - NoGrad(f) and a nil *Tape compute without recording, for inference.
 //
 // # Functional transforms

@@ -10,7 +10,7 @@ import (
 
 // The Hessian of f(x) = Σ x³ is diag(6x); HVP gives H·v without forming it.
 func ExampleHVP() {
-	f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.Sum(tp.PowScalar(x[0], 3), false) }
+	f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.Sum(tp.PowScalar(x[0], 3)) }
 	x := []*tensor.Tensor{tensor.New([]float64{1, 2}, 2)}
 	v := []*tensor.Tensor{tensor.New([]float64{1, -1}, 2)}
 	fmt.Println(autograd.HVP(f, x, v)[0])
@@ -71,7 +71,7 @@ func ExampleTape_Explain() {
 	w := autograd.NewNamedParam("w", tensor.New([]float64{0}, 1))
 	tp := autograd.NewTape()
 	a := tp.Sigmoid(tp.Mul(w, tp.Const(tensor.New([]float64{3}, 1))))
-	tp.Explain(os.Stdout, tp.Sum(a, false))
+	tp.Explain(os.Stdout, tp.Sum(a))
 	fmt.Println("w.Grad() =", w.Grad())
 	// Output:
 	// backward pass from %3 = 0.5 (sum), seed ∂L/∂L = 1

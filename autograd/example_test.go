@@ -22,13 +22,13 @@ func Example() {
 
 	tp := autograd.NewTape()
 	a := tp.Sigmoid(tp.Add(tp.MatMul(tp.Const(x), w), b)) // a = σ(xW + b)
-	loss := tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), false, 1), false)
+	loss := tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), 1))
 	tp.Backward(loss) // w.Grad(), b.Grad() now hold ∂C/∂w, ∂C/∂b
 	fmt.Printf("loss %.4f, ∂C/∂b %.4f\n", loss.Item(), b.Grad().Item())
 
 	cost := func(tp *autograd.Tape, p []autograd.Var) autograd.Var {
 		a := tp.Sigmoid(tp.Add(tp.MatMul(tp.Const(x), p[0]), p[1]))
-		return tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), false, 1), false)
+		return tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), 1))
 	}
 	rep, err := autograd.Check(cost, []*tensor.Tensor{w.Value(), b.Value()}, nil)
 	fmt.Println(err == nil, rep.MaxAbsErr < 1e-8)
@@ -42,10 +42,10 @@ func Example() {
 func ExampleTape_GradGraph() {
 	tp := autograd.NewTape()
 	x := tp.Var(tensor.New([]float64{1, 2}, 2))
-	f := tp.Sum(tp.PowScalar(x, 3), false) // f = Σ x³, H = diag(6x)
-	g := tp.GradGraph(f, x)[0]             // 3x², itself differentiable
+	f := tp.Sum(tp.PowScalar(x, 3)) // f = Σ x³, H = diag(6x)
+	g := tp.GradGraph(f, x)[0]      // 3x², itself differentiable
 	v := tp.Const(tensor.New([]float64{1, 1}, 2))
-	hv := tp.Grad(tp.Sum(tp.Mul(g, v), false), x)[0]
+	hv := tp.Grad(tp.Sum(tp.Mul(g, v)), x)[0]
 	fmt.Println(hv.Value())
 	// Output: [ 6. 12.]
 }
@@ -54,7 +54,7 @@ func ExampleTape_GradGraph() {
 // reports the worst element.
 func ExampleCheck() {
 	f := func(tp *autograd.Tape, x []autograd.Var) autograd.Var {
-		return tp.LogSumExp(tp.Mul(x[0], x[1]), false)
+		return tp.LogSumExp(tp.Mul(x[0], x[1]))
 	}
 	in := []*tensor.Tensor{tensor.New([]float64{1, 2, 3}, 3), tensor.New([]float64{0.5, -1, 2}, 3)}
 	rep, err := autograd.Check(f, in, nil)
@@ -72,7 +72,7 @@ func ExampleTape_Hook() {
 		fmt.Println("gradient at h:", g.Value())
 		return tp.Neg(g)
 	})
-	tp.Backward(tp.Sum(h, false))
+	tp.Backward(tp.Sum(h))
 	fmt.Println("gradient at x:", x.Grad())
 	// Output:
 	// gradient at h: [1. 1.]

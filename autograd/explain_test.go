@@ -24,7 +24,7 @@ func mlp() ([]autograd.Var, func(tp *autograd.Tape) autograd.Var) {
 		a1 := tp.Sigmoid(tp.Add(tp.MatMul(x, ps[0]), ps[1]))
 		a2 := tp.Sigmoid(tp.Add(tp.MatMul(a1, ps[2]), ps[3]))
 		d := tp.Sub(a2, tp.Const(tensor.New([]float64{1}, 1, 1)))
-		return tp.Scale(tp.Sum(tp.Square(d), false), 0.5)
+		return tp.Scale(tp.Sum(tp.Square(d)), 0.5)
 	}
 }
 
@@ -84,7 +84,7 @@ func TestExplainUnknownOpAndErrors(t *testing.T) {
 	tp := autograd.NewTape()
 	x := tp.Var(vec(1, 2))
 	var b strings.Builder
-	if err := tp.Explain(&b, tp.Sum(tp.Apply(double, x), false)); err != nil {
+	if err := tp.Explain(&b, tp.Sum(tp.Apply(double, x))); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "rule of double") {
@@ -105,7 +105,7 @@ func TestExplainUnknownOpAndErrors(t *testing.T) {
 	}()
 	// a failing writer's error is returned
 	tp2 := autograd.NewTape()
-	if err := tp2.Explain(failWriter{}, tp2.Sum(tp2.Var(vec(1)), false)); !errors.Is(err, errWrite) {
+	if err := tp2.Explain(failWriter{}, tp2.Sum(tp2.Var(vec(1)))); !errors.Is(err, errWrite) {
 		t.Errorf("got error %v, want %v", err, errWrite)
 	}
 }

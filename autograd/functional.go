@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -36,7 +37,7 @@ func copies(vs []Var) []*tensor.Tensor {
 // shape of xs.
 func checkLike(op string, ts, xs []*tensor.Tensor) {
 	if len(ts) != len(xs) {
-		panic(&tensor.ShapeError{Op: op, Msg: fmt.Sprintf("%d tensors for %d inputs", len(ts), len(xs)), Err: tensor.ErrShape, Site: tensor.CallerSite()})
+		panic(&tensor.ShapeError{Op: op, Msg: fmt.Sprintf("%d tensors for %d inputs", len(ts), len(xs)), Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
 	for i := range ts {
 		if !sameShape(ts[i].Shape(), xs[i].Shape()) {
@@ -68,7 +69,7 @@ func ValueAndGrad(f Func, xs []*tensor.Tensor) (float64, []*tensor.Tensor) {
 // It panics with tensor.ErrShape if v's shape is not y's.
 func VJPFunc(f Func, xs []*tensor.Tensor, v *tensor.Tensor) (out *tensor.Tensor, vjp []*tensor.Tensor) {
 	tp, xv, y := recordFunc(f, xs)
-	return y.Value().Copy(), copies(tp.VJP(y, tp.Const(v), false, xv...))
+	return y.Value().Copy(), copies(tp.VJP(y, tp.Const(v), xv...))
 }
 
 // JVP returns y = f(xs) and the Jacobian-vector product J·t = Σᵢ ∂y/∂xᵢ·tᵢ
@@ -85,10 +86,10 @@ func JVP(f Func, xs, tangents []*tensor.Tensor) (out, jvp *tensor.Tensor) {
 	checkLike("autograd.JVP", tangents, xs)
 	tp, xv, y := recordFunc(f, xs)
 	u := tp.Var(tensor.ZerosLike(y.Value()))
-	gs := tp.VJP(y, u, true, xv...) // Jᵀu, differentiable in u
+	gs := tp.VJPGraph(y, u, xv...) // Jᵀu, differentiable in u
 	s := tp.Scalar(0)
 	for i, g := range gs {
-		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(tangents[i])), false))
+		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(tangents[i]))))
 	}
 	return y.Value().Copy(), tp.Grad(s, u)[0].Value().Copy()
 }
@@ -109,7 +110,7 @@ func jacRev(tp *Tape, y Var, xv []Var) []*tensor.Tensor {
 	for k := range m {
 		clear(seed.Data())
 		seed.Data()[k] = 1
-		for i, g := range tp.VJP(y, tp.Const(seed), false, xv...) {
+		for i, g := range tp.VJP(y, tp.Const(seed), xv...) {
 			n := g.Value().Len()
 			copy(js[i].Data()[k*n:(k+1)*n], g.Value().Data())
 		}
@@ -126,7 +127,7 @@ func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 	m := y.Value().Len()
 	js := jacAlloc(y.Shape(), xv)
 	u := tp.Var(tensor.ZerosLike(y.Value()))
-	gs := tp.VJP(y, u, true, xv...)
+	gs := tp.VJPGraph(y, u, xv...)
 	for i, g := range gs {
 		n := xv[i].Value().Len()
 		seed := tensor.ZerosLike(g.Value())
@@ -134,7 +135,7 @@ func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 			clear(seed.Data())
 			seed.Data()[j] = 1
 			// J·e_j = ∂⟨Jᵀu, e_j⟩/∂u
-			col := tp.VJP(g, tp.Const(seed), false, u)[0].Value().Data()
+			col := tp.VJP(g, tp.Const(seed), u)[0].Value().Data()
 			for k := range m {
 				js[i].Data()[k*n+j] = col[k]
 			}
@@ -180,7 +181,7 @@ func HVP(f Func, xs, vs []*tensor.Tensor) []*tensor.Tensor {
 	gs := tp.GradGraph(y, xv...)
 	s := tp.Scalar(0)
 	for i, g := range gs {
-		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(vs[i])), false))
+		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(vs[i]))))
 	}
 	return copies(tp.Grad(s, xv...))
 }

@@ -96,7 +96,7 @@ func Check(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, er
 	for k := 0; k < m; k++ {
 		clear(seed.Data())
 		seed.Data()[k] = 1
-		gs := tp.VJP(out, tp.Const(seed), false, xs...)
+		gs := tp.VJP(out, tp.Const(seed), xs...)
 		row := ja.RawRowView(k)
 		for i, g := range gs {
 			copy(row[split[i]:split[i+1]], g.Value().Data())
@@ -122,7 +122,7 @@ func CheckSecond(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckRepo
 			if r == nil {
 				r = tensor.RandU(rand.New(rand.NewPCG(7, 11)), 0.5, 1.5, y.Shape()...)
 			}
-			y = tp.Sum(tp.Mul(y, tp.Const(r)), false)
+			y = tp.Sum(tp.Mul(y, tp.Const(r)))
 		}
 		gs := tp.GradGraph(y, xs...)
 		flat := make([]Var, len(gs))

@@ -93,13 +93,13 @@ func TestTapeUsableAfterRulePanic(t *testing.T) {
 	}
 	w := autograd.NewParam(tensor.New([]float64{1, 2}, 2))
 	tp := autograd.NewTape()
-	err := autograd.Maybe(func() { tp.Backward(tp.Sum(tp.Apply(bad, tp.Mul(w, w)), false)) })
+	err := autograd.Maybe(func() { tp.Backward(tp.Sum(tp.Apply(bad, tp.Mul(w, w)))) })
 	if !errors.Is(err, tensor.ErrShape) {
 		t.Fatalf("backward through the bad rule: err = %v, want ErrShape", err)
 	}
 	w.ZeroGrad()
 	n := tp.Len() // no Reset: the pass goes on after the error
-	loss := tp.Sum(tp.Mul(w, w), false)
+	loss := tp.Sum(tp.Mul(w, w))
 	if !tp.Recording() || tp.Len() != n+2 {
 		t.Fatalf("after the panic: recording %v, %d new nodes; want true, 2", tp.Recording(), tp.Len()-n)
 	}

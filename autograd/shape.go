@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -11,7 +12,7 @@ func (tp *Tape) Reshape(x Var, shape ...int) Var {
 	tp.check("reshape", x)
 	xv := x.Value()
 	var buf [8]int
-	s := tensor.ResolveShapeInto(buf[:0], "autograd.reshape", xv.Shape(), xv.Len(), shape)
+	s := shapes.ResolveShapeInto(buf[:0], "autograd.reshape", xv.Shape(), xv.Len(), shape)
 	out := tp.alloc(s)
 	copy(out.Data(), xv.Data())
 	return tp.record("reshape", out, func(tp *Tape, y, g Var, gin []Var) {
@@ -25,13 +26,13 @@ func (tp *Tape) Flatten(x Var) Var { return tp.Reshape(x, -1) }
 // Squeeze removes the given size-1 axes (all when none): a Reshape.
 func (tp *Tape) Squeeze(x Var, axes ...int) Var {
 	tp.check("squeeze", x)
-	return tp.Reshape(x, tensor.SqueezeShape(x.Shape(), axes...)...)
+	return tp.Reshape(x, shapes.SqueezeShape(x.Shape(), axes...)...)
 }
 
 // Unsqueeze inserts a size-1 axis at axis: a Reshape.
 func (tp *Tape) Unsqueeze(x Var, axis int) Var {
 	tp.check("unsqueeze", x)
-	return tp.Reshape(x, tensor.UnsqueezeShape(x.Shape(), axis)...)
+	return tp.Reshape(x, shapes.UnsqueezeShape(x.Shape(), axis)...)
 }
 
 // Transpose permutes the axes of x (axis i of the result is axis perm[i]);
@@ -39,10 +40,10 @@ func (tp *Tape) Unsqueeze(x Var, axis int) Var {
 // It panics with tensor.ErrShape if perm is not a permutation.
 func (tp *Tape) Transpose(x Var, perm ...int) Var {
 	tp.check("transpose", x)
-	p, _ := tensor.PermShape(x.Shape(), perm)
+	p, _ := shapes.PermShape(x.Shape(), perm)
 	out := tensor.Transpose(x.Value(), p...)
 	return tp.record("transpose", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.Transpose(g, tensor.InversePerm(tp.auxOf(y).ints)...)
+		gin[0] = tp.Transpose(g, shapes.InversePerm(tp.auxOf(y).ints)...)
 	}, &aux{ints: tp.keepInts(p)}, x)
 }
 
@@ -69,7 +70,7 @@ func (tp *Tape) BroadcastTo(x Var, shape ...int) Var {
 		panic(shapeErr("autograd.broadcast_to", "cannot broadcast the first shape to the second", x.Shape(), shape))
 	}
 	out := tp.alloc(shape)
-	tensor.BroadcastToTo(out, x.Value())
+	tensor.ExpandTo(out, x.Value())
 	return tp.record("broadcast_to", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.SumTo(g, tp.ins(y)[0].Shape()...)
 	}, nil, x)
@@ -84,7 +85,7 @@ func (tp *Tape) SumTo(x Var, shape ...int) Var {
 		panic(shapeErr("autograd.sum_to", "the target shape does not broadcast to the operand", x.Shape(), shape))
 	}
 	out := tp.alloc(shape)
-	tensor.SumToTo(out, x.Value())
+	tensor.ReduceSumTo(out, x.Value())
 	return tp.record("sum_to", out, func(tp *Tape, y, g Var, gin []Var) {
 		gin[0] = tp.BroadcastTo(g, tp.ins(y)[0].Shape()...)
 	}, nil, x)

@@ -9,7 +9,7 @@ func (tp *Tape) Softmax(x Var, axis int) Var {
 	out := tensor.SoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("softmax", out, func(tp *Tape, y, g Var, gin []Var) {
 		axis := tp.auxOf(y).ints[0]
-		gin[0] = tp.Mul(y, tp.Sub(g, tp.Sum(tp.Mul(g, y), true, axis)))
+		gin[0] = tp.Mul(y, tp.Sub(g, tp.SumKeepDims(tp.Mul(g, y), axis)))
 	}, &aux{ints: tp.keepInts([]int{axis})}, x)
 }
 
@@ -20,6 +20,6 @@ func (tp *Tape) LogSoftmax(x Var, axis int) Var {
 	out := tensor.LogSoftmaxTo(tp.alloc(x.Shape()), x.Value(), axis)
 	return tp.record("log_softmax", out, func(tp *Tape, y, g Var, gin []Var) {
 		axis := tp.auxOf(y).ints[0]
-		gin[0] = tp.Sub(g, tp.Mul(tp.Exp(y), tp.Sum(g, true, axis)))
+		gin[0] = tp.Sub(g, tp.Mul(tp.Exp(y), tp.SumKeepDims(g, axis)))
 	}, &aux{ints: tp.keepInts([]int{axis})}, x)
 }

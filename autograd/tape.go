@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -175,7 +176,7 @@ func (tp *Tape) allocSlow(shape []int) *tensor.Tensor {
 	if tp.next < len(tp.bufs) {
 		if t := tp.bufs[tp.next]; t.Len() == n {
 			tp.next++
-			t.Reuse(shape)
+			shapes.Reuse(t, shape)
 			return t
 		}
 		tp.spill()
@@ -192,7 +193,7 @@ func (tp *Tape) allocSlow(shape []int) *tensor.Tensor {
 	}
 	if t != nil {
 		if !slices.Equal(t.Shape(), shape) {
-			t.Reuse(shape)
+			shapes.Reuse(t, shape)
 		}
 	} else {
 		t = tensor.Zeros(shape...)

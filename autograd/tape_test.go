@@ -27,7 +27,7 @@ func TestBackwardAccumulatesIntoParams(t *testing.T) {
 	step := func() {
 		tp := autograd.NewTape()
 		// loss = Σ w² + Σ w (an expression of a parameter alone)
-		loss := tp.Add(tp.Sum(tp.Square(w), false), tp.Sum(w, false))
+		loss := tp.Add(tp.Sum(tp.Square(w)), tp.Sum(w))
 		tp.Backward(loss)
 	}
 	step()
@@ -51,9 +51,9 @@ func TestMulGradientsIntoParams(t *testing.T) {
 	w := autograd.NewParam(vec(1, -2, 3))
 	x := vec(0.5, 4, -1)
 	loss := func(tp *autograd.Tape) autograd.Var {
-		u := tp.Mul(tp.Const(x), w)                   // w on the right
-		v := tp.Mul(w, tp.Tanh(u))                    // and on the left, twice in all
-		return tp.Sum(tp.Add(v, tp.Mul(w, w)), false) // and w·w
+		u := tp.Mul(tp.Const(x), w)            // w on the right
+		v := tp.Mul(w, tp.Tanh(u))             // and on the left, twice in all
+		return tp.Sum(tp.Add(v, tp.Mul(w, w))) // and w·w
 	}
 	tp := autograd.NewTape()
 	want := tp.Grad(loss(tp), w)[0].Value().Copy()
@@ -78,7 +78,7 @@ func TestSameVarTwiceSumsGradients(t *testing.T) {
 	x := tp.Var(vec(3))
 	y := tp.Add(x, x) // dy/dx = 2, the classic micrograd bug when gradients are assigned
 	z := tp.Mul(y, x) // z = 2x², dz/dx = 4x = 12
-	tp.Backward(tp.Sum(z, false))
+	tp.Backward(tp.Sum(z))
 	if got := x.Grad().Data()[0]; got != 12 {
 		t.Errorf("d(2x·x)/dx at 3 = %v, want 12", got)
 	}
@@ -88,7 +88,7 @@ func TestGradDoesNotTouchParams(t *testing.T) {
 	w := autograd.NewParam(vec(2))
 	u := autograd.NewParam(vec(5))
 	tp := autograd.NewTape()
-	y := tp.Sum(tp.Mul(w, w), false)
+	y := tp.Sum(tp.Mul(w, w))
 	g := tp.Grad(y, w, u)
 	if got := g[0].Value().Data()[0]; got != 4 {
 		t.Errorf("dy/dw = %v, want 4", got)
@@ -119,9 +119,9 @@ func TestHessianVectorProduct(t *testing.T) {
 	tp := autograd.NewTape()
 	x := tp.Var(x0)
 	xc := tp.Reshape(x, 3, 1)
-	f := tp.Sum(tp.Mul(xc, tp.MatMul(tp.Const(A), xc)), false)
+	f := tp.Sum(tp.Mul(xc, tp.MatMul(tp.Const(A), xc)))
 	g := tp.GradGraph(f, x)[0]
-	hv := tp.Grad(tp.Sum(tp.Mul(g, tp.Const(v)), false), x)[0]
+	hv := tp.Grad(tp.Sum(tp.Mul(g, tp.Const(v))), x)[0]
 	H := tensor.Add(A, tensor.T(A))
 	want := tensor.Reshape(tensor.MatMul(H, tensor.Reshape(v, 3, 1)), 3)
 	if d := cmp.Diff(want.Data(), hv.Value().Data(), approx); d != "" {
@@ -187,12 +187,12 @@ func TestNoGradAndNilTape(t *testing.T) {
 	w := autograd.NewParam(vec(1, 2))
 	tp := autograd.NewTape()
 	var y autograd.Var
-	tp.NoGrad(func() { y = tp.Sum(tp.Square(w), false) })
+	tp.NoGrad(func() { y = tp.Sum(tp.Square(w)) })
 	if y.RequiresGrad() {
 		t.Errorf("a Var computed under NoGrad requires a gradient")
 	}
 	var nilTape *autograd.Tape
-	z := nilTape.Sum(nilTape.Square(w), false)
+	z := nilTape.Sum(nilTape.Square(w))
 	if got := z.Item(); got != 5 {
 		t.Errorf("nil tape Σw² = %v, want 5", got)
 	}
@@ -207,7 +207,7 @@ func TestResetReusesBuffers(t *testing.T) {
 	tp := autograd.NewTape()
 	step := func() {
 		tp.Reset()
-		loss := tp.Sum(tp.Tanh(tp.MatMul(tp.Const(x), w)), false)
+		loss := tp.Sum(tp.Tanh(tp.MatMul(tp.Const(x), w)))
 		tp.Backward(loss)
 	}
 	step()
@@ -234,7 +234,7 @@ func TestPoolReplayAcrossChangingPasses(t *testing.T) {
 			h = tp.Tanh(tp.Add(h, tp.Scale(h, 0.5)))
 			vals = append(vals, h.Value())
 		}
-		l := tp.Sum(tp.Square(h), false)
+		l := tp.Sum(tp.Square(h))
 		w.ZeroGrad()
 		tp.Backward(l)
 		return append(vals, l.Value()), l.Item(), slices.Clone(w.Grad().Data())
@@ -297,7 +297,7 @@ func TestMisusePanics(t *testing.T) {
 		{"zero var", func(tp *autograd.Tape) { tp.Exp(autograd.Var{}) }, autograd.ErrTape, "zero Var"},
 		{"seed of wrong shape", func(tp *autograd.Tape) { tp.BackwardWith(tp.Var(tensor.Zeros(3)), tensor.Zeros(2)) }, tensor.ErrShape, "seed"},
 		{"gather label out of range", func(tp *autograd.Tape) { tp.Gather(tp.Var(tensor.Zeros(2, 3)), 1, []int{0, 3}) }, tensor.ErrIndex, "index 3"},
-		{"bad reduction axis", func(tp *autograd.Tape) { tp.Sum(tp.Var(tensor.Zeros(2, 3)), false, 2) }, tensor.ErrShape, "axis 2"},
+		{"bad reduction axis", func(tp *autograd.Tape) { tp.Sum(tp.Var(tensor.Zeros(2, 3)), 2) }, tensor.ErrShape, "axis 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := mustPanic(t, func() { tc.f(autograd.NewTape()) })
@@ -316,7 +316,7 @@ func TestMisusePanics(t *testing.T) {
 func TestShapeErrorNamesCallSite(t *testing.T) {
 	tp := autograd.NewTape()
 	a, b := tp.Var(tensor.Zeros(2, 3)), tp.Var(tensor.Zeros(3, 2))
-	err := mustPanic(t, func() { tp.Mean(tp.Mul(a, b), false) })
+	err := mustPanic(t, func() { tp.Mean(tp.Mul(a, b)) })
 	var se *tensor.ShapeError
 	if !errors.As(err, &se) {
 		t.Fatalf("panic %v is not a *tensor.ShapeError", err)
@@ -339,7 +339,7 @@ func TestHooksRunInOrderAndReplace(t *testing.T) {
 		seen = append(seen, fmt.Sprint("second ", g.Value().Data()))
 		return g
 	})
-	tp.Backward(tp.Sum(h, false))
+	tp.Backward(tp.Sum(h))
 	if d := cmp.Diff([]string{"first [1 1]", "second [-1 -1]"}, seen); d != "" {
 		t.Errorf("hook order (-want +got):\n%s", d)
 	}
@@ -364,7 +364,7 @@ func TestAnomalyModeNamesOpAndSite(t *testing.T) {
 	tp2 := autograd.NewTape()
 	tp2.SetAnomaly(true)
 	y := tp2.Var(vec(0, 4))
-	s := tp2.Sum(tp2.Sqrt(y), false)
+	s := tp2.Sum(tp2.Sqrt(y))
 	err = mustPanic(t, func() { tp2.Backward(s) })
 	if !errors.As(err, &ae) || ae.Phase != "backward" || !strings.HasPrefix(ae.Op, "sqrt") {
 		t.Errorf("backward anomaly = %v, want sqrt in the backward pass", err)
@@ -384,7 +384,7 @@ func TestTwoTapesInParallel(t *testing.T) {
 			for range 50 {
 				tp.Reset()
 				w.ZeroGrad()
-				loss := tp.Sum(tp.Square(w), false)
+				loss := tp.Sum(tp.Square(w))
 				tp.Backward(loss)
 				tensor.AddScaledTo(w.Value(), -0.1, w.Grad())
 			}

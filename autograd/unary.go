@@ -3,6 +3,7 @@ package autograd
 import (
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/scalar"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -30,14 +31,14 @@ var (
 	// tanh′ = 1 − y², one fused op (see tanhGrad)
 	tanhOp = newUnaryOp("tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) }, nil)
 	// σ′ = y(1 − y), one fused op (see sigmoidGrad)
-	sigmoidOp = newUnaryOp("sigmoid", tensor.SigmoidF, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }, nil)
+	sigmoidOp = newUnaryOp("sigmoid", scalar.Sigmoid, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }, nil)
 	// relu′ = step(x); the derivative at 0 is taken as 0, like PyTorch.
 	// One fused op (see reluGrad).
-	reluOp = newUnaryOp("relu", tensor.ReLUF, func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) }, tensor.ReLUTo)
+	reluOp = newUnaryOp("relu", scalar.ReLU, func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) }, tensor.ReLUTo)
 	// softplus′ = σ(x)
-	softplusOp = newUnaryOp("softplus", tensor.SoftplusF, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }, nil)
-	stepOp     = newUnaryOp("step", tensor.StepF, nil, nil)
-	signOp     = newUnaryOp("sign", tensor.SignF, nil, nil)
+	softplusOp = newUnaryOp("softplus", scalar.Softplus, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }, nil)
+	stepOp     = newUnaryOp("step", scalar.Step, nil, nil)
+	signOp     = newUnaryOp("sign", scalar.Sign, nil, nil)
 )
 
 // newUnaryOp returns the op with its rule (none when grad is nil).

@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 	"gonum.org/v1/gonum/floats"
 )
@@ -147,7 +148,7 @@ func (v Var) SetGrad(g *tensor.Tensor) {
 	}
 	if g != nil && !tensor.SameShape(g, v.p.value) {
 		panic(&tensor.ShapeError{Op: "autograd.SetGrad", Shapes: [][]int{g.Shape(), v.p.value.Shape()},
-			Msg: "gradient shape differs from the parameter's", Err: tensor.ErrShape, Site: tensor.CallerSite()})
+			Msg: "gradient shape differs from the parameter's", Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
 	v.p.grad, v.p.gradZero = g, false
 }

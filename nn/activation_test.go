@@ -83,7 +83,7 @@ func TestActivationGradCheck(t *testing.T) {
 func TestStepHasNoGradient(t *testing.T) {
 	tp := autograd.NewTape()
 	x := tp.Var(tensor.New([]float64{-1, 0.5, 2}, 3))
-	tp.Backward(tp.Sum(tp.Add(nn.Step().Forward(tp, x), tp.Scalar(0)), false))
+	tp.Backward(tp.Sum(tp.Add(nn.Step().Forward(tp, x), tp.Scalar(0))))
 	if g := x.Grad(); g != nil {
 		if d := tdiff(tensor.Zeros(3), g); d != "" {
 			t.Errorf("gradient through Step (-want +got):\n%s", d)

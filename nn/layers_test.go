@@ -154,7 +154,7 @@ func TestNeuron(t *testing.T) {
 		t.Errorf("a (-want +got):\n%s", d)
 	}
 	// ∂Σa/∂w = Σₓ σ′(zₓ)·x, ∂Σa/∂b = Σₓ σ′(zₓ), σ′ = σ(1 − σ)
-	tp.Backward(tp.Sum(a, false))
+	tp.Backward(tp.Sum(a))
 	d1, d2 := s(0.25)*(1-s(0.25)), s(0.75)*(1-s(0.75))
 	if d := tdiff(tensor.New([]float64{2*d1 + d2, d1}, 2, 1), w.Grad(), approx); d != "" {
 		t.Errorf("∂/∂w (-want +got):\n%s", d)
@@ -277,7 +277,7 @@ func TestDropout(t *testing.T) {
 		t.Errorf("kept %d of %d, want about %g", kept, n, n*(1-p))
 	}
 	// The gradient is the mask: the same scaled 0/1 pattern as the output.
-	tp.Backward(tp.Sum(y, false))
+	tp.Backward(tp.Sum(y))
 	if diff := tdiff(y.Value(), xv.Grad()); diff != "" {
 		t.Errorf("gradient is not the mask (-want +got):\n%s", diff)
 	}

@@ -87,11 +87,11 @@ func config(op string, classes bool, opts []LossOption) lossConfig {
 func reduce(tp *autograd.Tape, per autograd.Var, c lossConfig) autograd.Var {
 	switch c.reduction {
 	case ReduceSum:
-		return tp.Sum(per, false)
+		return tp.Sum(per)
 	case ReduceNone:
 		return per
 	}
-	return tp.Mean(per, false)
+	return tp.Mean(per)
 }
 
 // checkPair panics with tensor.ErrShape unless the output a and the target
@@ -129,7 +129,7 @@ func sumUnits(tp *autograd.Tape, e autograd.Var) autograd.Var {
 		return e
 	}
 	var buf [8]int
-	return tp.Sum(e, false, unitAxes(e, &buf)...)
+	return tp.Sum(e, unitAxes(e, &buf)...)
 }
 
 // Quadratic is the course's quadratic cost (mean squared error summed over
@@ -166,7 +166,7 @@ func MSE(tp *autograd.Tape, a, y autograd.Var, opts ...LossOption) autograd.Var 
 	e := tp.Square(tp.Sub(y, a))
 	if len(e.Shape()) > 1 {
 		var buf [8]int
-		e = tp.Mean(e, false, unitAxes(e, &buf)...)
+		e = tp.Mean(e, unitAxes(e, &buf)...)
 	}
 	return reduce(tp, e, c)
 }
@@ -241,7 +241,7 @@ func CrossEntropy(tp *autograd.Tape, z autograd.Var, labels []int, opts ...LossO
 	const op = "nn.CrossEntropy"
 	c := config(op, true, opts)
 	checkLabels(op, z, labels, c.weights)
-	per := tp.Sub(tp.LogSumExp(z, false, 1), tp.Gather(z, 1, labels))
+	per := tp.Sub(tp.LogSumExp(z, 1), tp.Gather(z, 1, labels))
 	return weighted(tp, per, labels, c)
 }
 
@@ -275,7 +275,7 @@ func weighted(tp *autograd.Tape, per autograd.Var, labels []int, c lossConfig) a
 	}
 	per = tp.Mul(per, tp.Const(wy))
 	if c.reduction == ReduceMean {
-		return tp.Scale(tp.Sum(per, false), 1/total)
+		return tp.Scale(tp.Sum(per), 1/total)
 	}
 	return reduce(tp, per, c)
 }

@@ -124,10 +124,10 @@ func TestLossRelations(t *testing.T) {
 	}{
 		{"quadratic = k·mse", func(tp T) V { return nn.Quadratic(tp, c(a), c(y)) }, func(tp T) V { return tp.Scale(nn.MSE(tp, c(a), c(y)), k) }},
 		{"quadratic sum = Σ all squares", func(tp T) V { return nn.Quadratic(tp, c(a), c(y), nn.ReduceSum) }, func(tp T) V {
-			return tp.Sum(tp.Square(tp.Sub(c(a), c(y))), false)
+			return tp.Sum(tp.Square(tp.Sub(c(a), c(y))))
 		}},
 		{"mse = mean of all squares", func(tp T) V { return nn.MSE(tp, c(a), c(y)) }, func(tp T) V {
-			return tp.Mean(tp.Square(tp.Sub(c(a), c(y))), false)
+			return tp.Mean(tp.Square(tp.Sub(c(a), c(y))))
 		}},
 		{"bce logits = bce of sigmoid", func(tp T) V { return nn.BCEWithLogits(tp, c(z), c(y), nn.ReduceNone) }, func(tp T) V {
 			return nn.BinaryCrossEntropy(tp, tp.Sigmoid(c(z)), c(y), nn.ReduceNone)

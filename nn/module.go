@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/tensor"
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
 
 // ErrArg is the sentinel wrapped by panics for an argument that is wrong
@@ -166,19 +166,7 @@ func (s *Sequential) String() string {
 }
 
 // shapePanic panics with a *tensor.ShapeError wrapping tensor.ErrShape.
-func shapePanic(op, msg string, shapes ...[]int) {
-	panic(&tensor.ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: tensor.ErrShape, Site: tensor.CallerSite()})
-}
+func shapePanic(op, msg string, shs ...[]int) { shapes.Panic(op, msg, shs...) }
 
 // indexPanic panics with a *tensor.ShapeError wrapping tensor.ErrIndex.
-func indexPanic(op, msg string, shapes ...[]int) {
-	panic(&tensor.ShapeError{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: tensor.ErrIndex, Site: tensor.CallerSite()})
-}
-
-func cloneShapes(shapes [][]int) [][]int {
-	out := make([][]int, len(shapes))
-	for i, s := range shapes {
-		out[i] = append([]int{}, s...)
-	}
-	return out
-}
+func indexPanic(op, msg string, shs ...[]int) { shapes.IndexPanic(op, msg, shs...) }

@@ -143,7 +143,7 @@ func TestZeroGrad(t *testing.T) {
 	m := nn.NewMLP(newRNG(), []int{2, 3, 1}, nn.Tanh(), nil)
 	tp := autograd.NewTape()
 	x := tp.Const(tensor.New([]float64{1, 2, 3, 4}, 2, 2))
-	tp.Backward(tp.Sum(m.Forward(tp, x), false))
+	tp.Backward(tp.Sum(m.Forward(tp, x)))
 	for _, p := range nn.Params(m) {
 		if p.Grad() == nil {
 			t.Fatalf("%s has no gradient after Backward", p.Name())

@@ -22,7 +22,7 @@ func Example() {
 	for range 200 {
 		tp := autograd.NewTape()
 		pred := tp.Add(tp.MatMul(tp.Const(x), w), b) // x·w + b
-		l := tp.Mean(tp.Square(tp.Sub(pred, tp.Const(y))), false)
+		l := tp.Mean(tp.Square(tp.Sub(pred, tp.Const(y))))
 		opt.ZeroGrad()
 		tp.Backward(l)
 		opt.Step()

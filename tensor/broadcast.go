@@ -3,44 +3,19 @@ package tensor
 import (
 	"fmt"
 	"slices"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
 
 // BroadcastShapes returns the NumPy broadcast of shapes a and b: aligned at
 // the trailing axis, each pair of dimensions must be equal or one of them 1.
 // ok is false when the shapes do not broadcast.
 func BroadcastShapes(a, b []int) (shape []int, ok bool) {
-	return broadcastInto(nil, a, b)
-}
-
-// BroadcastShapesInto is BroadcastShapes appending into dst[:0], so a caller
-// with a stack buffer computes the shape without allocating.
-func BroadcastShapesInto(dst, a, b []int) (shape []int, ok bool) {
-	return broadcastInto(dst, a, b)
+	return shapes.BroadcastShapesInto(nil, a, b)
 }
 
 // broadcastInto is BroadcastShapes appending into dst[:0].
-func broadcastInto(dst, a, b []int) ([]int, bool) {
-	n := max(len(a), len(b))
-	dst = dst[:0]
-	for i := 0; i < n; i++ {
-		da, db := 1, 1
-		if j := len(a) - n + i; j >= 0 {
-			da = a[j]
-		}
-		if j := len(b) - n + i; j >= 0 {
-			db = b[j]
-		}
-		switch {
-		case da == db, db == 1:
-			dst = append(dst, da)
-		case da == 1:
-			dst = append(dst, db)
-		default:
-			return nil, false
-		}
-	}
-	return dst, true
-}
+func broadcastInto(dst, a, b []int) ([]int, bool) { return shapes.BroadcastShapesInto(dst, a, b) }
 
 // mustBroadcast returns the broadcast shape of a and b or panics with ErrShape naming op.
 func mustBroadcast(op string, a, b []int) []int {
@@ -95,27 +70,26 @@ func CanBroadcastTo(s, to []int) bool {
 // BroadcastTo returns x broadcast (materialised) to shape.
 // It panics with ErrShape if x's shape does not broadcast to shape.
 func BroadcastTo(x *Tensor, shape ...int) *Tensor {
-	dst := Zeros(shape...)
-	BroadcastToTo(dst, x)
-	return dst
+	return ExpandTo(Zeros(shape...), x)
 }
 
-// BroadcastToTo writes x broadcast to dst's shape into dst.
+// ExpandTo writes x broadcast to dst's shape into dst (PyTorch's expand,
+// materialised) and returns dst: dst[i] = x[i with broadcast axes at 0].
 // It panics with ErrShape if x's shape does not broadcast to dst's.
-func BroadcastToTo(dst, x *Tensor) {
+func ExpandTo(dst, x *Tensor) *Tensor {
 	if !CanBroadcastTo(x.shape, dst.shape) {
 		shapePanic("tensor.BroadcastTo", "cannot broadcast the first shape to the second", x.shape, dst.shape)
 	}
 	if len(x.data) == len(dst.data) {
 		copy(dst.data, x.data)
-		return
+		return dst
 	}
 	if len(x.data) == 1 {
 		v := x.data[0]
 		for i := range dst.data {
 			dst.data[i] = v
 		}
-		return
+		return dst
 	}
 	eachBroadcast(dst.shape, bstrides(x.shape, dst.shape), nil, func(o, ia, _, n, sa, _ int) {
 		d := dst.data[o : o+n]
@@ -123,26 +97,26 @@ func BroadcastToTo(dst, x *Tensor) {
 			d[k] = x.data[ia+k*sa]
 		}
 	})
+	return dst
 }
 
 // SumTo returns x summed over the axes along which shape was broadcast to
 // x's shape: the adjoint of BroadcastTo, used to reduce the gradient of a
 // broadcast operand. It panics with ErrShape if shape does not broadcast to x's shape.
 func SumTo(x *Tensor, shape ...int) *Tensor {
-	dst := Zeros(shape...)
-	SumToTo(dst, x)
-	return dst
+	return ReduceSumTo(Zeros(shape...), x)
 }
 
-// SumToTo writes into dst the sum of x over the axes along which dst's shape
-// broadcasts to x's. It panics with ErrShape if it does not.
-func SumToTo(dst, x *Tensor) {
+// ReduceSumTo writes into dst the sum of x over the axes along which dst's
+// shape broadcasts to x's shape (the adjoint of ExpandTo) and returns dst.
+// It panics with ErrShape if dst's shape does not broadcast to x's.
+func ReduceSumTo(dst, x *Tensor) *Tensor {
 	if !CanBroadcastTo(dst.shape, x.shape) {
 		shapePanic("tensor.SumTo", "the target shape does not broadcast to the operand", x.shape, dst.shape)
 	}
 	if len(x.data) == len(dst.data) {
 		copy(dst.data, x.data)
-		return
+		return dst
 	}
 	clear(dst.data)
 	if len(dst.data) == 1 {
@@ -151,7 +125,7 @@ func SumToTo(dst, x *Tensor) {
 			s += v
 		}
 		dst.data[0] = s
-		return
+		return dst
 	}
 	eachBroadcast(x.shape, bstrides(dst.shape, x.shape), nil, func(o, id, _, n, sd, _ int) {
 		src := x.data[o : o+n]
@@ -168,6 +142,7 @@ func SumToTo(dst, x *Tensor) {
 			d[k] += v
 		}
 	})
+	return dst
 }
 
 // eachBroadcast walks a contiguous output of shape out row by row (the last

@@ -214,21 +214,25 @@ func TestSumToAdjoint(t *testing.T) {
 	}
 }
 
-func TestBroadcastToToSumToTo(t *testing.T) {
-	t.Run("BroadcastToTo overwrites", func(t *testing.T) {
+func TestExpandToReduceSumTo(t *testing.T) {
+	t.Run("ExpandTo overwrites", func(t *testing.T) {
 		dst := tensor.Full(9, 2, 3)
-		tensor.BroadcastToTo(dst, tensor.New([]float64{1, 2}, 2, 1))
+		if got := tensor.ExpandTo(dst, tensor.New([]float64{1, 2}, 2, 1)); got != dst {
+			t.Errorf("ExpandTo did not return dst")
+		}
 		want := tensor.New([]float64{1, 1, 1, 2, 2, 2}, 2, 3)
 		if d := tdiff(want, dst, exact); d != "" {
-			t.Errorf("BroadcastToTo mismatch (-want +got):\n%s", d)
+			t.Errorf("ExpandTo mismatch (-want +got):\n%s", d)
 		}
 	})
-	t.Run("SumToTo overwrites", func(t *testing.T) {
+	t.Run("ReduceSumTo overwrites", func(t *testing.T) {
 		dst := tensor.Full(9, 3)
-		tensor.SumToTo(dst, seq(2, 3))
+		if got := tensor.ReduceSumTo(dst, seq(2, 3)); got != dst {
+			t.Errorf("ReduceSumTo did not return dst")
+		}
 		want := tensor.New([]float64{3, 5, 7})
 		if d := tdiff(want, dst, exact); d != "" {
-			t.Errorf("SumToTo mismatch (-want +got):\n%s", d)
+			t.Errorf("ReduceSumTo mismatch (-want +got):\n%s", d)
 		}
 	})
 }
@@ -238,10 +242,10 @@ func TestBroadcastPanics(t *testing.T) {
 		{"BroadcastTo", func() { tensor.BroadcastTo(tensor.Zeros(2, 3), 4, 3) }, tensor.ErrShape, []string{"tensor.BroadcastTo", "[2 3]", "[4 3]"}},
 		{"BroadcastTo shrink", func() { tensor.BroadcastTo(tensor.Zeros(2, 3), 3) }, tensor.ErrShape, []string{"tensor.BroadcastTo", "[2 3]", "[3]"}},
 		{"BroadcastTo negative", func() { tensor.BroadcastTo(tensor.Zeros(1), -1) }, tensor.ErrShape, []string{"[-1]"}},
-		{"BroadcastToTo", func() { tensor.BroadcastToTo(tensor.Zeros(2), tensor.Zeros(3)) }, tensor.ErrShape, []string{"tensor.BroadcastTo", "[3]", "[2]"}},
+		{"ExpandTo", func() { tensor.ExpandTo(tensor.Zeros(2), tensor.Zeros(3)) }, tensor.ErrShape, []string{"tensor.BroadcastTo", "[3]", "[2]"}},
 		{"SumTo", func() { tensor.SumTo(tensor.Zeros(2, 3), 2) }, tensor.ErrShape, []string{"tensor.SumTo", "[2 3]", "[2]"}},
 		{"SumTo grow", func() { tensor.SumTo(tensor.Zeros(3), 2, 3) }, tensor.ErrShape, []string{"tensor.SumTo", "[3]", "[2 3]"}},
-		{"SumToTo", func() { tensor.SumToTo(tensor.Zeros(4), tensor.Zeros(2, 3)) }, tensor.ErrShape, []string{"tensor.SumTo", "[2 3]", "[4]"}},
+		{"ReduceSumTo", func() { tensor.ReduceSumTo(tensor.Zeros(4), tensor.Zeros(2, 3)) }, tensor.ErrShape, []string{"tensor.SumTo", "[2 3]", "[4]"}},
 	})
 }
 

@@ -17,8 +17,12 @@
 //     buffers (the autograd tape) compute without allocating.
 //   - Element-wise binary functions broadcast like NumPy: shapes are aligned at
 //     the trailing axis and each pair of dimensions must be equal or 1.
-//   - Reductions take keepDims and a list of axes; no axes means all axes.
-//     Negative axes count from the end.
+//   - Reductions take a list of axes; no axes means all axes, and negative
+//     axes count from the end. Sum, Mean, Max, Min and LogSumExp drop the
+//     reduced axes; SumKeepDims, MeanKeepDims, … keep them as size 1.
+//   - MatMul follows NumPy's matmul: batch axes broadcast and a 1-D operand
+//     is a vector. MatMulT and GemmTo take a Transposition (NoTrans or
+//     Trans) per operand, as gonum's BLAS does.
 //   - Element-wise kernels use gonum.org/v1/gonum/floats where it has one and a
 //     plain loop otherwise. ReLU and its backward pass (ReLUTo,
 //     ReLUBackwardTo), the hot element-wise ops of ReLU networks, run

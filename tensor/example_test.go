@@ -58,7 +58,7 @@ func ExampleMatMul() {
 	b := tensor.New([]float64{7, 8, 9, 10, 11, 12}, 3, 2)
 	fmt.Println(tensor.MatMul(a, b))
 	// a·aᵀ without materialising the transpose:
-	fmt.Println(tensor.MatMulT(a, a, false, true))
+	fmt.Println(tensor.MatMulT(a, a, tensor.NoTrans, tensor.Trans))
 	// Output:
 	// [[ 58.  64.]
 	//  [139. 154.]]
@@ -68,11 +68,11 @@ func ExampleMatMul() {
 
 func ExampleSum() {
 	x := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
-	fmt.Println(tensor.Sum(x, false))        // all axes
-	fmt.Println(tensor.Sum(x, false, 0))     // down the columns
-	fmt.Println(tensor.Sum(x, true, -1))     // along the rows, keeping the axis
-	fmt.Println(tensor.Sum(x, false, 0, 1))  // both axes, named
-	fmt.Println(tensor.Sum(x, true).Shape()) // all axes, kept as size 1
+	fmt.Println(tensor.Sum(x))                 // all axes
+	fmt.Println(tensor.Sum(x, 0))              // down the columns
+	fmt.Println(tensor.SumKeepDims(x, -1))     // along the rows, keeping the axis
+	fmt.Println(tensor.Sum(x, 0, 1))           // both axes, named
+	fmt.Println(tensor.SumKeepDims(x).Shape()) // all axes, kept as size 1
 	// Output:
 	// 21.
 	// [5. 7. 9.]
@@ -89,7 +89,7 @@ func ExampleSoftmax() {
 	}, 2, 4)
 	p := tensor.Softmax(logits, -1)
 	fmt.Println(p)
-	fmt.Println(tensor.Sum(p, false, -1))
+	fmt.Println(tensor.Sum(p, -1))
 	// Output:
 	// [[0.25 0.25 0.25 0.25]
 	//  [ 0.5  0.5   0.   0.]]

@@ -3,62 +3,74 @@ package tensor
 import (
 	"fmt"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor/internal/gemm"
 )
 
-// MatMul returns the matrix product a·b. Both operands have rank ≥ 2; the
-// last two axes are the matrices and the leading (batch) axes broadcast:
-// (…, m, k)·(…, k, n) → (…, m, n).
-// It panics with ErrShape if a rank is below 2, the inner dimensions differ
-// or the batch axes do not broadcast.
-func MatMul(a, b *Tensor) *Tensor { return MatMulT(a, b, false, false) }
+// Transposition says whether a matrix operand of MatMulT or GemmTo is used
+// as it is or transposed, like gonum's blas.Transpose. Transposing is a GEMM
+// flag, never a copy.
+type Transposition uint8
 
-// MatMulT returns op(a)·op(b) where op transposes the last two axes of its
-// operand when the flag is set. The transpose is a GEMM flag, never a copy.
-func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
-	dst := Zeros(MatMulShape(a.shape, b.shape, transA, transB)...)
-	GemmTo(dst, 1, a, transA, b, transB, 0)
+const (
+	// NoTrans uses the operand as it is: op(A) = A.
+	NoTrans Transposition = iota
+	// Trans swaps the operand's last two axes: op(A) = Aᵀ (per batch).
+	Trans
+)
+
+// String returns "NoTrans" or "Trans".
+func (t Transposition) String() string {
+	switch t {
+	case NoTrans:
+		return "NoTrans"
+	case Trans:
+		return "Trans"
+	}
+	return fmt.Sprintf("Transposition(%d)", uint8(t))
+}
+
+// MatMul returns the matrix product a·b with NumPy's (and PyTorch's) matmul
+// semantics. Operands of rank ≥ 2 are stacks of matrices in their last two
+// axes, and the leading (batch) axes broadcast: (…, m, k)·(…, k, n) →
+// (…, m, n). A 1-D operand is a vector: (k)·(…, k, n) → (…, n),
+// (…, m, k)·(k) → (…, m) and (k)·(k) → a 0-d scalar (the dot product).
+// It panics with ErrShape if an operand is 0-d, the inner dimensions differ
+// or the batch axes do not broadcast.
+func MatMul(a, b *Tensor) *Tensor {
+	if len(a.shape) >= 2 && len(b.shape) >= 2 {
+		return MatMulT(a, b, NoTrans, NoTrans)
+	}
+	// View a vector as a (1, k) or (k, 1) matrix over the same storage,
+	// multiply, and drop the inserted axis from the product's shape.
+	as, bs, prod, out := shapes.MatMulVectorShapes(a.shape, b.shape)
+	dst := Zeros(out...)
+	GemmTo(&Tensor{shape: prod, data: dst.data}, 1, &Tensor{shape: as, data: a.data}, NoTrans,
+		&Tensor{shape: bs, data: b.data}, NoTrans, 0)
 	return dst
 }
 
-// MatMulShape returns the shape of op(a)·op(b) for operand shapes a and b,
-// panicking with ErrShape as MatMulT does.
-func MatMulShape(a, b []int, transA, transB bool) []int {
+// MatMulT returns op(a)·op(b) for operands of rank ≥ 2, op transposing the
+// last two axes of its operand when its Transposition is Trans (a GEMM flag,
+// never a copy); batch axes broadcast as in MatMul.
+// It panics with ErrShape if a rank is below 2 (use MatMul for vectors), the
+// inner dimensions differ or the batch axes do not broadcast.
+func MatMulT(a, b *Tensor, ta, tb Transposition) *Tensor {
 	var buf [8]int
-	return matmulShape(buf[:0], a, b, transA, transB)
+	dst := Zeros(shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, ta == Trans, tb == Trans)...)
+	return GemmTo(dst, 1, a, ta, b, tb, 0)
 }
 
-func matmulShape(dst, a, b []int, transA, transB bool) []int {
-	const op = "tensor.MatMul"
-	if len(a) < 2 || len(b) < 2 {
-		shapePanic(op, "operands need rank ≥ 2 (reshape a vector to (1, n) or (n, 1))", a, b)
-	}
-	m, ka := a[len(a)-2], a[len(a)-1]
-	if transA {
-		m, ka = ka, m
-	}
-	kb, n := b[len(b)-2], b[len(b)-1]
-	if transB {
-		kb, n = n, kb
-	}
-	if ka != kb {
-		shapePanic(op, fmt.Sprintf("inner dimensions differ: %d vs %d (transA=%v, transB=%v)", ka, kb, transA, transB), a, b)
-	}
-	batch, ok := broadcastInto(dst, a[:len(a)-2], b[:len(b)-2])
-	if !ok {
-		shapePanic(op, "batch dimensions do not broadcast", a, b)
-	}
-	return append(batch, m, n)
-}
-
-// GemmTo computes dst = alpha·op(a)·op(b) + beta·dst, with op a transpose of
-// the last two axes when its flag is set and batch axes broadcast as in
-// MatMul. beta = 1 accumulates into dst (a gradient buffer, say); with beta
-// = 0 dst's previous contents are ignored. dst must not alias a or b.
-// It panics with ErrShape if dst's shape is not the product's.
-func GemmTo(dst *Tensor, alpha float64, a *Tensor, transA bool, b *Tensor, transB bool, beta float64) *Tensor {
+// GemmTo computes dst = alpha·op(a)·op(b) + beta·dst for operands of rank
+// ≥ 2, op as in MatMulT and batch axes broadcast as in MatMul, and returns
+// dst. beta = 1 accumulates into dst (a gradient buffer, say); with beta = 0
+// dst's previous contents are ignored (NaNs included). dst must not alias a
+// or b. It panics with ErrShape if the operands do not multiply (see
+// MatMulT) or dst's shape is not the product's.
+func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, tb Transposition, beta float64) *Tensor {
+	transA, transB := ta == Trans, tb == Trans // internal/gemm's flags
 	var buf [8]int
-	want := matmulShape(buf[:0], a.shape, b.shape, transA, transB)
+	want := shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, transA, transB)
 	checkDst("tensor.MatMul", dst, want)
 	r := len(want)
 	m, n := want[r-2], want[r-1]

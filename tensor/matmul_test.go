@@ -14,7 +14,8 @@ import (
 // naiveMatMul is op(a)·op(b) by the textbook triple loop, one batch at a
 // time, with the batch axes broadcast through bcastAt: the oracle for the
 // GEMM path. op transposes the last two axes when its flag is set.
-func naiveMatMul(a, b *tensor.Tensor, transA, transB bool) *tensor.Tensor {
+func naiveMatMul(a, b *tensor.Tensor, ta, tb tensor.Transposition) *tensor.Tensor {
+	transA, transB := ta == tensor.Trans, tb == tensor.Trans
 	as, bs := a.Shape(), b.Shape()
 	ra, rb := len(as), len(bs)
 	m, k := as[ra-2], as[ra-1]
@@ -64,8 +65,8 @@ func naiveMatMul(a, b *tensor.Tensor, transA, transB bool) *tensor.Tensor {
 var gemmTol = cmpopts.EquateApprox(0, 1e-11)
 
 // transposed returns the operand shape that op(·) turns into (r, c).
-func transposed(r, c int, trans bool) []int {
-	if trans {
+func transposed(r, c int, trans tensor.Transposition) []int {
+	if trans == tensor.Trans {
 		return []int{c, r}
 	}
 	return []int{r, c}
@@ -81,8 +82,8 @@ func TestMatMulSizes(t *testing.T) {
 	}
 	for _, sz := range sizes {
 		m, k, n := sz[0], sz[1], sz[2]
-		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-			t.Run(fmt.Sprintf("%dx%dx%d/tA=%v,tB=%v", m, k, n, tr[0], tr[1]), func(t *testing.T) {
+		for _, tr := range [][2]tensor.Transposition{{tensor.NoTrans, tensor.NoTrans}, {tensor.Trans, tensor.NoTrans}, {tensor.NoTrans, tensor.Trans}, {tensor.Trans, tensor.Trans}} {
+			t.Run(fmt.Sprintf("%dx%dx%d/%v,%v", m, k, n, tr[0], tr[1]), func(t *testing.T) {
 				a := tensor.RandN(rng, transposed(m, k, tr[0])...)
 				b := tensor.RandN(rng, transposed(k, n, tr[1])...)
 				a0, b0 := a.Copy(), b.Copy()
@@ -91,9 +92,9 @@ func TestMatMulSizes(t *testing.T) {
 				if d := tdiff(want, got, gemmTol); d != "" {
 					t.Errorf("MatMulT mismatch (-naive +got):\n%s", d)
 				}
-				if !tr[0] && !tr[1] {
+				if tr[0] == tensor.NoTrans && tr[1] == tensor.NoTrans {
 					if d := tdiff(got, tensor.MatMul(a, b), exact); d != "" {
-						t.Errorf("MatMul ≠ MatMulT(false, false) (-MatMulT +MatMul):\n%s", d)
+						t.Errorf("MatMul ≠ MatMulT(NoTrans, NoTrans) (-MatMulT +MatMul):\n%s", d)
 					}
 				}
 				if tdiff(a0, a, exact) != "" || tdiff(b0, b, exact) != "" {
@@ -107,31 +108,31 @@ func TestMatMulSizes(t *testing.T) {
 func TestMatMulBatched(t *testing.T) {
 	rng := newRNG()
 	tests := []struct {
-		name           string
-		a, b           []int
-		transA, transB bool
-		want           []int
+		name   string
+		a, b   []int
+		ta, tb tensor.Transposition
+		want   []int
 	}{
-		{"batch and matrix", []int{2, 3, 4, 5}, []int{5, 6}, false, false, []int{2, 3, 4, 6}},
-		{"matrix and batch", []int{4, 5}, []int{3, 5, 6}, false, false, []int{3, 4, 6}},
-		{"equal batches", []int{3, 4, 5}, []int{3, 5, 2}, false, false, []int{3, 4, 2}},
-		{"broadcast batch axes", []int{3, 1, 4, 5}, []int{2, 5, 6}, false, false, []int{3, 2, 4, 6}},
-		{"size-1 batch", []int{1, 4, 5}, []int{2, 5, 3}, false, false, []int{2, 4, 3}},
-		{"both broadcast", []int{2, 1, 7, 13}, []int{1, 3, 13, 1}, false, false, []int{2, 3, 7, 1}},
-		{"transA batched", []int{2, 5, 4}, []int{2, 5, 3}, true, false, []int{2, 4, 3}},
-		{"transB batched", []int{2, 4, 5}, []int{3, 5}, false, true, []int{2, 4, 3}},
-		{"both trans broadcast", []int{3, 1, 5, 4}, []int{2, 6, 5}, true, true, []int{3, 2, 4, 6}},
-		{"empty batch", []int{0, 4, 5}, []int{5, 6}, false, false, []int{0, 4, 6}},
-		{"k = 0", []int{2, 3, 0}, []int{0, 4}, false, false, []int{2, 3, 4}},
+		{"batch and matrix", []int{2, 3, 4, 5}, []int{5, 6}, tensor.NoTrans, tensor.NoTrans, []int{2, 3, 4, 6}},
+		{"matrix and batch", []int{4, 5}, []int{3, 5, 6}, tensor.NoTrans, tensor.NoTrans, []int{3, 4, 6}},
+		{"equal batches", []int{3, 4, 5}, []int{3, 5, 2}, tensor.NoTrans, tensor.NoTrans, []int{3, 4, 2}},
+		{"broadcast batch axes", []int{3, 1, 4, 5}, []int{2, 5, 6}, tensor.NoTrans, tensor.NoTrans, []int{3, 2, 4, 6}},
+		{"size-1 batch", []int{1, 4, 5}, []int{2, 5, 3}, tensor.NoTrans, tensor.NoTrans, []int{2, 4, 3}},
+		{"both broadcast", []int{2, 1, 7, 13}, []int{1, 3, 13, 1}, tensor.NoTrans, tensor.NoTrans, []int{2, 3, 7, 1}},
+		{"transA batched", []int{2, 5, 4}, []int{2, 5, 3}, tensor.Trans, tensor.NoTrans, []int{2, 4, 3}},
+		{"transB batched", []int{2, 4, 5}, []int{3, 5}, tensor.NoTrans, tensor.Trans, []int{2, 4, 3}},
+		{"both trans broadcast", []int{3, 1, 5, 4}, []int{2, 6, 5}, tensor.Trans, tensor.Trans, []int{3, 2, 4, 6}},
+		{"empty batch", []int{0, 4, 5}, []int{5, 6}, tensor.NoTrans, tensor.NoTrans, []int{0, 4, 6}},
+		{"k = 0", []int{2, 3, 0}, []int{0, 4}, tensor.NoTrans, tensor.NoTrans, []int{2, 3, 4}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := tensor.RandN(rng, tc.a...), tensor.RandN(rng, tc.b...)
-			if got := tensor.MatMulShape(tc.a, tc.b, tc.transA, tc.transB); !cmp.Equal(got, tc.want) {
-				t.Errorf("MatMulShape(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+			got := tensor.MatMulT(a, b, tc.ta, tc.tb)
+			if !cmp.Equal(got.Shape(), tc.want) {
+				t.Errorf("MatMulT of %v and %v has shape %v, want %v", tc.a, tc.b, got.Shape(), tc.want)
 			}
-			got := tensor.MatMulT(a, b, tc.transA, tc.transB)
-			if d := tdiff(naiveMatMul(a, b, tc.transA, tc.transB), got, gemmTol); d != "" {
+			if d := tdiff(naiveMatMul(a, b, tc.ta, tc.tb), got, gemmTol); d != "" {
 				t.Errorf("MatMulT mismatch (-naive +got):\n%s", d)
 			}
 		})
@@ -147,9 +148,9 @@ func TestMatMulValues(t *testing.T) {
 		got, want *tensor.Tensor
 	}{
 		{"MatMul", tensor.MatMul(a, b), tensor.New([]float64{58, 64, 139, 154}, 2, 2)},
-		{"a·aᵀ", tensor.MatMulT(a, a, false, true), tensor.New([]float64{14, 32, 32, 77}, 2, 2)},
-		{"aᵀ·a", tensor.MatMulT(a, a, true, false), tensor.New([]float64{17, 22, 27, 22, 29, 36, 27, 36, 45}, 3, 3)},
-		{"bᵀ·aᵀ = (a·b)ᵀ", tensor.MatMulT(b, a, true, true), tensor.New([]float64{58, 139, 64, 154}, 2, 2)},
+		{"a·aᵀ", tensor.MatMulT(a, a, tensor.NoTrans, tensor.Trans), tensor.New([]float64{14, 32, 32, 77}, 2, 2)},
+		{"aᵀ·a", tensor.MatMulT(a, a, tensor.Trans, tensor.NoTrans), tensor.New([]float64{17, 22, 27, 22, 29, 36, 27, 36, 45}, 3, 3)},
+		{"bᵀ·aᵀ = (a·b)ᵀ", tensor.MatMulT(b, a, tensor.Trans, tensor.Trans), tensor.New([]float64{58, 139, 64, 154}, 2, 2)},
 		{"k = 0 is zeros", tensor.MatMul(tensor.Zeros(2, 0), tensor.Zeros(0, 3)), tensor.Zeros(2, 3)},
 		{"m = 0", tensor.MatMul(tensor.Zeros(0, 3), b), tensor.Zeros(0, 2)},
 	}
@@ -162,31 +163,76 @@ func TestMatMulValues(t *testing.T) {
 	}
 }
 
+// TestMatMulVector checks 1-D operands against NumPy's matmul rules: a
+// vector on the left is a (1, k) row, on the right a (k, 1) column, and the
+// inserted axis is dropped from the result. The values are compared with the
+// naive product of those matrices.
+func TestMatMulVector(t *testing.T) {
+	rng := newRNG()
+	tests := []struct {
+		name string
+		a, b []int
+		want []int
+	}{
+		{"vector·matrix", []int{3}, []int{3, 4}, []int{4}},
+		{"matrix·vector", []int{2, 3}, []int{3}, []int{2}},
+		{"vector·vector", []int{3}, []int{3}, []int{}},
+		{"vector·batch", []int{3}, []int{2, 3, 4}, []int{2, 4}},
+		{"batch·vector", []int{2, 5, 3}, []int{3}, []int{2, 5}},
+		{"long vector·vector", []int{65}, []int{65}, []int{}},
+		{"empty vector·vector", []int{0}, []int{0}, []int{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := tensor.RandN(rng, tc.a...), tensor.RandN(rng, tc.b...)
+			a0, b0 := a.Copy(), b.Copy()
+			a2, b2 := a, b
+			if a.Rank() == 1 {
+				a2 = tensor.Reshape(a, 1, -1)
+			}
+			if b.Rank() == 1 {
+				b2 = tensor.Reshape(b, -1, 1)
+			}
+			want := tensor.Reshape(naiveMatMul(a2, b2, tensor.NoTrans, tensor.NoTrans), tc.want...)
+			got := tensor.MatMul(a, b)
+			if d := cmp.Diff(tc.want, got.Shape(), cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("MatMul shape mismatch (-want +got):\n%s", d)
+			}
+			if d := tdiff(want, got, gemmTol); d != "" {
+				t.Errorf("MatMul mismatch (-naive +got):\n%s", d)
+			}
+			if tdiff(a0, a, exact) != "" || tdiff(b0, b, exact) != "" {
+				t.Errorf("MatMul changed an operand")
+			}
+		})
+	}
+}
+
 // TestGemmTo checks dst = alpha·op(a)·op(b) + beta·dst: beta = 1 accumulates
 // (a gradient buffer), beta = 0 ignores dst even when it holds NaN.
 func TestGemmTo(t *testing.T) {
 	rng := newRNG()
 	nan := math.NaN()
 	tests := []struct {
-		name           string
-		a, b           []int
-		transA, transB bool
-		alpha, beta    float64
-		init           float64 // dst's starting value; NaN checks it is ignored
+		name        string
+		a, b        []int
+		ta, tb      tensor.Transposition
+		alpha, beta float64
+		init        float64 // dst's starting value; NaN checks it is ignored
 	}{
-		{"beta 0 ignores NaN", []int{7, 13}, []int{13, 65}, false, false, 1, 0, nan},
-		{"beta 1 accumulates", []int{7, 13}, []int{13, 65}, false, false, 1, 1, 0.5},
-		{"alpha and beta", []int{13, 7}, []int{65, 13}, true, true, -2, 0.5, 3},
-		{"beta 1 batched", []int{2, 7, 13}, []int{13, 1}, false, false, 1, 1, -1},
-		{"beta 1 transA broadcast", []int{3, 1, 13, 7}, []int{2, 13, 5}, true, false, 0.5, 1, 2},
-		{"k = 0 beta 1 keeps dst", []int{3, 0}, []int{0, 4}, false, false, 1, 1, 2},
-		{"k = 0 beta 0 clears NaN", []int{3, 0}, []int{0, 4}, false, false, 1, 0, nan},
-		{"k = 0 beta 0.5", []int{3, 0}, []int{0, 4}, false, false, 1, 0.5, 2},
+		{"beta 0 ignores NaN", []int{7, 13}, []int{13, 65}, tensor.NoTrans, tensor.NoTrans, 1, 0, nan},
+		{"beta 1 accumulates", []int{7, 13}, []int{13, 65}, tensor.NoTrans, tensor.NoTrans, 1, 1, 0.5},
+		{"alpha and beta", []int{13, 7}, []int{65, 13}, tensor.Trans, tensor.Trans, -2, 0.5, 3},
+		{"beta 1 batched", []int{2, 7, 13}, []int{13, 1}, tensor.NoTrans, tensor.NoTrans, 1, 1, -1},
+		{"beta 1 transA broadcast", []int{3, 1, 13, 7}, []int{2, 13, 5}, tensor.Trans, tensor.NoTrans, 0.5, 1, 2},
+		{"k = 0 beta 1 keeps dst", []int{3, 0}, []int{0, 4}, tensor.NoTrans, tensor.NoTrans, 1, 1, 2},
+		{"k = 0 beta 0 clears NaN", []int{3, 0}, []int{0, 4}, tensor.NoTrans, tensor.NoTrans, 1, 0, nan},
+		{"k = 0 beta 0.5", []int{3, 0}, []int{0, 4}, tensor.NoTrans, tensor.NoTrans, 1, 0.5, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := tensor.RandN(rng, tc.a...), tensor.RandN(rng, tc.b...)
-			shape := tensor.MatMulShape(tc.a, tc.b, tc.transA, tc.transB)
+			shape := tensor.MatMulT(a, b, tc.ta, tc.tb).Shape()
 			dst := tensor.RandN(rng, shape...)
 			if !math.IsNaN(tc.init) {
 				tensor.AddScalarTo(dst, dst, tc.init)
@@ -194,11 +240,11 @@ func TestGemmTo(t *testing.T) {
 				dst = tensor.Full(nan, shape...)
 			}
 			// want = alpha·naive + beta·dst, with beta·NaN taken as 0 when beta = 0.
-			want := tensor.Scale(naiveMatMul(a, b, tc.transA, tc.transB), tc.alpha)
+			want := tensor.Scale(naiveMatMul(a, b, tc.ta, tc.tb), tc.alpha)
 			if tc.beta != 0 {
 				want = tensor.Add(want, tensor.Scale(dst, tc.beta))
 			}
-			if got := tensor.GemmTo(dst, tc.alpha, a, tc.transA, b, tc.transB, tc.beta); got != dst {
+			if got := tensor.GemmTo(dst, tc.alpha, a, tc.ta, b, tc.tb, tc.beta); got != dst {
 				t.Errorf("GemmTo did not return dst")
 			}
 			if d := tdiff(want, dst, gemmTol); d != "" {
@@ -211,14 +257,17 @@ func TestGemmTo(t *testing.T) {
 func TestMatMulPanics(t *testing.T) {
 	m23, m43 := tensor.Zeros(2, 3), tensor.Zeros(4, 3)
 	runPanics(t, []panicRow{
-		{"vector", func() { tensor.MatMul(tensor.Zeros(3), m23) }, tensor.ErrShape, []string{"tensor.MatMul", "[3]", "[2 3]", "rank"}},
+		{"vector inner", func() { tensor.MatMul(tensor.Zeros(3), m23) }, tensor.ErrShape, []string{"tensor.MatMul", "[3]", "[2 3]", "3 vs 2"}},
+		{"vector·vector inner", func() { tensor.MatMul(tensor.Zeros(3), tensor.Zeros(2)) }, tensor.ErrShape, []string{"tensor.MatMul", "[3]", "[2]", "3 vs 2"}},
+		{"0-d left", func() { tensor.MatMul(tensor.Scalar(1), tensor.Zeros(3)) }, tensor.ErrShape, []string{"tensor.MatMul", "[]", "[3]", "rank"}},
+		{"MatMulT vector", func() { tensor.MatMulT(tensor.Zeros(3), m23, tensor.NoTrans, tensor.NoTrans) }, tensor.ErrShape, []string{"tensor.MatMulT", "[3]", "[2 3]", "MatMul"}},
+		{"GemmTo vector", func() { tensor.GemmTo(tensor.Zeros(2), 1, m23, tensor.NoTrans, tensor.Zeros(3), tensor.NoTrans, 0) }, tensor.ErrShape, []string{"[2 3]", "[3]", "rank"}},
 		{"0-d", func() { tensor.MatMul(m23, tensor.Scalar(1)) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]", "[]"}},
 		{"inner", func() { tensor.MatMul(m23, m43) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]", "[4 3]", "3 vs 4"}},
-		{"inner transA", func() { tensor.MatMulT(m23, m43, true, false) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]", "[4 3]", "transA=true"}},
+		{"inner transA", func() { tensor.MatMulT(m23, m43, tensor.Trans, tensor.NoTrans) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]", "[4 3]", "transA=true"}},
 		{"batch", func() { tensor.MatMul(tensor.Zeros(2, 2, 3), tensor.Zeros(3, 3, 1)) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 2 3]", "[3 3 1]", "batch"}},
-		{"MatMulShape", func() { tensor.MatMulShape([]int{2, 3}, []int{2, 3}, false, false) }, tensor.ErrShape, []string{"tensor.MatMul", "[2 3]"}},
-		{"GemmTo dst", func() { tensor.GemmTo(tensor.Zeros(3, 2), 1, m23, false, m43, true, 0) }, tensor.ErrShape, []string{"tensor.MatMul", "[3 2]", "[2 4]"}},
-		{"GemmTo dst rank", func() { tensor.GemmTo(tensor.Zeros(1, 2, 4), 1, m23, false, m43, true, 0) }, tensor.ErrShape, []string{"tensor.MatMul", "[1 2 4]", "[2 4]"}},
+		{"GemmTo dst", func() { tensor.GemmTo(tensor.Zeros(3, 2), 1, m23, tensor.NoTrans, m43, tensor.Trans, 0) }, tensor.ErrShape, []string{"tensor.MatMul", "[3 2]", "[2 4]"}},
+		{"GemmTo dst rank", func() { tensor.GemmTo(tensor.Zeros(1, 2, 4), 1, m23, tensor.NoTrans, m43, tensor.Trans, 0) }, tensor.ErrShape, []string{"tensor.MatMul", "[1 2 4]", "[2 4]"}},
 	})
 }
 

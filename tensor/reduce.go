@@ -1,68 +1,20 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
-
-// ReduceShape returns the shape of x reduced over axes (all axes when none
-// are given; negative axes count from the end): the reduced axes become 1
-// with keepDims, or are dropped without it. It panics with ErrShape on an
-// axis out of range or given twice.
-func ReduceShape(op string, shape []int, keepDims bool, axes ...int) []int {
-	return ReduceShapeInto(make([]int, 0, len(shape)), op, shape, keepDims, axes...)
-}
-
-// ReduceShapeInto is ReduceShape appending into dst[:0], so a caller with a
-// stack buffer computes the shape without allocating.
-func ReduceShapeInto(dst []int, op string, shape []int, keepDims bool, axes ...int) []int {
-	var rb [16]bool
-	red := reducedAxes(rb[:0], op, shape, axes)
-	out := dst[:0]
-	for i, d := range shape {
-		switch {
-		case !red[i]:
-			out = append(out, d)
-		case keepDims:
-			out = append(out, 1)
-		}
-	}
-	return out
-}
-
-// reducedAxes marks the axes to reduce, in red's storage when it fits.
-func reducedAxes(red []bool, op string, shape []int, axes []int) []bool {
-	if cap(red) >= len(shape) {
-		red = red[:len(shape)]
-		clear(red)
-	} else {
-		red = make([]bool, len(shape))
-	}
-	if len(axes) == 0 {
-		for i := range red {
-			red[i] = true
-		}
-		return red
-	}
-	for _, a := range axes {
-		a = normAxis(op, a, len(shape), shape)
-		if red[a] {
-			shapePanic(op, fmt.Sprintf("axis %d given twice", a), shape)
-		}
-		red[a] = true
-	}
-	return red
-}
 
 // reduceTo folds x over axes into dst (whose element count is the reduced
 // one: either the keep-dims or the dropped shape), starting from init and
 // combining with f.
 func reduceTo(op string, dst, x *Tensor, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
 	var kb, sb [8]int
-	kshape := ReduceShapeInto(kb[:0], op, x.shape, true, axes...)
+	kshape := shapes.ReduceShapeInto(kb[:0], op, x.shape, true, axes...)
 	if n := numel(kshape); len(dst.data) != n {
 		dstPanic(op, dst.shape, kshape)
 	}
@@ -97,16 +49,22 @@ func reduceTo(op string, dst, x *Tensor, axes []int, init float64, f func(acc, v
 
 // reduce allocates the result of reduceTo with the requested shape.
 func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
-	dst := Zeros(ReduceShape(op, x.shape, keepDims, axes...)...)
+	dst := Zeros(shapes.ReduceShape(op, x.shape, keepDims, axes...)...)
 	return reduceTo(op, dst, x, axes, init, f)
 }
 
 func add(a, v float64) float64 { return a + v }
 
-// Sum returns the sum of x over axes (all axes when none are given),
-// keeping the reduced axes as size 1 when keepDims is set.
-// It panics with ErrShape on a bad axis.
-func Sum(x *Tensor, keepDims bool, axes ...int) *Tensor { return sum("tensor.Sum", x, keepDims, axes) }
+// Sum returns the sum of x over axes (all axes when none are given;
+// negative axes count from the end), dropping the reduced axes: for x of
+// shape (2, 3, 4), Sum(x, 1) has shape (2, 4) and Sum(x) is 0-d.
+// It panics with ErrShape on an axis out of range or given twice.
+func Sum(x *Tensor, axes ...int) *Tensor { return sum("tensor.Sum", x, false, axes) }
+
+// SumKeepDims is Sum keeping the reduced axes as size 1, so the result
+// broadcasts against x: for x of shape (2, 3, 4), SumKeepDims(x, 1) has
+// shape (2, 1, 4). It panics like Sum.
+func SumKeepDims(x *Tensor, axes ...int) *Tensor { return sum("tensor.Sum", x, true, axes) }
 
 // sum is Sum naming op in its panics.
 func sum(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
@@ -122,7 +80,7 @@ func sum(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
 func SumAxesTo(dst, x *Tensor, axes ...int) *Tensor {
 	if len(dst.data) == 1 && (len(axes) == 0 || len(x.data) == 1) {
 		var kb [8]int
-		ReduceShapeInto(kb[:0], "tensor.Sum", x.shape, true, axes...) // checks the axes
+		shapes.ReduceShapeInto(kb[:0], "tensor.Sum", x.shape, true, axes...) // checks the axes
 		dst.data[0] = floats.Sum(x.data)
 		return dst
 	}
@@ -149,14 +107,14 @@ func LogSumExpAxesTo(dst, x *Tensor, axes ...int) *Tensor {
 		rows := len(x.data) / max(n, 1)
 		if len(dst.data) != rows || n == 0 {
 			var kb [8]int
-			dstPanic("tensor.LogSumExp", dst.shape, ReduceShapeInto(kb[:0], "tensor.LogSumExp", x.shape, true, axes...))
+			dstPanic("tensor.LogSumExp", dst.shape, shapes.ReduceShapeInto(kb[:0], "tensor.LogSumExp", x.shape, true, axes...))
 		}
 		for i := range rows {
 			dst.data[i] = logSumExpRow(x.data[i*n : (i+1)*n])
 		}
 		return dst
 	}
-	l := LogSumExp(x, true, axes...)
+	l := LogSumExpKeepDims(x, axes...)
 	if len(l.data) != len(dst.data) {
 		dstPanic("tensor.LogSumExp", dst.shape, l.shape)
 	}
@@ -180,10 +138,17 @@ func logSumExpRow(v []float64) float64 {
 	return m + math.Log(s)
 }
 
-// Mean returns the mean of x over axes (all axes when none are given).
-// The mean over zero elements is NaN. It panics with ErrShape on a bad axis.
-func Mean(x *Tensor, keepDims bool, axes ...int) *Tensor {
-	s := sum("tensor.Mean", x, keepDims, axes)
+// Mean returns the mean of x over axes (all axes when none are given),
+// dropping the reduced axes (see Sum): Σx / count, where count is the
+// number of elements reduced into each result. The mean over zero elements
+// is NaN. It panics with ErrShape on a bad axis.
+func Mean(x *Tensor, axes ...int) *Tensor { return mean("tensor.Mean", x, false, axes) }
+
+// MeanKeepDims is Mean keeping the reduced axes as size 1 (see SumKeepDims).
+func MeanKeepDims(x *Tensor, axes ...int) *Tensor { return mean("tensor.Mean", x, true, axes) }
+
+func mean(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
+	s := sum(op, x, keepDims, axes)
 	n := len(x.data)
 	if len(s.data) > 0 {
 		n /= len(s.data)
@@ -194,25 +159,44 @@ func Mean(x *Tensor, keepDims bool, axes ...int) *Tensor {
 	return s
 }
 
-// Max returns the maximum of x over axes; NaN propagates. The maximum over
-// zero elements is −Inf.
-func Max(x *Tensor, keepDims bool, axes ...int) *Tensor {
-	return reduce("tensor.Max", x, keepDims, axes, math.Inf(-1), maxNaN)
+// Max returns the maximum of x over axes (all axes when none are given),
+// dropping the reduced axes (see Sum); NaN propagates. The maximum over
+// zero elements is −Inf. It panics with ErrShape on a bad axis.
+func Max(x *Tensor, axes ...int) *Tensor {
+	return reduce("tensor.Max", x, false, axes, math.Inf(-1), maxNaN)
 }
 
-// Min returns the minimum of x over axes; NaN propagates. The minimum over
-// zero elements is +Inf.
-func Min(x *Tensor, keepDims bool, axes ...int) *Tensor {
-	return reduce("tensor.Min", x, keepDims, axes, math.Inf(1), minNaN)
+// MaxKeepDims is Max keeping the reduced axes as size 1 (see SumKeepDims).
+func MaxKeepDims(x *Tensor, axes ...int) *Tensor {
+	return reduce("tensor.Max", x, true, axes, math.Inf(-1), maxNaN)
 }
 
-// LogSumExp returns log Σ exp(x) over axes, computed stably as
+// Min returns the minimum of x over axes (all axes when none are given),
+// dropping the reduced axes (see Sum); NaN propagates. The minimum over
+// zero elements is +Inf. It panics with ErrShape on a bad axis.
+func Min(x *Tensor, axes ...int) *Tensor {
+	return reduce("tensor.Min", x, false, axes, math.Inf(1), minNaN)
+}
+
+// MinKeepDims is Min keeping the reduced axes as size 1 (see SumKeepDims).
+func MinKeepDims(x *Tensor, axes ...int) *Tensor {
+	return reduce("tensor.Min", x, true, axes, math.Inf(1), minNaN)
+}
+
+// LogSumExp returns log Σ exp(x) over axes (all axes when none are given),
+// dropping the reduced axes (see Sum), computed stably as
 // m + log Σ exp(x − m) with m the maximum, so logits of ±1000 give finite
 // results. Where every element is −Inf the result is −Inf.
 // It panics with ErrShape on a bad axis.
-func LogSumExp(x *Tensor, keepDims bool, axes ...int) *Tensor {
-	out := ReduceShape("tensor.LogSumExp", x.shape, keepDims, axes...) // checks the axes
-	m := Max(x, true, axes...)
+func LogSumExp(x *Tensor, axes ...int) *Tensor { return logSumExp(x, false, axes) }
+
+// LogSumExpKeepDims is LogSumExp keeping the reduced axes as size 1 (see
+// SumKeepDims).
+func LogSumExpKeepDims(x *Tensor, axes ...int) *Tensor { return logSumExp(x, true, axes) }
+
+func logSumExp(x *Tensor, keepDims bool, axes []int) *Tensor {
+	out := shapes.ReduceShape("tensor.LogSumExp", x.shape, keepDims, axes...) // checks the axes
+	m := MaxKeepDims(x, axes...)
 	for i, v := range m.data {
 		if math.IsInf(v, 0) {
 			m.data[i] = 0 // all −Inf (or a +Inf): shift by 0, the sum decides
@@ -220,7 +204,7 @@ func LogSumExp(x *Tensor, keepDims bool, axes ...int) *Tensor {
 	}
 	e := SubTo(Zeros(x.shape...), x, m)
 	MapTo(e, e, math.Exp)
-	s := Sum(e, true, axes...)
+	s := SumKeepDims(e, axes...)
 	for i := range s.data {
 		s.data[i] = m.data[i] + math.Log(s.data[i])
 	}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tapegrad/tapegrad/tensor"
@@ -70,6 +69,17 @@ var (
 	}
 )
 
+// withKeep joins a reduction and its KeepDims form into one function of a
+// keepDims flag, so each table below runs both forms over every axis list.
+func withKeep(f, keepDims func(*tensor.Tensor, ...int) *tensor.Tensor) func(*tensor.Tensor, bool, ...int) *tensor.Tensor {
+	return func(x *tensor.Tensor, keep bool, axes ...int) *tensor.Tensor {
+		if keep {
+			return keepDims(x, axes...)
+		}
+		return f(x, axes...)
+	}
+}
+
 // reduceAxes are the axis lists every reduction runs over, for a (2, 3, 4) operand.
 var reduceAxes = [][]int{nil, {0}, {1}, {2}, {-1}, {-3}, {0, 2}, {2, 0}, {1, 2}, {0, 1, 2}}
 
@@ -85,13 +95,13 @@ func TestReductions(t *testing.T) {
 		f    func(*tensor.Tensor, bool, ...int) *tensor.Tensor
 		ref  func(keepDims bool, axes []int) *tensor.Tensor
 	}{
-		{"Sum", tensor.Sum, func(k bool, ax []int) *tensor.Tensor { return naiveReduce(x, k, ax, 0, addF) }},
-		{"Mean", tensor.Mean, func(k bool, ax []int) *tensor.Tensor {
+		{"Sum", withKeep(tensor.Sum, tensor.SumKeepDims), func(k bool, ax []int) *tensor.Tensor { return naiveReduce(x, k, ax, 0, addF) }},
+		{"Mean", withKeep(tensor.Mean, tensor.MeanKeepDims), func(k bool, ax []int) *tensor.Tensor {
 			s := naiveReduce(x, k, ax, 0, addF)
 			return tensor.Scale(s, 1/float64(x.Len()/s.Len()))
 		}},
-		{"Max", tensor.Max, func(k bool, ax []int) *tensor.Tensor { return naiveReduce(x, k, ax, math.Inf(-1), maxF) }},
-		{"Min", tensor.Min, func(k bool, ax []int) *tensor.Tensor { return naiveReduce(x, k, ax, math.Inf(1), minF) }},
+		{"Max", withKeep(tensor.Max, tensor.MaxKeepDims), func(k bool, ax []int) *tensor.Tensor { return naiveReduce(x, k, ax, math.Inf(-1), maxF) }},
+		{"Min", withKeep(tensor.Min, tensor.MinKeepDims), func(k bool, ax []int) *tensor.Tensor { return naiveReduce(x, k, ax, math.Inf(1), minF) }},
 	}
 	for _, op := range ops {
 		for _, axes := range reduceAxes {
@@ -120,54 +130,30 @@ func TestReduceValues(t *testing.T) {
 		name      string
 		got, want *tensor.Tensor
 	}{
-		{"Sum all", tensor.Sum(m, false), tensor.Scalar(12)},
-		{"Sum all keepDims", tensor.Sum(m, true), tensor.New([]float64{12}, 1, 1)},
-		{"Sum axis 0", tensor.Sum(m, false, 0), tensor.New([]float64{3, 4, 5})},
-		{"Sum axis 1 keepDims", tensor.Sum(m, true, 1), tensor.New([]float64{11, 1}, 2, 1)},
-		{"Sum 0-d", tensor.Sum(tensor.Scalar(3), false), tensor.Scalar(3)},
-		{"Mean axis -1", tensor.Mean(m, false, -1), tensor.New([]float64{11.0 / 3, 1.0 / 3})},
-		{"Max ties", tensor.Max(m, false, 1), tensor.New([]float64{5, 2})},
-		{"Min ties", tensor.Min(tensor.New([]float64{2, -1, -1, 3}), false), tensor.Scalar(-1)},
-		{"Max NaN first", tensor.Max(tensor.New([]float64{nan, 1, 2}), false), tensor.Scalar(nan)},
-		{"Max NaN last", tensor.Max(tensor.New([]float64{1, 2, nan}), false), tensor.Scalar(nan)},
-		{"Max NaN in one row", tensor.Max(tensor.New([]float64{1, nan, 3, 4}, 2, 2), false, 1), tensor.New([]float64{nan, 4})},
-		{"Min NaN in one column", tensor.Min(tensor.New([]float64{1, nan, 3, 4}, 2, 2), false, 0), tensor.New([]float64{1, nan})},
-		{"Max infinities", tensor.Max(tensor.New([]float64{-inf, -inf}), false), tensor.Scalar(-inf)},
-		{"Sum empty", tensor.Sum(tensor.Zeros(0, 3), false, 0), tensor.Zeros(3)},
-		{"Sum empty all", tensor.Sum(tensor.Zeros(0), false), tensor.Scalar(0)},
-		{"Mean empty is NaN", tensor.Mean(tensor.Zeros(2, 0), false, 1), tensor.New([]float64{nan, nan})},
-		{"Max empty is -Inf", tensor.Max(tensor.Zeros(2, 0), false, 1), tensor.New([]float64{-inf, -inf})},
-		{"Min empty is +Inf", tensor.Min(tensor.Zeros(0), false), tensor.Scalar(inf)},
-		{"Sum of empty rows", tensor.Sum(tensor.Zeros(0, 3), true, 1), tensor.Zeros(0, 1)},
+		{"Sum all", tensor.Sum(m), tensor.Scalar(12)},
+		{"Sum all keepDims", tensor.SumKeepDims(m), tensor.New([]float64{12}, 1, 1)},
+		{"Sum axis 0", tensor.Sum(m, 0), tensor.New([]float64{3, 4, 5})},
+		{"Sum axis 1 keepDims", tensor.SumKeepDims(m, 1), tensor.New([]float64{11, 1}, 2, 1)},
+		{"Sum 0-d", tensor.Sum(tensor.Scalar(3)), tensor.Scalar(3)},
+		{"Mean axis -1", tensor.Mean(m, -1), tensor.New([]float64{11.0 / 3, 1.0 / 3})},
+		{"Max ties", tensor.Max(m, 1), tensor.New([]float64{5, 2})},
+		{"Min ties", tensor.Min(tensor.New([]float64{2, -1, -1, 3})), tensor.Scalar(-1)},
+		{"Max NaN first", tensor.Max(tensor.New([]float64{nan, 1, 2})), tensor.Scalar(nan)},
+		{"Max NaN last", tensor.Max(tensor.New([]float64{1, 2, nan})), tensor.Scalar(nan)},
+		{"Max NaN in one row", tensor.Max(tensor.New([]float64{1, nan, 3, 4}, 2, 2), 1), tensor.New([]float64{nan, 4})},
+		{"Min NaN in one column", tensor.Min(tensor.New([]float64{1, nan, 3, 4}, 2, 2), 0), tensor.New([]float64{1, nan})},
+		{"Max infinities", tensor.Max(tensor.New([]float64{-inf, -inf})), tensor.Scalar(-inf)},
+		{"Sum empty", tensor.Sum(tensor.Zeros(0, 3), 0), tensor.Zeros(3)},
+		{"Sum empty all", tensor.Sum(tensor.Zeros(0)), tensor.Scalar(0)},
+		{"Mean empty is NaN", tensor.Mean(tensor.Zeros(2, 0), 1), tensor.New([]float64{nan, nan})},
+		{"Max empty is -Inf", tensor.Max(tensor.Zeros(2, 0), 1), tensor.New([]float64{-inf, -inf})},
+		{"Min empty is +Inf", tensor.Min(tensor.Zeros(0)), tensor.Scalar(inf)},
+		{"Sum of empty rows", tensor.SumKeepDims(tensor.Zeros(0, 3), 1), tensor.Zeros(0, 1)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if d := tdiff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
-			}
-		})
-	}
-}
-
-func TestReduceShape(t *testing.T) {
-	s := []int{2, 3, 4}
-	tests := []struct {
-		keep bool
-		axes []int
-		want []int
-	}{
-		{false, nil, []int{}},
-		{true, nil, []int{1, 1, 1}},
-		{false, []int{1}, []int{2, 4}},
-		{true, []int{1}, []int{2, 1, 4}},
-		{false, []int{-1, 0}, []int{3}},
-		{true, []int{-1, 0}, []int{1, 3, 1}},
-	}
-	for _, tc := range tests {
-		t.Run(fmt.Sprintf("keep=%v/axes=%v", tc.keep, tc.axes), func(t *testing.T) {
-			got := tensor.ReduceShape("test", s, tc.keep, tc.axes...)
-			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("ReduceShape mismatch (-want +got):\n%s", d)
 			}
 		})
 	}
@@ -213,7 +199,7 @@ func TestArgMax(t *testing.T) {
 	}
 	t.Run("agrees with Max", func(t *testing.T) {
 		for axis := range x.Rank() {
-			am, mx := tensor.ArgMax(x, axis), tensor.Max(x, false, axis)
+			am, mx := tensor.ArgMax(x, axis), tensor.Max(x, axis)
 			picked := tensor.Gather(x, axis, toInts(am))
 			if d := tdiff(mx, picked, exact); d != "" {
 				t.Errorf("x at ArgMax(axis %d) ≠ Max (-Max +picked):\n%s", axis, d)
@@ -243,7 +229,7 @@ func TestLogSumExp(t *testing.T) {
 		for _, keep := range []bool{false, true} {
 			t.Run(fmt.Sprintf("naive/axes=%v/keepDims=%v", axes, keep), func(t *testing.T) {
 				want := tensor.Log(naiveReduce(tensor.Exp(x), keep, axes, 0, addF))
-				got := tensor.LogSumExp(x, keep, axes...)
+				got := withKeep(tensor.LogSumExp, tensor.LogSumExpKeepDims)(x, keep, axes...)
 				if d := tdiff(want, got, near); d != "" {
 					t.Errorf("LogSumExp mismatch (-naive +got):\n%s", d)
 				}
@@ -255,15 +241,15 @@ func TestLogSumExp(t *testing.T) {
 		got, want *tensor.Tensor
 	}{
 		// Here eˣ overflows (or underflows) and the naive form gives ±Inf or −Inf.
-		{"+1000 twice", tensor.LogSumExp(tensor.New([]float64{1000, 1000}), false), tensor.Scalar(1000 + math.Ln2)},
-		{"-1000 twice", tensor.LogSumExp(tensor.New([]float64{-1000, -1000}), false), tensor.Scalar(-1000 + math.Ln2)},
-		{"±1000", tensor.LogSumExp(tensor.New([]float64{1000, -1000}), false), tensor.Scalar(1000)},
-		{"rows", tensor.LogSumExp(tensor.New([]float64{1000, 1000, -1000, -1000}, 2, 2), true, 1),
+		{"+1000 twice", tensor.LogSumExp(tensor.New([]float64{1000, 1000})), tensor.Scalar(1000 + math.Ln2)},
+		{"-1000 twice", tensor.LogSumExp(tensor.New([]float64{-1000, -1000})), tensor.Scalar(-1000 + math.Ln2)},
+		{"±1000", tensor.LogSumExp(tensor.New([]float64{1000, -1000})), tensor.Scalar(1000)},
+		{"rows", tensor.LogSumExpKeepDims(tensor.New([]float64{1000, 1000, -1000, -1000}, 2, 2), 1),
 			tensor.New([]float64{1000 + math.Ln2, -1000 + math.Ln2}, 2, 1)},
-		{"all -Inf", tensor.LogSumExp(tensor.Full(-inf, 3), false), tensor.Scalar(-inf)},
-		{"+Inf", tensor.LogSumExp(tensor.New([]float64{1, inf}), false), tensor.Scalar(inf)},
-		{"empty is -Inf", tensor.LogSumExp(tensor.Zeros(2, 0), false, 1), tensor.Full(-inf, 2)},
-		{"0-d", tensor.LogSumExp(tensor.Scalar(3), false), tensor.Scalar(3)},
+		{"all -Inf", tensor.LogSumExp(tensor.Full(-inf, 3)), tensor.Scalar(-inf)},
+		{"+Inf", tensor.LogSumExp(tensor.New([]float64{1, inf})), tensor.Scalar(inf)},
+		{"empty is -Inf", tensor.LogSumExp(tensor.Zeros(2, 0), 1), tensor.Full(-inf, 2)},
+		{"0-d", tensor.LogSumExp(tensor.Scalar(3)), tensor.Scalar(3)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,7 +266,13 @@ func TestReducePanics(t *testing.T) {
 	for _, op := range []struct {
 		name string
 		f    func(*tensor.Tensor, bool, ...int) *tensor.Tensor
-	}{{"Sum", tensor.Sum}, {"Mean", tensor.Mean}, {"Max", tensor.Max}, {"Min", tensor.Min}, {"LogSumExp", tensor.LogSumExp}} {
+	}{
+		{"Sum", withKeep(tensor.Sum, tensor.SumKeepDims)},
+		{"Mean", withKeep(tensor.Mean, tensor.MeanKeepDims)},
+		{"Max", withKeep(tensor.Max, tensor.MaxKeepDims)},
+		{"Min", withKeep(tensor.Min, tensor.MinKeepDims)},
+		{"LogSumExp", withKeep(tensor.LogSumExp, tensor.LogSumExpKeepDims)},
+	} {
 		rows = append(rows,
 			panicRow{op.name + " axis", func() { op.f(x, false, 2) }, tensor.ErrShape, []string{"tensor." + op.name, "[2 3]", "axis 2"}},
 			panicRow{op.name + " negative axis", func() { op.f(x, true, -3) }, tensor.ErrShape, []string{"tensor." + op.name, "[2 3]"}},
@@ -292,7 +284,6 @@ func TestReducePanics(t *testing.T) {
 		panicRow{"ArgMax axis", func() { tensor.ArgMax(x, 2) }, tensor.ErrShape, []string{"tensor.ArgMax", "[2 3]", "axis 2"}},
 		panicRow{"ArgMax 0-d", func() { tensor.ArgMax(tensor.Scalar(1), 0) }, tensor.ErrShape, []string{"tensor.ArgMax", "[]"}},
 		panicRow{"ArgMax empty axis", func() { tensor.ArgMax(tensor.Zeros(3, 0), 1) }, tensor.ErrShape, []string{"tensor.ArgMax", "[3 0]", "empty"}},
-		panicRow{"ReduceShape", func() { tensor.ReduceShape("tensor.Thing", []int{4}, false, 1) }, tensor.ErrShape, []string{"tensor.Thing", "[4]"}},
 	)
 	runPanics(t, rows)
 }
@@ -301,7 +292,7 @@ func benchSum(b *testing.B, n int) {
 	x := tensor.RandN(newRNG(), n, n)
 	b.ReportAllocs()
 	for b.Loop() {
-		tensor.Sum(x, false, 0)
+		tensor.Sum(x, 0)
 	}
 }
 

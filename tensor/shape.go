@@ -3,98 +3,25 @@ package tensor
 import (
 	"fmt"
 	"slices"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
-
-// ResolveShape returns shape with a single −1 replaced by the dimension that
-// makes its element count n. It panics with ErrShape if that is impossible.
-func ResolveShape(op string, from []int, n int, shape []int) []int {
-	return ResolveShapeInto(make([]int, 0, len(shape)), op, from, n, shape)
-}
-
-// ResolveShapeInto is ResolveShape appending into dst[:0], so a caller with
-// a stack buffer resolves the shape without allocating.
-func ResolveShapeInto(dst []int, op string, from []int, n int, shape []int) []int {
-	out := append(dst[:0], shape...)
-	free, prod := -1, 1
-	for i, d := range out {
-		switch {
-		case d == -1 && free < 0:
-			free = i
-		case d < 0:
-			bad := slices.Clone(shape)
-			shapePanic(op, fmt.Sprintf("bad target shape %v (one −1 at most, no other negatives)", bad), from)
-		default:
-			prod *= d
-		}
-	}
-	if free >= 0 {
-		if prod == 0 || n%prod != 0 {
-			bad := slices.Clone(shape)
-			shapePanic(op, fmt.Sprintf("cannot infer −1 in %v for %d elements", bad, n), from)
-		}
-		out[free] = n / prod
-		prod = n
-	}
-	if prod != n {
-		bad := slices.Clone(shape)
-		shapePanic(op, fmt.Sprintf("cannot reshape %d elements to %v", n, bad), from, bad)
-	}
-	return out
-}
 
 // Reshape returns a copy of x with the given shape (one dimension may be −1).
 // It panics with ErrShape if the element counts differ.
 func Reshape(x *Tensor, shape ...int) *Tensor {
-	s := ResolveShape("tensor.Reshape", x.shape, len(x.data), shape)
+	s := shapes.ResolveShape("tensor.Reshape", x.shape, len(x.data), shape)
 	return &Tensor{shape: s, data: slices.Clone(x.data)}
 }
 
 // Flatten returns a copy of x as a 1-d tensor.
 func Flatten(x *Tensor) *Tensor { return Reshape(x, -1) }
 
-// InversePerm returns the permutation that undoes perm.
-func InversePerm(perm []int) []int {
-	inv := make([]int, len(perm))
-	for i, p := range perm {
-		inv[p] = i
-	}
-	return inv
-}
-
-// PermShape checks perm against shape (no perm reverses the axes) and returns
-// the normalised permutation and the permuted shape. It panics with ErrShape
-// if perm is not a permutation of the axes.
-func PermShape(shape []int, perm []int) (p, out []int) {
-	r := len(shape)
-	if len(perm) == 0 {
-		perm = make([]int, r)
-		for i := range perm {
-			perm[i] = r - 1 - i
-		}
-	}
-	if len(perm) != r {
-		shapePanic("tensor.Transpose", fmt.Sprintf("permutation %v has %d axes for rank %d", perm, len(perm), r), shape)
-	}
-	seen := make([]bool, r)
-	p = make([]int, r)
-	out = make([]int, r)
-	for i, a := range perm {
-		a = normAxis("tensor.Transpose", a, r, shape)
-		if seen[a] {
-			shapePanic("tensor.Transpose", fmt.Sprintf("permutation %v repeats axis %d", perm, a), shape)
-		}
-		seen[a] = true
-		p[i] = a
-		out[i] = shape[a]
-	}
-	return p, out
-}
-
 // Transpose returns x with its axes permuted: axis i of the result is axis
 // perm[i] of x. With no perm it reverses the axes (NumPy's x.T).
 // It panics with ErrShape if perm is not a permutation of x's axes.
 func Transpose(x *Tensor, perm ...int) *Tensor {
-	p, out := PermShape(x.shape, perm)
+	p, out := shapes.PermShape(x.shape, perm)
 	dst := Zeros(out...)
 	transposeTo(dst, x, p)
 	return dst
@@ -143,44 +70,19 @@ func T(x *Tensor) *Tensor {
 	return Transpose(x, p...)
 }
 
-// SqueezeShape returns shape without the given size-1 axes (all size-1 axes
-// when none are given). It panics with ErrShape if a named axis is not 1.
-func SqueezeShape(shape []int, axes ...int) []int {
-	drop := make([]bool, len(shape))
-	if len(axes) == 0 {
-		for i, d := range shape {
-			drop[i] = d == 1
-		}
-	}
-	for _, a := range axes {
-		a = normAxis("tensor.Squeeze", a, len(shape), shape)
-		if shape[a] != 1 {
-			shapePanic("tensor.Squeeze", fmt.Sprintf("axis %d has size %d, not 1", a, shape[a]), shape)
-		}
-		drop[a] = true
-	}
-	out := []int{}
-	for i, d := range shape {
-		if !drop[i] {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // Squeeze returns a copy of x without the given size-1 axes (all of them
-// when none are given).
-func Squeeze(x *Tensor, axes ...int) *Tensor { return Reshape(x, SqueezeShape(x.shape, axes...)...) }
-
-// UnsqueezeShape returns shape with a size-1 axis inserted at position axis
-// (in the result; negative counts from the end).
-func UnsqueezeShape(shape []int, axis int) []int {
-	axis = normAxis("tensor.Unsqueeze", axis, len(shape)+1, shape)
-	return slices.Insert(slices.Clone(shape), axis, 1)
+// when none are given; negative axes count from the end). It panics with
+// ErrShape if a named axis is out of range or not of size 1.
+func Squeeze(x *Tensor, axes ...int) *Tensor {
+	return Reshape(x, shapes.SqueezeShape(x.shape, axes...)...)
 }
 
-// Unsqueeze returns a copy of x with a size-1 axis inserted at axis.
-func Unsqueeze(x *Tensor, axis int) *Tensor { return Reshape(x, UnsqueezeShape(x.shape, axis)...) }
+// Unsqueeze returns a copy of x with a size-1 axis inserted at position axis
+// of the result (negative counts from the end). It panics with ErrShape if
+// axis is outside [−rank−1, rank].
+func Unsqueeze(x *Tensor, axis int) *Tensor {
+	return Reshape(x, shapes.UnsqueezeShape(x.shape, axis)...)
+}
 
 // split3 views shape around axis as (outer, n, inner).
 func split3(shape []int, axis int) (outer, n, inner int) {

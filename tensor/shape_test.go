@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -55,28 +56,6 @@ func TestReshape(t *testing.T) {
 	})
 }
 
-func TestResolveShape(t *testing.T) {
-	tests := []struct {
-		n     int
-		shape []int
-		want  []int
-	}{
-		{12, []int{3, 4}, []int{3, 4}},
-		{12, []int{-1, 4}, []int{3, 4}},
-		{12, []int{2, -1, 2}, []int{2, 3, 2}},
-		{1, []int{}, []int{}},
-		{0, []int{0, 5}, []int{0, 5}},
-	}
-	for _, tc := range tests {
-		t.Run(fmt.Sprint(tc.shape), func(t *testing.T) {
-			got := tensor.ResolveShape("test", nil, tc.n, tc.shape)
-			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("ResolveShape(%d, %v) mismatch (-want +got):\n%s", tc.n, tc.shape, d)
-			}
-		})
-	}
-}
-
 // naivePermute is Transpose by its definition: out[j] = x[i] where i[perm[k]] = j[k].
 func naivePermute(x *tensor.Tensor, perm []int) *tensor.Tensor {
 	s := x.Shape()
@@ -120,7 +99,7 @@ func TestTranspose(t *testing.T) {
 				if d := tdiff(naivePermute(x, perm), got, exact); d != "" {
 					t.Errorf("Transpose mismatch (-want +got):\n%s", d)
 				}
-				back := tensor.Transpose(got, tensor.InversePerm(perm)...)
+				back := tensor.Transpose(got, shapes.InversePerm(perm)...)
 				if d := tdiff(x, back, exact); d != "" {
 					t.Errorf("Transpose by InversePerm did not restore x (-x +got):\n%s", d)
 				}
@@ -147,29 +126,6 @@ func TestTranspose(t *testing.T) {
 	}
 }
 
-func TestPermShape(t *testing.T) {
-	tests := []struct {
-		shape, perm, wantP, wantOut []int
-	}{
-		{[]int{2, 3, 4}, nil, []int{2, 1, 0}, []int{4, 3, 2}},
-		{[]int{2, 3, 4}, []int{1, -1, 0}, []int{1, 2, 0}, []int{3, 4, 2}},
-		{[]int{}, nil, []int{}, []int{}},
-	}
-	for _, tc := range tests {
-		t.Run(fmt.Sprint(tc.shape, tc.perm), func(t *testing.T) {
-			p, out := tensor.PermShape(tc.shape, tc.perm)
-			if d := cmp.Diff([2][]int{tc.wantP, tc.wantOut}, [2][]int{p, out}, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("PermShape mismatch (-want +got):\n%s", d)
-			}
-		})
-	}
-	t.Run("InversePerm", func(t *testing.T) {
-		if got, want := tensor.InversePerm([]int{2, 0, 1}), []int{1, 2, 0}; !cmp.Equal(got, want) {
-			t.Errorf("got %v, want %v", got, want)
-		}
-	})
-}
-
 func TestSqueezeUnsqueeze(t *testing.T) {
 	tests := []struct {
 		name string
@@ -182,14 +138,12 @@ func TestSqueezeUnsqueeze(t *testing.T) {
 		{"Squeeze two", tensor.Squeeze(tensor.Zeros(1, 3, 1), 0, 2).Shape(), []int{3}},
 		{"Squeeze to 0-d", tensor.Squeeze(tensor.Zeros(1, 1)).Shape(), []int{}},
 		{"Squeeze nothing to do", tensor.Squeeze(tensor.Zeros(2, 3)).Shape(), []int{2, 3}},
-		{"SqueezeShape", tensor.SqueezeShape([]int{1, 0, 1}), []int{0}},
 		{"Unsqueeze front", tensor.Unsqueeze(tensor.Zeros(2, 3), 0).Shape(), []int{1, 2, 3}},
 		{"Unsqueeze middle", tensor.Unsqueeze(tensor.Zeros(2, 3), 1).Shape(), []int{2, 1, 3}},
 		{"Unsqueeze end", tensor.Unsqueeze(tensor.Zeros(2, 3), 2).Shape(), []int{2, 3, 1}},
 		{"Unsqueeze -1 is the end", tensor.Unsqueeze(tensor.Zeros(2, 3), -1).Shape(), []int{2, 3, 1}},
 		{"Unsqueeze -3 is the front", tensor.Unsqueeze(tensor.Zeros(2, 3), -3).Shape(), []int{1, 2, 3}},
 		{"Unsqueeze 0-d", tensor.Unsqueeze(tensor.Scalar(1), 0).Shape(), []int{1}},
-		{"UnsqueezeShape", tensor.UnsqueezeShape([]int{4}, 0), []int{1, 4}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -502,7 +456,7 @@ func FuzzReshapeTranspose(f *testing.F) {
 		if d := tdiff(naivePermute(x, perm), y, exact); d != "" {
 			t.Fatalf("Transpose(%v, %v) disagrees with the definition (-want +got):\n%s", s, perm, d)
 		}
-		if d := tdiff(x, tensor.Transpose(y, tensor.InversePerm(perm)...), exact); d != "" {
+		if d := tdiff(x, tensor.Transpose(y, shapes.InversePerm(perm)...), exact); d != "" {
 			t.Fatalf("Transpose by InversePerm(%v) did not restore %v (-want +got):\n%s", perm, s, d)
 		}
 		if len(s) >= 2 {

@@ -43,7 +43,7 @@ func softmaxTo(op string, dst, x *Tensor, axis int, log bool) *Tensor {
 		}
 		return dst
 	}
-	m := Max(x, true, axis)
+	m := MaxKeepDims(x, axis)
 	for i, v := range m.data {
 		if math.IsInf(v, 0) {
 			m.data[i] = 0 // all −Inf (or a +Inf): shift by 0, the sum decides
@@ -51,7 +51,7 @@ func softmaxTo(op string, dst, x *Tensor, axis int, log bool) *Tensor {
 	}
 	SubTo(dst, x, m)
 	e := Map(dst, math.Exp)
-	s := Sum(e, true, axis)
+	s := SumKeepDims(e, axis)
 	if log {
 		MapTo(s, s, math.Log)
 		return SubTo(dst, dst, s)

@@ -14,7 +14,7 @@ import (
 // on moderate inputs, Inf/Inf = NaN on large ones.
 func naiveSoftmax(x *tensor.Tensor, axis int) *tensor.Tensor {
 	e := tensor.Exp(x)
-	return tensor.Div(e, tensor.Sum(e, true, axis))
+	return tensor.Div(e, tensor.SumKeepDims(e, axis))
 }
 
 // TestSoftmaxNaive compares with the unshifted formula on N(0, 1) logits,
@@ -85,8 +85,8 @@ func TestSoftmaxStable(t *testing.T) {
 					t.Fatalf("got Softmax[%d] = %v, want finite", i, v)
 				}
 			}
-			ones := tensor.Ones(tensor.Sum(got, true, tc.axis).Shape()...)
-			if d := tdiff(ones, tensor.Sum(got, true, tc.axis), near); d != "" {
+			ones := tensor.Ones(tensor.SumKeepDims(got, tc.axis).Shape()...)
+			if d := tdiff(ones, tensor.SumKeepDims(got, tc.axis), near); d != "" {
 				t.Errorf("Softmax rows do not sum to 1 (-want +got):\n%s", d)
 			}
 		})

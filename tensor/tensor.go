@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
 
 // Tensor is a dense, row-major, contiguous n-d array of float64.
@@ -188,18 +190,11 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 	copy(t.data, src.data)
 }
 
-// Reuse gives t the given shape over its existing storage, growing the
-// storage only if it is too small, and returns t. The elements' values are
-// unspecified afterwards. It lets owners of buffer pools (the autograd tape)
-// recycle tensors without allocating.
-func (t *Tensor) Reuse(shape []int) *Tensor {
-	n := checkShape("tensor.Reuse", shape)
-	t.shape = append(t.shape[:0], shape...)
-	if cap(t.data) < n {
-		t.data = make([]float64, n)
-	}
-	t.data = t.data[:n]
-	return t
+// init gives internal/shapes.Reuse, the only way autograd's buffer pool
+// reshapes a recycled tensor in place, access to a tensor's fields (see
+// internal/shapes/reuse.go); users cannot reach it.
+func init() {
+	shapes.RegisterReuse(func(t *Tensor) (*[]int, *[]float64) { return &t.shape, &t.data })
 }
 
 // SameShape reports whether a and b have equal shapes.
@@ -216,11 +211,5 @@ func numel(shape []int) int {
 
 // normAxis maps a possibly negative axis to [0, rank), panicking with ErrShape.
 func normAxis(op string, axis, rank int, shape []int) int {
-	if axis < 0 {
-		axis += rank
-	}
-	if axis < 0 || axis >= rank {
-		shapePanic(op, fmt.Sprintf("axis %d out of range for rank %d", axis, rank), shape)
-	}
-	return axis
+	return shapes.NormAxis(op, axis, rank, shape)
 }

@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
+	"github.com/tapegrad/tapegrad/internal/scalar"
 	"github.com/tapegrad/tapegrad/tensor/internal/vec"
 )
 
@@ -21,41 +22,6 @@ func MapTo(dst, x *Tensor, f func(float64) float64) *Tensor {
 
 // Map returns f(x) element-wise.
 func Map(x *Tensor, f func(float64) float64) *Tensor { return MapTo(Zeros(x.shape...), x, f) }
-
-// SigmoidF is the logistic function 1/(1+e^(−x)), computed without overflow
-// for large |x|.
-func SigmoidF(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
-// SoftplusF is log(1+e^x), computed stably as max(x,0) + log1p(e^(−|x|)).
-func SoftplusF(x float64) float64 { return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) }
-
-// ReLUF is max(x, 0); NaN stays NaN, as in PyTorch.
-func ReLUF(x float64) float64 {
-	if x > 0 || x != x {
-		return x
-	}
-	return 0
-}
-
-// StepF is the Heaviside step: 1 for x > 0, else 0.
-func StepF(x float64) float64 { return b2f(x > 0) }
-
-// SignF is −1, 0 or 1 by the sign of x (NaN stays NaN).
-func SignF(x float64) float64 {
-	switch {
-	case x > 0:
-		return 1
-	case x < 0:
-		return -1
-	}
-	return x
-}
 
 func neg(x float64) float64    { return -x }
 func square(x float64) float64 { return x * x }
@@ -79,13 +45,13 @@ func Abs(x *Tensor) *Tensor { return Map(x, math.Abs) }
 func Square(x *Tensor) *Tensor { return Map(x, square) }
 
 // Sign returns the sign of x element-wise (−1, 0, 1).
-func Sign(x *Tensor) *Tensor { return Map(x, SignF) }
+func Sign(x *Tensor) *Tensor { return Map(x, scalar.Sign) }
 
 // Tanh returns tanh(x) element-wise.
 func Tanh(x *Tensor) *Tensor { return Map(x, math.Tanh) }
 
 // Sigmoid returns σ(x) = 1/(1+e^(−x)) element-wise, stable for large |x|.
-func Sigmoid(x *Tensor) *Tensor { return Map(x, SigmoidF) }
+func Sigmoid(x *Tensor) *Tensor { return Map(x, scalar.Sigmoid) }
 
 // ReLU returns max(x, 0) element-wise (NaN stays NaN).
 func ReLU(x *Tensor) *Tensor { return ReLUTo(Zeros(x.shape...), x) }
@@ -120,10 +86,10 @@ func ReLUBackwardTo(dst, y, g *Tensor) *Tensor {
 }
 
 // Step returns the Heaviside step (1 where x > 0, else 0) element-wise.
-func Step(x *Tensor) *Tensor { return Map(x, StepF) }
+func Step(x *Tensor) *Tensor { return Map(x, scalar.Step) }
 
 // Softplus returns log(1+eˣ) element-wise, stable for large |x|.
-func Softplus(x *Tensor) *Tensor { return Map(x, SoftplusF) }
+func Softplus(x *Tensor) *Tensor { return Map(x, scalar.Softplus) }
 
 // LeakyReLU returns x where x > 0 and slope·x elsewhere.
 func LeakyReLU(x *Tensor, slope float64) *Tensor { return LeakyReLUTo(Zeros(x.shape...), x, slope) }

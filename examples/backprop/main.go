@@ -57,7 +57,7 @@ func (n net) forward(tp *autograd.Tape, x, y *tensor.Tensor) (autograd.Var, []au
 		zs = append(zs, z)
 		a = tp.Sigmoid(z)
 	}
-	cost := tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), false, 1), false)
+	cost := tp.Mean(tp.Sum(tp.Square(tp.Sub(tp.Const(y), a)), 1))
 	return cost, zs
 }
 
@@ -97,7 +97,7 @@ func run(w io.Writer, steps int, plotFile string) ([2]float64, error) {
 	gradA := tensor.Scale(tensor.Sub(as[L], y), 2/n) // ∇ₐC for C = 1/n Σ‖y − a‖²
 	delta[L] = tensor.Mul(gradA, sp(zv[L]))          // BP1
 	for l := L - 1; l >= 1; l-- {
-		delta[l] = tensor.Mul(tensor.MatMulT(delta[l+1], nt.W[l].Value(), false, true), sp(zv[l])) // BP2
+		delta[l] = tensor.Mul(tensor.MatMulT(delta[l+1], nt.W[l].Value(), tensor.NoTrans, tensor.Trans), sp(zv[l])) // BP2
 	}
 
 	fmt.Fprintf(w, "cost C = %.6f on %d datapoints\n\n", cost.Item(), x.Dim(0))
@@ -113,8 +113,8 @@ func run(w io.Writer, steps int, plotFile string) ([2]float64, error) {
 			eq = "BP1"
 		}
 		show(fmt.Sprintf("%s  δ%d = ∂C/∂z%d", eq, l, l), delta[l], tapeDelta[l-1].Value())
-		show(fmt.Sprintf("BP3  ∂C/∂b%d", l), tensor.Sum(delta[l], false, 0), nt.b[l-1].Grad())
-		show(fmt.Sprintf("BP4  ∂C/∂W%d", l), tensor.MatMulT(as[l-1], delta[l], true, false), nt.W[l-1].Grad())
+		show(fmt.Sprintf("BP3  ∂C/∂b%d", l), tensor.Sum(delta[l], 0), nt.b[l-1].Grad())
+		show(fmt.Sprintf("BP4  ∂C/∂W%d", l), tensor.MatMulT(as[l-1], delta[l], tensor.Trans, tensor.NoTrans), nt.W[l-1].Grad())
 	}
 	fmt.Fprintf(w, "\nlargest difference between hand and tape: %.1e\n\n", worst)
 	if worst > 1e-12 {

@@ -185,14 +185,14 @@ func matmul(reps, steps int) []result {
 	}
 	A, B, G := sub(31), sub(32), sub(33)
 	C := tensor.Zeros(n, n)
-	fwd := func() { tensor.GemmTo(C, 1, A, false, B, false, 0) }
+	fwd := func() { tensor.GemmTo(C, 1, A, tensor.NoTrans, B, tensor.NoTrans, 0) }
 	fwd()
 	flops := 2.0 * n * n * n
 	f := blocks(fwd, reps, steps)
 	for i := range f {
 		f[i] = flops / f[i] / 1e9
 	}
-	check := map[string]float64{"c_sum": tensor.Sum(C, false).Item(), "c00": C.At(0, 0)}
+	check := map[string]float64{"c_sum": tensor.Sum(C).Item(), "c00": C.At(0, 0)}
 	pa, pb := autograd.NewParam(A), autograd.NewParam(B)
 	tp := autograd.NewTape()
 	fb := func() {

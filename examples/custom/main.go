@@ -50,7 +50,7 @@ func model(tp *autograd.Tape, x autograd.Var, p []autograd.Var) autograd.Var {
 
 // mse is the mean of squared errors.
 func mse(tp *autograd.Tape, pred autograd.Var, y *tensor.Tensor) autograd.Var {
-	return tp.Mean(tp.Square(tp.Sub(pred, tp.Const(y))), false)
+	return tp.Mean(tp.Square(tp.Sub(pred, tp.Const(y))))
 }
 
 // run trains and checks; it returns the first and last losses.

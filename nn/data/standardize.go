@@ -31,10 +31,10 @@ func FitStandardizer(x *tensor.Tensor) *Standardizer {
 		panic(&tensor.ShapeError{Op: "data.FitStandardizer", Shapes: [][]int{x.Shape()},
 			Msg: "want (n, features) with n ≥ 1", Err: tensor.ErrShape})
 	}
-	mean := tensor.Mean(x, false, 0).Data()
+	mean := tensor.Mean(x, 0).Data()
 	d := tensor.Sub(x, tensor.New(mean)) // two passes: accurate when |mean| ≫ std
-	variance := tensor.Mean(tensor.Mul(d, d), false, 0).Data()
-	lo, hi := tensor.Min(x, false, 0).Data(), tensor.Max(x, false, 0).Data()
+	variance := tensor.Mean(tensor.Mul(d, d), 0).Data()
+	lo, hi := tensor.Min(x, 0).Data(), tensor.Max(x, 0).Data()
 	std := make([]float64, len(mean))
 	for j := range std {
 		if lo[j] == hi[j] {

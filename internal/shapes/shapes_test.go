@@ -1,0 +1,178 @@
+package shapes
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestReduceShape(t *testing.T) {
+	s := []int{2, 3, 4}
+	tests := []struct {
+		keep bool
+		axes []int
+		want []int
+	}{
+		{false, nil, []int{}},
+		{true, nil, []int{1, 1, 1}},
+		{false, []int{1}, []int{2, 4}},
+		{true, []int{1}, []int{2, 1, 4}},
+		{false, []int{-1, 0}, []int{3}},
+		{true, []int{-1, 0}, []int{1, 3, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("keep=%v/axes=%v", tc.keep, tc.axes), func(t *testing.T) {
+			got := ReduceShape("test", s, tc.keep, tc.axes...)
+			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("ReduceShape mismatch (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestResolveShape(t *testing.T) {
+	tests := []struct {
+		n     int
+		shape []int
+		want  []int
+	}{
+		{12, []int{3, 4}, []int{3, 4}},
+		{12, []int{-1, 4}, []int{3, 4}},
+		{12, []int{2, -1, 2}, []int{2, 3, 2}},
+		{1, []int{}, []int{}},
+		{0, []int{0, 5}, []int{0, 5}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.shape), func(t *testing.T) {
+			got := ResolveShape("test", nil, tc.n, tc.shape)
+			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("ResolveShape(%d, %v) mismatch (-want +got):\n%s", tc.n, tc.shape, d)
+			}
+		})
+	}
+}
+
+func TestPermShape(t *testing.T) {
+	tests := []struct {
+		shape, perm, wantP, wantOut []int
+	}{
+		{[]int{2, 3, 4}, nil, []int{2, 1, 0}, []int{4, 3, 2}},
+		{[]int{2, 3, 4}, []int{1, -1, 0}, []int{1, 2, 0}, []int{3, 4, 2}},
+		{[]int{}, nil, []int{}, []int{}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.shape, tc.perm), func(t *testing.T) {
+			p, out := PermShape(tc.shape, tc.perm)
+			if d := cmp.Diff([2][]int{tc.wantP, tc.wantOut}, [2][]int{p, out}, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("PermShape mismatch (-want +got):\n%s", d)
+			}
+		})
+	}
+	t.Run("InversePerm", func(t *testing.T) {
+		if got, want := InversePerm([]int{2, 0, 1}), []int{1, 2, 0}; !cmp.Equal(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+}
+
+func TestSqueezeUnsqueezeShape(t *testing.T) {
+	tests := []struct {
+		name      string
+		got, want []int
+	}{
+		{"SqueezeShape all", SqueezeShape([]int{1, 0, 1}), []int{0}},
+		{"SqueezeShape one", SqueezeShape([]int{1, 3, 1}, -1), []int{1, 3}},
+		{"UnsqueezeShape front", UnsqueezeShape([]int{4}, 0), []int{1, 4}},
+		{"UnsqueezeShape end", UnsqueezeShape([]int{4}, -1), []int{4, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := cmp.Diff(tc.want, tc.got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("shape mismatch (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestMatMulShapes(t *testing.T) {
+	t.Run("MatMulShape", func(t *testing.T) {
+		if got, want := MatMulShape([]int{3, 1, 5, 4}, []int{2, 6, 5}, true, true), []int{3, 2, 4, 6}; !cmp.Equal(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+	tests := []struct {
+		name                 string
+		a, b                 []int
+		wantA, wantB, wantAB []int
+		want                 []int
+	}{
+		{"vector·matrix", []int{3}, []int{3, 4}, []int{1, 3}, []int{3, 4}, []int{1, 4}, []int{4}},
+		{"matrix·vector", []int{2, 3}, []int{3}, []int{2, 3}, []int{3, 1}, []int{2, 1}, []int{2}},
+		{"vector·vector", []int{3}, []int{3}, []int{1, 3}, []int{3, 1}, []int{1, 1}, []int{}},
+		{"vector·batch", []int{3}, []int{2, 3, 4}, []int{1, 3}, []int{2, 3, 4}, []int{2, 1, 4}, []int{2, 4}},
+		{"batch·vector", []int{2, 5, 3}, []int{3}, []int{2, 5, 3}, []int{3, 1}, []int{2, 5, 1}, []int{2, 5}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a2, b2, prod, out := MatMulVectorShapes(tc.a, tc.b)
+			want := [][]int{tc.wantA, tc.wantB, tc.wantAB, tc.want}
+			if d := cmp.Diff(want, [][]int{a2, b2, prod, out}, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("MatMulVectorShapes(%v, %v) mismatch (-want +got):\n%s", tc.a, tc.b, d)
+			}
+		})
+	}
+}
+
+func TestPanics(t *testing.T) {
+	rows := []struct {
+		name string
+		f    func()
+		msg  []string // substrings of the message: the op and the shapes
+	}{
+		{"ReduceShape axis", func() { ReduceShape("tensor.Thing", []int{4}, false, 1) }, []string{"tensor.Thing", "[4]", "axis 1"}},
+		{"ReduceShape twice", func() { ReduceShape("tensor.Thing", []int{4}, false, 0, -1) }, []string{"tensor.Thing", "[4]", "twice"}},
+		{"ResolveShape", func() { ResolveShape("tensor.Reshape", []int{5}, 5, []int{2, -1}) }, []string{"tensor.Reshape", "[5]", "infer"}},
+		{"PermShape", func() { PermShape([]int{2, 3}, []int{0, 0}) }, []string{"tensor.Transpose", "[2 3]", "repeats"}},
+		{"SqueezeShape", func() { SqueezeShape([]int{2, 3}, 0) }, []string{"tensor.Squeeze", "[2 3]", "not 1"}},
+		{"MatMulShape rank", func() { MatMulShape([]int{3}, []int{3, 2}, false, false) }, []string{"tensor.MatMulT", "[3]", "rank", "MatMul"}},
+		{"MatMulShape inner", func() { MatMulShape([]int{2, 3}, []int{2, 3}, false, false) }, []string{"tensor.MatMul", "[2 3]", "3 vs 2"}},
+		{"MatMulVectorShapes 0-d", func() { MatMulVectorShapes([]int{}, []int{3}) }, []string{"tensor.MatMul", "[]", "[3]", "rank"}},
+		{"MatMulVectorShapes inner", func() { MatMulVectorShapes([]int{4}, []int{3}) }, []string{"tensor.MatMul", "[4]", "[3]", "4 vs 3"}},
+	}
+	for _, tc := range rows {
+		t.Run(tc.name, func(t *testing.T) {
+			err := catch(tc.f)
+			var se *Error
+			if !errors.As(err, &se) || !errors.Is(err, ErrShape) {
+				t.Fatalf("got panic %v, want an *Error wrapping ErrShape", err)
+			}
+			for _, s := range tc.msg {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("got message %q, want it to contain %q", err.Error(), s)
+				}
+			}
+			// The site is this test's line, not a frame of this package.
+			if !strings.Contains(se.Site, "shapes_test.go:") {
+				t.Errorf("Site = %q, want this test file's line", se.Site)
+			}
+		})
+	}
+}
+
+// catch runs f and returns the error it panics with (nil if it returns).
+func catch(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			var ok bool
+			if err, ok = r.(error); !ok {
+				err = fmt.Errorf("non-error panic: %v", r)
+			}
+		}
+	}()
+	f()
+	return nil
+}
