@@ -9,6 +9,21 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
+// backwardState is what a backward pass keeps while its rules run.
+type backwardState struct {
+	grads  []Var          // the gradient reaching each node (zero Var: none yet)
+	pgrads map[*param]Var // parameters' gradients, when they are returned or traced
+	gin    []Var          // the running rule's output, reused across nodes
+	node   int32          // the node whose rule is running, or -1
+	// direct: parameters' gradients go straight into their stored
+	// gradients (Backward without debugging); otherwise they are summed in
+	// pgrads.
+	direct bool
+	// done marks the inputs of the running node whose gradients an into
+	// rule already delivered (bit i: input i), so vjp skips them.
+	done uint64
+}
+
 // Backward computes the gradient of the scalar loss with respect to every
 // parameter and Tape.Var leaf it depends on, and adds it to their stored
 // gradients (Grad): gradients accumulate across calls until ZeroGrad.
@@ -29,26 +44,18 @@ func (tp *Tape) Backward(loss Var) {
 // output gradient (the vector of a vector-Jacobian product, shape of out) and
 // accumulates gᵀ·∂out/∂θ into the parameters' and leaves' gradients.
 // It panics with tensor.ErrShape if grad's shape is not out's.
-func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) { tp.backward(out, grad, nil) }
-
-// backward is BackwardWith with an optional trace called at every rule
-// (Explain's narration; nil for a plain backward pass).
-func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
+func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
 	tp.checkOut("BackwardWith", out)
 	checkSeed(out, grad)
-	prev := tp.recording
-	tp.recording = false
-	tp.sink = trace == nil && !tp.anomaly
-	defer func() { tp.recording, tp.sink = prev, false }()
-	tp.run(out, tp.Const(grad), trace)
-	for p, g := range tp.pgrads { // (empty unless a trace or anomaly mode kept the sink off)
+	tp.run(out, tp.Const(grad), backwardValues, tp.dbg == nil)
+	for p, g := range tp.bw.pgrads { // (empty unless debugging kept the direct path off)
 		p.accumulate(g.Value())
 	}
 	for _, i := range tp.leaves {
-		if i > out.id || !tp.grads[i].Valid() {
+		if i > out.id || !tp.bw.grads[i].Valid() {
 			continue
 		}
-		gv := tp.val(tp.grads[i])
+		gv := tp.val(tp.bw.grads[i])
 		if lg := tp.leafGrads[i]; lg != nil {
 			floats.Add(lg.Data(), gv.Data())
 		} else {
@@ -66,28 +73,27 @@ func (tp *Tape) backward(out Var, grad *tensor.Tensor, trace traceFunc) {
 // torch.autograd.grad: nothing is stored into parameters' gradients. The
 // results are constants on this tape; an x that y does not depend on gets
 // zeros. wrt may hold parameters, Tape.Var leaves or intermediate Vars.
-func (tp *Tape) Grad(y Var, wrt ...Var) []Var { return tp.vjp(y, Var{}, false, wrt) }
+func (tp *Tape) Grad(y Var, wrt ...Var) []Var { return tp.vjp(y, Var{}, backwardValues, wrt) }
 
-// GradGraph is Grad in create-graph mode: the backward pass is itself
-// recorded, so the returned gradients are differentiable Vars (grad of grad,
-// Hessian-vector products, gradient penalties).
-func (tp *Tape) GradGraph(y Var, wrt ...Var) []Var { return tp.vjp(y, Var{}, true, wrt) }
+// GradGraph is Grad with the backward pass recorded, so the returned
+// gradients are differentiable Vars (grad of grad, Hessian-vector products,
+// gradient penalties), like torch.autograd.grad with create_graph=True.
+func (tp *Tape) GradGraph(y Var, wrt ...Var) []Var { return tp.vjp(y, Var{}, backwardGraph, wrt) }
 
 // VJP returns the vector-Jacobian products seedᵀ·∂y/∂x for each x in wrt,
-// as constants on this tape (see Grad; an x that y does not depend on gets
-// zeros). A zero seed (Var{}) means ones, and y must then have one element.
-// It panics with tensor.ErrShape if y has several elements and no seed is
-// given, or seed's shape is not y's.
-func (tp *Tape) VJP(y, seed Var, wrt ...Var) []Var { return tp.vjp(y, seed, false, wrt) }
+// without touching stored gradients. A zero seed means ones (y must then
+// have one element).
+// It panics with tensor.ErrShape if seed's shape is not y's.
+func (tp *Tape) VJP(y, seed Var, wrt ...Var) []Var { return tp.vjp(y, seed, backwardValues, wrt) }
 
-// VJPGraph is VJP in create-graph mode: the backward pass is recorded, so the
-// products are differentiable Vars, and seed may itself require a gradient,
-// which gives forward-mode (Jacobian-vector) products by the double-VJP
-// construction. It panics like VJP.
-func (tp *Tape) VJPGraph(y, seed Var, wrt ...Var) []Var { return tp.vjp(y, seed, true, wrt) }
+// VJPGraph is VJP with the backward pass recorded: the products are
+// differentiable, in the inputs and in seed (which may itself require a
+// gradient).
+func (tp *Tape) VJPGraph(y, seed Var, wrt ...Var) []Var { return tp.vjp(y, seed, backwardGraph, wrt) }
 
-// vjp is VJP (VJPGraph when createGraph is set).
-func (tp *Tape) vjp(y Var, seed Var, createGraph bool, wrt []Var) []Var {
+// vjp is Grad, GradGraph, VJP and VJPGraph: a backward pass in phase ph
+// whose gradients are returned, not stored.
+func (tp *Tape) vjp(y, seed Var, ph phase, wrt []Var) []Var {
 	tp.checkOut("Grad", y)
 	if !seed.Valid() {
 		if y.Value().Len() != 1 {
@@ -98,18 +104,15 @@ func (tp *Tape) vjp(y Var, seed Var, createGraph bool, wrt []Var) []Var {
 	}
 	tp.check("VJP", seed)
 	checkSeed(y, seed.Value())
-	prev := tp.recording
-	tp.recording = createGraph
-	defer func() { tp.recording = prev }()
-	tp.run(y, seed, nil)
+	tp.run(y, seed, ph, false)
 	out := make([]Var, len(wrt))
 	for i, x := range wrt {
 		tp.check("Grad", x)
 		var g Var
 		if x.p != nil {
-			g = tp.pgrads[x.p]
+			g = tp.bw.pgrads[x.p]
 		} else if x.id >= 0 && x.id <= y.id {
-			g = tp.grads[x.id]
+			g = tp.bw.grads[x.id]
 		}
 		if !g.Valid() {
 			g = tp.Const(tp.allocZero(x.Shape()))
@@ -136,74 +139,40 @@ func checkSeed(y Var, g *tensor.Tensor) {
 	}
 }
 
-// gradSink returns the stored gradient of parameter x (allocated on first
-// use) for a rule to add x's gradient into directly, or nil when the rule
-// must return it as a Var instead: outside Backward (Grad and VJP must not
-// touch stored gradients; create-graph needs the Var), under Explain's trace
-// or anomaly mode (which look at every gradient), or when x is not a
-// trainable parameter. A rule writes into the sink only by adding (β = 1),
-// so contributions from several uses sum as they would through the tape;
-// beta is 0 for the first write after ZeroGrad (the old contents are
-// ignored rather than cleared first) and 1 after it.
-func (tp *Tape) gradSink(x Var) (dst *tensor.Tensor, beta float64) {
-	if !tp.sink || x.p == nil || x.p.frozen || x.p.constant {
-		return nil, 0
-	}
-	p := x.p
-	switch {
-	case p.grad == nil:
-		p.grad = tensor.Zeros(p.value.Shape()...)
-		return p.grad, 0
-	case p.gradZero:
-		p.gradZero = false
-		return p.grad, 0
-	}
-	return p.grad, 1
-}
-
-// isCustom reports whether nd is a CustomOp's node.
-func (tp *Tape) isCustom(nd *node) bool {
-	_, ok := tp.auxs[nd.aux-1].fn.(*CustomOp)
-	return ok
-}
-
-// run walks the tape from y down to the first node, applying each rule to
-// the gradient reaching its node and summing the results into the inputs'
-// gradients (tp.grads for tape nodes, tp.pgrads for parameters).
-// A non-nil trace observes each rule's incoming and outgoing gradients
-// (Explain); it must not change them.
-func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
+// run walks the tape from y down to the first node in phase ph, applying
+// each rule to the gradient reaching its node and delivering the results
+// to the inputs (deliver). direct lets parameters' gradients go straight
+// into their stored gradients (Backward).
+func (tp *Tape) run(y Var, seed Var, ph phase, direct bool) {
 	n := int(y.id) + 1
-	tp.grads = slices.Grow(tp.grads[:0], n)[:n]
-	clear(tp.grads)
-	clear(tp.pgrads)
-	tp.grads[y.id] = seed
-	// Not recorded (a plain Backward or Grad): the rules' ops keep only
-	// their values. The flags are restored even if a rule panics (Maybe).
-	tp.valueOnly = !tp.recording && !tp.anomaly
-	defer func() { tp.valueOnly, tp.bwNode = false, -1 }()
+	bw := &tp.bw
+	bw.grads = slices.Grow(bw.grads[:0], n)[:n]
+	clear(bw.grads)
+	clear(bw.pgrads)
+	bw.grads[y.id] = seed
+	bw.direct = direct
+	// The phase is restored even if a rule panics (Maybe).
+	prev := tp.phase
+	tp.phase = ph
+	defer func() { tp.phase, bw.node, bw.direct = prev, -1, false }()
 	for i := n - 1; i >= 0; i-- {
-		g := tp.grads[i]
+		g := bw.grads[i]
 		if !g.Valid() {
 			continue
 		}
-		if len(tp.hooks) > 0 && len(tp.hooks[int32(i)]) > 0 {
-			g = tp.applyHooks(i, g, tp.hooks[int32(i)])
-			tp.grads[i] = g
-		}
-		// Copy what is needed: rules append nodes, which may move the slice.
 		nd := &tp.nodes[i]
-		rule, ins := nd.rule, nd.inputs(tp)
-		if rule == nil {
+		o, ins := nd.op, nd.inputs(tp)
+		if tp.dbg != nil {
+			g = tp.dbg.applyHooks(tp, i, g)
+			bw.grads[i] = g
+		}
+		if !nd.needs || o.vjp == nil { // nothing to differentiate, or a leaf
 			continue
 		}
-		// Built-in rules are shape-checked by the gradcheck table; a user's
-		// rule is checked below, where a mistake would surface.
-		checked := tp.anomaly || nd.aux != 0 && tp.isCustom(nd)
-		if cap(tp.gin) < len(ins) { // reused: rules never run backward themselves
-			tp.gin = make([]Var, len(ins))
+		if cap(bw.gin) < len(ins) { // reused: rules never run backward themselves
+			bw.gin = make([]Var, len(ins))
 		}
-		gin := tp.gin[:len(ins)]
+		gin := bw.gin[:len(ins)]
 		switch len(gin) { // not clear(gin): a runtime call, costly for one or two elements
 		case 1:
 			gin[0] = Var{}
@@ -212,54 +181,93 @@ func (tp *Tape) run(y Var, seed Var, trace traceFunc) {
 		default:
 			clear(gin)
 		}
-		tp.bwNode = i
-		rule(tp, Var{tp: tp, id: int32(i), gen: tp.gen}, g, gin)
-		tp.bwNode = -1
-		if trace != nil { // Explain: narrate this step; gradients are unchanged
-			trace(i, g, gin)
+		yv := Var{tp: tp, id: int32(i), gen: tp.gen}
+		bw.node, bw.done = int32(i), 0
+		if direct && o.into != nil {
+			tp.deliverInto(o, yv, g, ins)
+		}
+		o.vjp(tp, yv, g, gin)
+		bw.node = -1
+		checked := o == customOp
+		if tp.dbg != nil {
+			tp.dbg.observe(i, g, gin)
+			checked = checked || tp.dbg.anomaly
 		}
 		for j := range ins {
-			gj, in := gin[j], &ins[j]
-			if !gj.Valid() {
-				continue
-			}
-			if checked {
-				tp.checkRuleGrad(i, j, *in, gj)
-			}
-			if p := in.p; p != nil {
-				switch {
-				case p.frozen || p.constant:
-				case tp.sink: // Backward: add straight into the stored gradient
-					p.accumulate(tp.val(gj))
-				default:
-					if old, ok := tp.pgrads[p]; ok {
-						gj = tp.Add(old, gj)
-					}
-					tp.pgrads[p] = gj
+			if gin[j].Valid() {
+				if checked {
+					tp.checkRuleGrad(i, j, ins[j], gin[j])
 				}
-				continue
+				tp.deliver(ins[j], gin[j])
 			}
-			if in.id < 0 || !tp.nodes[in.id].needs {
-				continue
-			}
-			if old := tp.grads[in.id]; old.Valid() {
-				gj = tp.Add(old, gj)
-			}
-			tp.grads[in.id] = gj
 		}
 	}
+}
+
+// deliver adds the gradient gj that a rule computed to input in's
+// gradient: the one place where a gradient's destination is decided.
+//   - a parameter's gradient goes into its stored gradient (Backward) or is
+//     summed for the caller (Grad, VJP, or a debugged Backward);
+//   - a node's gradient is summed into what reaches it, with a tape op, so
+//     the sum is recorded in create-graph mode.
+func (tp *Tape) deliver(in, gj Var) {
+	bw := &tp.bw
+	if p := in.p; p != nil {
+		switch {
+		case p.frozen || p.constant:
+		case bw.direct:
+			p.accumulate(tp.val(gj))
+		default:
+			if old, ok := bw.pgrads[p]; ok {
+				gj = tp.Add(old, gj)
+			}
+			bw.pgrads[p] = gj
+		}
+		return
+	}
+	if in.id < 0 || !tp.nodes[in.id].needs {
+		return
+	}
+	if old := bw.grads[in.id]; old.Valid() {
+		gj = tp.Add(old, gj)
+	}
+	bw.grads[in.id] = gj
+}
+
+// deliverInto lets an op with an into rule write its parameters' gradients
+// straight into their stored gradients (a plain Backward only: Grad and VJP
+// must not touch them, create-graph needs Vars, debugging looks at every
+// gradient). Each input it serves is marked done, so vjp skips it.
+func (tp *Tape) deliverInto(o *op, y, g Var, ins []Var) {
+	for j, in := range ins {
+		p := in.p
+		if p == nil || p.frozen || p.constant {
+			continue
+		}
+		dst, beta := p.gradDst()
+		if o.into(tp, y, g, j, dst, beta) {
+			p.gradZero = false
+			tp.bw.done |= 1 << j
+		}
+	}
+}
+
+// wants reports whether a rule of node y must compute the gradient of its
+// input i: the input needs one, and no into rule has delivered it already.
+func (tp *Tape) wants(y Var, i int) bool {
+	return tp.bw.done&(1<<i) == 0 && tp.ins(y)[i].needs()
 }
 
 // checkRuleGrad checks the gradient gj that node i's rule returned for its
 // input j: its shape (for a custom op's rule) and, in anomaly mode, that it
 // is finite.
 func (tp *Tape) checkRuleGrad(i, j int, in, gj Var) {
-	nd := &tp.nodes[i]
+	name := tp.opName(int32(i))
 	if !slices.Equal(tp.val(gj).Shape(), tp.val(in).Shape()) {
-		panic(&tensor.ShapeError{Op: "autograd." + nd.op + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
+		panic(&tensor.ShapeError{Op: "autograd." + name + " (derivative rule)", Shapes: [][]int{in.Shape(), gj.Shape()},
 			Msg: fmt.Sprintf("rule returned a gradient of the wrong shape for input %d", j), Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
-	if tp.anomaly {
-		checkFinite(tp, nd.op, tp.val(gj), tp.sites[int32(i)], "backward", nil)
+	if tp.dbg != nil && tp.dbg.anomaly {
+		checkFinite(tp, name, tp.val(gj), tp.site(int32(i)), "backward", nil)
 	}
 }

@@ -7,21 +7,10 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// broadcastShape returns the broadcast shape of a and b or panics with
-// tensor.ErrShape naming op.
-func broadcastShape(op string, a, b Var) []int { return broadcastShapeInto(nil, op, a, b) }
-
-// broadcastShapeInto is broadcastShape appending into dst[:0].
-func broadcastShapeInto(dst []int, op string, a, b Var) []int {
-	s, ok := shapes.BroadcastShapesInto(dst, a.Shape(), b.Shape())
-	if !ok {
-		panic(shapeErr("autograd."+op, "shapes do not broadcast (trailing dimensions must be equal or 1)", a.Shape(), b.Shape()))
-	}
-	return s
-}
-
 // unbroadcast sums g back to shape: the one place where the gradient of a
 // broadcast operand is reduced to that operand's shape, for every op.
+// (Forward rules need the opposite, which forwardRule does in one place:
+// a tangent of a broadcast operand is broadcast to the output's shape.)
 func (tp *Tape) unbroadcast(g Var, shape []int) Var {
 	if sameShape(tp.val(g).Shape(), shape) {
 		return g
@@ -29,190 +18,247 @@ func (tp *Tape) unbroadcast(g Var, shape []int) Var {
 	return tp.SumTo(g, shape...)
 }
 
-// binaryOp is an element-wise binary op as data: its name, its kernel, the
-// same op on one pair of numbers (nil for none: no one-element fast path)
-// and its derivative rule (set by init, since the rules call the ops).
+// binaryOp is an element-wise binary op as data: its table entry, its
+// kernel and the same op on one pair of numbers (nil for none: no
+// one-element fast path).
 type binaryOp struct {
-	name   string
+	*op
 	kernel func(dst, a, b *tensor.Tensor) *tensor.Tensor
 	f      func(a, b float64) float64
-	rule   Rule
 }
 
 // The element-wise binary ops.
-var (
-	addOp     = &binaryOp{name: "add", kernel: tensor.AddTo, f: func(a, b float64) float64 { return a + b }}
-	subOp     = &binaryOp{name: "sub", kernel: tensor.SubTo, f: func(a, b float64) float64 { return a - b }}
-	mulOp     = &binaryOp{name: "mul", kernel: tensor.MulTo, f: func(a, b float64) float64 { return a * b }}
-	divOp     = &binaryOp{name: "div", kernel: tensor.DivTo, f: func(a, b float64) float64 { return a / b }}
-	powOp     = &binaryOp{name: "pow", kernel: tensor.PowTo}
-	maximumOp = &binaryOp{name: "maximum", kernel: tensor.MaximumTo}
-	minimumOp = &binaryOp{name: "minimum", kernel: tensor.MinimumTo}
-)
+var addOp, subOp, mulOp, divOp, powOp, maximumOp, minimumOp, hypotOp *binaryOp
 
 func init() {
-	addOp.rule = addRule
-	subOp.rule = subRule
-	mulOp.rule = mulRule
-	divOp.rule = divRule
-	powOp.rule = powRule
-	maximumOp.rule = maximumRule
-	minimumOp.rule = minimumRule
+	addOp = &binaryOp{kernel: tensor.AddTo, f: func(a, b float64) float64 { return a + b }, op: def(op{
+		name: "add", text: "∂a = g, ∂b = g, each summed over its broadcast axes   [a bias gets Σ_batch δ: BP3]",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			if tp.flat(y) {
+				gin[0], gin[1] = g, g
+				return
+			}
+			in := tp.ins(y)
+			gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
+			gin[1] = tp.unbroadcast(g, tp.val(in[1]).Shape())
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.sumTangents(t[0], t[1]) },
+	})}
+	subOp = &binaryOp{kernel: tensor.SubTo, f: func(a, b float64) float64 { return a - b }, op: def(op{
+		name: "sub", text: "∂a = g, ∂b = −g, each summed over its broadcast axes",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			in := tp.ins(y)
+			gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
+			if tp.wants(y, 1) {
+				gin[1] = tp.unbroadcast(tp.Neg(g), tp.val(in[1]).Shape())
+			}
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			switch {
+			case !t[1].Valid():
+				return t[0]
+			case !t[0].Valid():
+				return tp.Neg(t[1])
+			}
+			return tp.Sub(t[0], t[1])
+		},
+	})}
+	mulOp = &binaryOp{kernel: tensor.MulTo, f: func(a, b float64) float64 { return a * b }, op: def(op{
+		name: "mul", text: "∂a = g ⊙ b, ∂b = g ⊙ a, each summed over its broadcast axes",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			in := tp.ins(y)
+			a, b := in[0], in[1]
+			flat := tp.flat(y) // (W3's scalar chain feels the shape tests unbroadcast would make)
+			if tp.wants(y, 0) {
+				if gin[0] = tp.Mul(g, b); !flat {
+					gin[0] = tp.unbroadcast(gin[0], tp.val(a).Shape())
+				}
+			}
+			if tp.wants(y, 1) {
+				if gin[1] = tp.Mul(g, a); !flat {
+					gin[1] = tp.unbroadcast(gin[1], tp.val(b).Shape())
+				}
+			}
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			in := tp.ins(y)
+			var ta, tb Var
+			if t[0].Valid() {
+				ta = tp.Mul(t[0], in[1])
+			}
+			if t[1].Valid() {
+				tb = tp.Mul(in[0], t[1])
+			}
+			return tp.sumTangents(ta, tb)
+		},
+		into: mulInto,
+	})}
+	divOp = &binaryOp{kernel: tensor.DivTo, f: func(a, b float64) float64 { return a / b }, op: def(op{
+		name: "div", text: "∂a = g / b, ∂b = −g ⊙ a / b², each summed over its broadcast axes",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			in := tp.ins(y)
+			a, b := in[0], in[1]
+			if tp.wants(y, 0) {
+				gin[0] = tp.unbroadcast(tp.Div(g, b), tp.val(a).Shape())
+			}
+			if tp.wants(y, 1) {
+				gin[1] = tp.unbroadcast(tp.Neg(tp.Div(tp.Mul(g, y), b)), tp.val(b).Shape())
+			}
+		},
+		// ẏ = (ȧ − y ⊙ ḃ) / b
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			b := tp.ins(y)[1]
+			var tb Var
+			if t[1].Valid() {
+				tb = tp.Neg(tp.Mul(y, t[1]))
+			}
+			return tp.Div(tp.sumTangents(t[0], tb), b)
+		},
+	})}
+	powOp = &binaryOp{kernel: tensor.PowTo, op: def(op{
+		name: "pow", text: "∂a = g ⊙ b·a^(b−1), ∂b = g ⊙ y·ln a",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			in := tp.ins(y)
+			a, b := in[0], in[1]
+			if tp.wants(y, 0) {
+				gin[0] = tp.unbroadcast(tp.Mul(g, tp.Mul(b, tp.Pow(a, tp.AddScalar(b, -1)))), tp.val(a).Shape())
+			}
+			if tp.wants(y, 1) {
+				gin[1] = tp.unbroadcast(tp.Mul(g, tp.Mul(y, tp.Log(a))), tp.val(b).Shape())
+			}
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			in := tp.ins(y)
+			a, b := in[0], in[1]
+			var ta, tb Var
+			if t[0].Valid() {
+				ta = tp.Mul(t[0], tp.Mul(b, tp.Pow(a, tp.AddScalar(b, -1))))
+			}
+			if t[1].Valid() {
+				tb = tp.Mul(t[1], tp.Mul(y, tp.Log(a)))
+			}
+			return tp.sumTangents(ta, tb)
+		},
+	})}
+	maximumOp = &binaryOp{kernel: tensor.MaximumTo, op: def(op{
+		name: "maximum", text: "g goes to the larger input (split evenly on ties)",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.minmaxVJP(y, g, gin, 1) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.minmaxJVP(y, t, 1) },
+	})}
+	minimumOp = &binaryOp{kernel: tensor.MinimumTo, op: def(op{
+		name: "minimum", text: "g goes to the smaller input (split evenly on ties)",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.minmaxVJP(y, g, gin, -1) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.minmaxJVP(y, t, -1) },
+	})}
+	// hypot(a, b) = √(a² + b²): ∂a = g ⊙ a/y, ∂b = g ⊙ b/y (NaN at a = b = 0, like PyTorch).
+	hypotOp = &binaryOp{kernel: tensor.HypotTo, op: def(op{
+		name: "hypot", text: "∂a = g ⊙ a / y, ∂b = g ⊙ b / y",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			in := tp.ins(y)
+			for i := range 2 {
+				if tp.wants(y, i) {
+					gin[i] = tp.unbroadcast(tp.Mul(g, tp.Div(in[i], y)), tp.val(in[i]).Shape())
+				}
+			}
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			in := tp.ins(y)
+			var ts [2]Var
+			for i := range 2 {
+				if t[i].Valid() {
+					ts[i] = tp.Mul(t[i], tp.Div(in[i], y))
+				}
+			}
+			return tp.sumTangents(ts[0], ts[1])
+		},
+	})}
 }
 
-// binary records the element-wise binary op of a and b into a pooled
-// buffer of the broadcast shape. One-element operands of equal shapes
-// (scalar code) skip the kernel's dispatch when the op has an f.
-func (tp *Tape) binary(op *binaryOp, a, b Var) Var {
-	if !tp.current(a) || !tp.current(b) {
-		tp.checkSlow(op.name, a)
-		tp.checkSlow(op.name, b)
-	}
-	av, bv := tp.val(a), tp.val(b)
-	s := av.Shape()
-	if slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting
-		out := tp.alloc(s)
-		if ad, bd := av.Data(), bv.Data(); op.f != nil && len(ad) == 1 {
-			out.Data()[0] = op.f(ad[0], bd[0])
-		} else {
-			op.kernel(out, av, bv)
-		}
-		return tp.record2(op.name, out, op.rule, a, b, true)
-	}
-	var buf [8]int
-	s, ok := shapes.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
-	if !ok {
-		panic(shapeErr("autograd."+op.name, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
-	}
-	return tp.record(op.name, op.kernel(tp.alloc(s), av, bv), op.rule, nil, a, b)
-}
-
-// ins returns the inputs of node y.
-func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].inputs(tp) }
-
-// Add returns a + b with broadcasting; ∂/∂a = ∂/∂b = 1.
-// It panics with tensor.ErrShape if the shapes do not broadcast.
-func (tp *Tape) Add(a, b Var) Var { return tp.binary(addOp, a, b) }
-
-func addRule(tp *Tape, y, g Var, gin []Var) {
-	if tp.flat(y) {
-		gin[0], gin[1] = g, g
-		return
-	}
-	in := tp.ins(y) // a rule's inputs are checked Vars of this tape: tp.val reads them directly
-	gin[0] = tp.unbroadcast(g, tp.val(in[0]).Shape())
-	gin[1] = tp.unbroadcast(g, tp.val(in[1]).Shape())
-}
-
-// Sub returns a − b with broadcasting; ∂/∂a = 1, ∂/∂b = −1.
-func (tp *Tape) Sub(a, b Var) Var { return tp.binary(subOp, a, b) }
-
-func subRule(tp *Tape, y, g Var, gin []Var) {
-	in := tp.ins(y)
-	gin[0] = tp.unbroadcast(g, in[0].Shape())
-	if in[1].needs() {
-		gin[1] = tp.unbroadcast(tp.Neg(g), in[1].Shape())
-	}
-}
-
-// Mul returns a ⊙ b with broadcasting; ∂/∂a = b, ∂/∂b = a.
-func (tp *Tape) Mul(a, b Var) Var { return tp.binary(mulOp, a, b) }
-
-func mulRule(tp *Tape, y, g Var, gin []Var) {
-	in := tp.ins(y)
-	a, b := in[0], in[1]
-	// (sinkMul is for parameters: a tape Var skips the call.)
-	flat := tp.flat(y)
-	if a.needs() && (a.p == nil || !tp.sinkMul(a, g, b)) {
-		if gin[0] = tp.Mul(g, b); !flat {
-			gin[0] = tp.unbroadcast(gin[0], tp.val(a).Shape())
-		}
-	}
-	if b.needs() && (b.p == nil || !tp.sinkMul(b, g, a)) {
-		if gin[1] = tp.Mul(g, a); !flat {
-			gin[1] = tp.unbroadcast(gin[1], tp.val(b).Shape())
-		}
-	}
-}
-
-// sinkMul adds g ⊙ other straight into parameter x's stored gradient when
-// Backward allows it (see gradSink) and no broadcasting is involved,
-// reporting whether it did; the rule then returns nothing for x. A plain
-// loop: gonum has no fused multiply-add into a scaled destination.
-func (tp *Tape) sinkMul(x, g, other Var) bool {
-	if !tp.sink || x.p == nil {
+// mulInto adds g ⊙ other straight into a parameter's stored gradient when
+// no broadcasting is involved (mul's into rule). A plain loop: gonum has no
+// fused multiply-add into a scaled destination.
+func mulInto(tp *Tape, y, g Var, i int, dst *tensor.Tensor, beta float64) bool {
+	if !tp.flat(y) {
 		return false
 	}
-	gv, ov, xv := tp.val(g), tp.val(other), tp.val(x)
-	if !sameShape(gv.Shape(), xv.Shape()) || !sameShape(ov.Shape(), xv.Shape()) {
-		return false
-	}
-	dst, beta := tp.gradSink(x)
-	if dst == nil {
-		return false
-	}
-	d, gs, os := dst.Data(), gv.Data(), ov.Data()
+	other := tp.ins(y)[1-i]
+	d, gs, os := dst.Data(), tp.val(g).Data(), tp.val(other).Data()
 	gs, os = gs[:len(d)], os[:len(d)]
 	if beta == 0 {
-		for i := range d {
-			d[i] = gs[i] * os[i]
+		for k := range d {
+			d[k] = gs[k] * os[k]
 		}
 	} else {
-		for i := range d {
-			d[i] += gs[i] * os[i]
+		for k := range d {
+			d[k] += gs[k] * os[k]
 		}
 	}
 	return true
 }
 
+// binary records the element-wise binary op of a and b into a pooled
+// buffer of the broadcast shape. One-element operands of equal shapes
+// (scalar code) skip the kernel's dispatch when the op has an f.
+func (tp *Tape) binary(o *binaryOp, a, b Var) Var {
+	if !tp.current(a) || !tp.current(b) {
+		tp.checkSlow(o.name, a)
+		tp.checkSlow(o.name, b)
+	}
+	av, bv := tp.val(a), tp.val(b)
+	s := av.Shape()
+	if slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting
+		out := tp.alloc(s)
+		if ad, bd := av.Data(), bv.Data(); o.f != nil && len(ad) == 1 {
+			out.Data()[0] = o.f(ad[0], bd[0])
+		} else {
+			o.kernel(out, av, bv)
+		}
+		return tp.record2(o.op, out, a, b, true)
+	}
+	var buf [8]int
+	s, ok := shapes.BroadcastShapesInto(buf[:0], av.Shape(), bv.Shape())
+	if !ok {
+		panic(shapeErr("autograd."+o.name, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
+	}
+	return tp.record(o.op, o.kernel(tp.alloc(s), av, bv), nil, a, b)
+}
+
+// Add returns a + b with broadcasting; ∂/∂a = ∂/∂b = 1.
+// It panics with tensor.ErrShape if the shapes do not broadcast.
+func (tp *Tape) Add(a, b Var) Var { return tp.binary(addOp, a, b) }
+
+// Sub returns a − b with broadcasting; ∂/∂a = 1, ∂/∂b = −1.
+func (tp *Tape) Sub(a, b Var) Var { return tp.binary(subOp, a, b) }
+
+// Mul returns a ⊙ b with broadcasting; ∂/∂a = b, ∂/∂b = a.
+func (tp *Tape) Mul(a, b Var) Var { return tp.binary(mulOp, a, b) }
+
 // Div returns a / b with broadcasting; ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.
 func (tp *Tape) Div(a, b Var) Var { return tp.binary(divOp, a, b) }
-
-func divRule(tp *Tape, y, g Var, gin []Var) {
-	in := tp.ins(y)
-	a, b := in[0], in[1]
-	if a.needs() {
-		gin[0] = tp.unbroadcast(tp.Div(g, b), a.Shape())
-	}
-	if b.needs() {
-		gin[1] = tp.unbroadcast(tp.Neg(tp.Div(tp.Mul(g, y), b)), b.Shape())
-	}
-}
 
 // Pow returns a^b with broadcasting; ∂/∂a = b·a^(b−1), ∂/∂b = aᵇ·ln a
 // (defined for a > 0; use PowScalar for a constant exponent).
 func (tp *Tape) Pow(a, b Var) Var { return tp.binary(powOp, a, b) }
 
-func powRule(tp *Tape, y, g Var, gin []Var) {
-	in := tp.ins(y)
-	a, b := in[0], in[1]
-	if a.needs() {
-		gin[0] = tp.unbroadcast(tp.Mul(g, tp.Mul(b, tp.Pow(a, tp.AddScalar(b, -1)))), a.Shape())
-	}
-	if b.needs() {
-		gin[1] = tp.unbroadcast(tp.Mul(g, tp.Mul(y, tp.Log(a))), b.Shape())
-	}
-}
-
 // Maximum returns max(a, b) with broadcasting. The gradient goes to the
 // larger operand; on ties it is split equally, like PyTorch.
 func (tp *Tape) Maximum(a, b Var) Var { return tp.binary(maximumOp, a, b) }
-
-func maximumRule(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, 1) }
 
 // Minimum returns min(a, b) with broadcasting; the gradient goes to the
 // smaller operand, split equally on ties.
 func (tp *Tape) Minimum(a, b Var) Var { return tp.binary(minimumOp, a, b) }
 
-func minimumRule(tp *Tape, y, g Var, gin []Var) { tp.minmaxRule(y, g, gin, -1) }
+// Hypot returns √(a² + b²) with broadcasting, without overflow or
+// underflow (math.Hypot); ∂/∂a = a/y, ∂/∂b = b/y. Like PyTorch, the
+// gradient at a = b = 0 is NaN (0/0).
+func (tp *Tape) Hypot(a, b Var) Var { return tp.binary(hypotOp, a, b) }
 
-// minmaxRule routes g to the winning operand: sign 1 for maximum, −1 for minimum.
-func (tp *Tape) minmaxRule(y, g Var, gin []Var, sign float64) {
+// minmaxMask is the constant weight of a in y = max(a, b) (sign 1) or
+// min(a, b) (sign −1): 1 where a wins, ½ on ties, 0 where b wins.
+func (tp *Tape) minmaxMask(y Var, sign float64) Var {
 	in := tp.ins(y)
-	a, b := in[0], in[1]
-	av, bv := a.Value(), b.Value()
-	wa := tp.alloc(y.Shape())
-	tensor.SubTo(wa, av, bv)
+	wa := tp.alloc(tp.val(y).Shape())
+	tensor.SubTo(wa, tp.val(in[0]), tp.val(in[1]))
 	tensor.MapTo(wa, wa, func(d float64) float64 {
 		switch {
 		case d*sign > 0:
@@ -222,13 +268,32 @@ func (tp *Tape) minmaxRule(y, g Var, gin []Var, sign float64) {
 		}
 		return 0
 	})
-	m := tp.Const(wa)
-	if a.needs() {
-		gin[0] = tp.unbroadcast(tp.Mul(g, m), a.Shape())
+	return tp.Const(wa)
+}
+
+// minmaxVJP routes g to the winning operand.
+func (tp *Tape) minmaxVJP(y, g Var, gin []Var, sign float64) {
+	in := tp.ins(y)
+	m := tp.minmaxMask(y, sign)
+	if tp.wants(y, 0) {
+		gin[0] = tp.unbroadcast(tp.Mul(g, m), tp.val(in[0]).Shape())
 	}
-	if b.needs() {
-		gin[1] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, m)), b.Shape())
+	if tp.wants(y, 1) {
+		gin[1] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, m)), tp.val(in[1]).Shape())
 	}
+}
+
+// minmaxJVP takes the winning operand's tangent: m ⊙ ȧ + (1 − m) ⊙ ḃ.
+func (tp *Tape) minmaxJVP(y Var, t []Var, sign float64) Var {
+	m := tp.minmaxMask(y, sign)
+	var ta, tb Var
+	if t[0].Valid() {
+		ta = tp.Mul(t[0], m)
+	}
+	if t[1].Valid() {
+		tb = tp.Sub(t[1], tp.Mul(t[1], m))
+	}
+	return tp.sumTangents(ta, tb)
 }
 
 // Where returns cond ≠ 0 ? a : b with broadcasting of all three. cond is
@@ -237,22 +302,49 @@ func (tp *Tape) Where(cond, a, b Var) Var {
 	for _, v := range []Var{cond, a, b} {
 		tp.check("where", v)
 	}
-	s := broadcastShape("where", cond, a)
-	s, ok := tensor.BroadcastShapes(s, b.Shape())
-	if !ok {
-		panic(shapeErr("autograd.where", "shapes do not broadcast", cond.Shape(), a.Shape(), b.Shape()))
+	s, ok := tensor.BroadcastShapes(tp.val(cond).Shape(), tp.val(a).Shape())
+	if ok {
+		s, ok = tensor.BroadcastShapes(s, tp.val(b).Shape())
 	}
-	out := tensor.WhereTo(tp.alloc(s), cond.Value(), a.Value(), b.Value())
-	return tp.record("where", out, func(tp *Tape, y, g Var, gin []Var) {
-		in := tp.ins(y)
-		c := tp.Const(tensor.MapTo(tp.alloc(in[0].Shape()), in[0].Value(), func(v float64) float64 { return b2f(v != 0) }))
-		if in[1].needs() {
-			gin[1] = tp.unbroadcast(tp.Mul(g, c), in[1].Shape())
-		}
-		if in[2].needs() {
-			gin[2] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, c)), in[2].Shape())
-		}
-	}, nil, cond, a, b)
+	if !ok {
+		panic(shapeErr("autograd.where", "shapes do not broadcast", tp.val(cond).Shape(), tp.val(a).Shape(), tp.val(b).Shape()))
+	}
+	out := tensor.WhereTo(tp.alloc(s), tp.val(cond), tp.val(a), tp.val(b))
+	return tp.record(whereOp, out, nil, cond, a, b)
+}
+
+var whereOp *op
+
+func init() {
+	whereOp = def(op{name: "where", text: "∂a = g where cond, ∂b = g elsewhere",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			in := tp.ins(y)
+			c := tp.whereMask(y)
+			if tp.wants(y, 1) {
+				gin[1] = tp.unbroadcast(tp.Mul(g, c), tp.val(in[1]).Shape())
+			}
+			if tp.wants(y, 2) {
+				gin[2] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, c)), tp.val(in[2]).Shape())
+			}
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			c := tp.whereMask(y)
+			var ta, tb Var
+			if t[1].Valid() {
+				ta = tp.Mul(t[1], c)
+			}
+			if t[2].Valid() {
+				tb = tp.Sub(t[2], tp.Mul(t[2], c))
+			}
+			return tp.sumTangents(ta, tb)
+		},
+	})
+}
+
+// whereMask is where's condition as a constant 0/1 mask.
+func (tp *Tape) whereMask(y Var) Var {
+	cv := tp.val(tp.ins(y)[0])
+	return tp.Const(tensor.MapTo(tp.alloc(cv.Shape()), cv, func(v float64) float64 { return b2f(v != 0) }))
 }
 
 func b2f(b bool) float64 {
@@ -267,7 +359,7 @@ func b2f(b bool) float64 {
 func (tp *Tape) compare(op string, a, b Var, f func(a, b *tensor.Tensor) *tensor.Tensor) Var {
 	tp.check(op, a)
 	tp.check(op, b)
-	return tp.Const(f(a.Value(), b.Value()))
+	return tp.Const(f(tp.val(a), tp.val(b)))
 }
 
 // Greater returns the mask a > b (a constant: not differentiable).

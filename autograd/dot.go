@@ -80,21 +80,21 @@ func (tp *Tape) DOT(w io.Writer, opts DOTOptions) error {
 			continue
 		}
 		nd := &tp.nodes[i]
-		lab := fmt.Sprintf("%%%d %s\n%v", i, nd.op, nd.value.Shape())
+		lab := fmt.Sprintf("%%%d %s\n%v", i, tp.opName(int32(i)), nd.value.Shape())
 		var grad *tensor.Tensor
-		if nd.leaf {
+		if nd.op.leaf {
 			grad = tp.leafGrads[int32(i)]
-		} else if i < len(tp.grads) {
-			if g := tp.grads[i]; g.Valid() && (g.p != nil || g.gen == tp.gen) {
+		} else if i < len(tp.bw.grads) {
+			if g := tp.bw.grads[i]; g.Valid() && (g.p != nil || g.gen == tp.gen) {
 				grad = g.Value()
 			}
 		}
 		lab += dotExtra(opts, nd.value, grad)
-		attr := "shape=box"
+		attr := "shape=box, tooltip=" + strconv.Quote(tp.ruleText(int32(i)))
 		switch nd.op {
-		case "input":
+		case inputOp:
 			attr = `shape=ellipse, style=filled, fillcolor="lightblue"`
-		case "const":
+		case constOp:
 			attr = "shape=plaintext"
 		}
 		ew.printf("  n%d [label=%s, %s];\n", i, strconv.Quote(lab), attr)

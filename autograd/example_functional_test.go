@@ -56,11 +56,11 @@ func ExampleTape_DOT() {
 	//   rankdir=LR;
 	//   node [fontname="Helvetica", fontsize=10];
 	//   n0 [label="%0 input\n[1]\nvalue [0]", shape=ellipse, style=filled, fillcolor="lightblue"];
-	//   n1 [label="%1 mul\n[1]\nvalue [0]", shape=box];
+	//   n1 [label="%1 mul\n[1]\nvalue [0]", shape=box, tooltip="mul: ∂a = g ⊙ b, ∂b = g ⊙ a, each summed over its broadcast axes"];
 	//   n0 -> n1 [label="0"];
 	//   p0 [label="w\n[1]\nvalue [2]", shape=ellipse, style=filled, fillcolor="lightyellow"];
 	//   p0 -> n1 [label="1"];
-	//   n2 [label="%2 sigmoid\n[1]\nvalue [0.5]", shape=box];
+	//   n2 [label="%2 sigmoid\n[1]\nvalue [0.5]", shape=box, tooltip="sigmoid: ∂x = g ⊙ y(1−y)   [δ = ∂C/∂a ⊙ σ′(z): BP1 at the output layer, BP2 below it]"];
 	//   n1 -> n2;
 	// }
 }

@@ -73,25 +73,27 @@ func VJPFunc(f Func, xs []*tensor.Tensor, v *tensor.Tensor) (out *tensor.Tensor,
 }
 
 // JVP returns y = f(xs) and the Jacobian-vector product J·t = Σᵢ ∂y/∂xᵢ·tᵢ
-// (of y's shape), the forward-mode derivative of f along the tangents.
-//
-// The tape is reverse-mode only, so JVP uses the double-VJP construction:
-// with a dummy seed u of y's shape that itself requires a gradient,
-// gᵢ(u) = uᵀ·∂y/∂xᵢ = Jᵢᵀu is recorded in create-graph mode; it is linear in
-// u, so ∂/∂u Σᵢ ⟨gᵢ(u), tᵢ⟩ = Σᵢ Jᵢ·tᵢ, whatever u's value (zero here).
-// The cost is about three backward passes, and f's ops must be twice
-// differentiable as recorded (all built-in rules are).
+// (of y's shape), the forward-mode derivative of f along the tangents, in
+// one forward pass: each input carries its tangent (SetTangent) and every
+// op computes its output's tangent by its forward rule beside its value,
+// so the cost is a small multiple of f's (at most about 3× for a matrix
+// product, whose tangent takes two more products).
 // It panics with tensor.ErrShape unless tangents match xs in number and shape.
 func JVP(f Func, xs, tangents []*tensor.Tensor) (out, jvp *tensor.Tensor) {
 	checkLike("autograd.JVP", tangents, xs)
-	tp, xv, y := recordFunc(f, xs)
-	u := tp.Var(tensor.ZerosLike(y.Value()))
-	gs := tp.VJPGraph(y, u, xv...) // Jᵀu, differentiable in u
-	s := tp.Scalar(0)
-	for i, g := range gs {
-		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(tangents[i]))))
+	tp := NewTape()
+	y := f(tp, duals(tp, xs, tangents))
+	return tp.val(y).Copy(), tp.val(tp.Tangent(y)).Copy()
+}
+
+// duals makes each input a constant leaf carrying its tangent.
+func duals(tp *Tape, xs, tangents []*tensor.Tensor) []Var {
+	xv := make([]Var, len(xs))
+	for i, x := range xs {
+		xv[i] = tp.Const(x)
+		tp.SetTangent(xv[i], tp.Const(tangents[i]))
 	}
-	return y.Value().Copy(), tp.Grad(s, u)[0].Value().Copy()
+	return xv
 }
 
 // Jacobian returns ∂y/∂xᵢ for each input, of shape y.shape ++ xᵢ.shape, in
@@ -105,7 +107,7 @@ func Jacobian(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 // jacRev builds ∂y/∂xᵢ row by row: row k is e_kᵀ·∂y/∂xᵢ.
 func jacRev(tp *Tape, y Var, xv []Var) []*tensor.Tensor {
 	m := y.Value().Len()
-	js := jacAlloc(y.Shape(), xv)
+	js := jacAlloc(y.Shape(), values(xv))
 	seed := tensor.ZerosLike(y.Value())
 	for k := range m {
 		clear(seed.Data())
@@ -119,35 +121,42 @@ func jacRev(tp *Tape, y Var, xv []Var) []*tensor.Tensor {
 }
 
 // JacobianFwd returns the same Jacobians as Jacobian in forward mode: one
-// JVP per input element (cheap when the inputs are small and y large). The
-// double-VJP graph Jᵀu is recorded once and each column J·e_j is one VJP of
-// it with respect to u.
+// JVP per input element (column J·e_j), each a forward pass with one unit
+// tangent on a reused tape (cheap when the inputs are small and y large).
 func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
-	tp, xv, y := recordFunc(f, xs)
-	m := y.Value().Len()
-	js := jacAlloc(y.Shape(), xv)
-	u := tp.Var(tensor.ZerosLike(y.Value()))
-	gs := tp.VJPGraph(y, u, xv...)
-	for i, g := range gs {
-		n := xv[i].Value().Len()
-		seed := tensor.ZerosLike(g.Value())
+	tp := NewTape()
+	var js []*tensor.Tensor
+	ts := make([]*tensor.Tensor, len(xs))
+	for i, x := range xs {
+		ts[i] = tensor.ZerosLike(x)
+	}
+	for i, x := range xs {
+		n := x.Len()
 		for j := range n {
-			clear(seed.Data())
-			seed.Data()[j] = 1
-			// J·e_j = ∂⟨Jᵀu, e_j⟩/∂u
-			col := tp.VJP(g, tp.Const(seed), u)[0].Value().Data()
-			for k := range m {
-				js[i].Data()[k*n+j] = col[k]
+			ts[i].Data()[j] = 1
+			tp.Reset()
+			y := f(tp, duals(tp, xs, ts))
+			if js == nil {
+				js = jacAlloc(tp.val(y).Shape(), xs)
 			}
+			col := tp.val(tp.Tangent(y)).Data()
+			for k, v := range col {
+				js[i].Data()[k*n+j] = v
+			}
+			ts[i].Data()[j] = 0
 		}
+	}
+	if js == nil { // no input elements: f's output shape from one plain pass
+		tp.Reset()
+		js = jacAlloc(tp.val(f(tp, leaves(tp, xs))).Shape(), xs)
 	}
 	return js
 }
 
 // jacAlloc returns zero tensors of shape out ++ xᵢ.shape.
-func jacAlloc(out []int, xv []Var) []*tensor.Tensor {
-	js := make([]*tensor.Tensor, len(xv))
-	for i, x := range xv {
+func jacAlloc(out []int, xs []*tensor.Tensor) []*tensor.Tensor {
+	js := make([]*tensor.Tensor, len(xs))
+	for i, x := range xs {
 		js[i] = tensor.Zeros(append(append([]int{}, out...), x.Shape()...)...)
 	}
 	return js
@@ -170,18 +179,40 @@ func Hessian(f Func, xs []*tensor.Tensor) [][]*tensor.Tensor {
 }
 
 // HVP returns the Hessian-vector product H·v of a scalar f without forming
-// H: (H·v)ᵢ = Σⱼ ∂²f/∂xᵢ∂xⱼ·vⱼ = ∂/∂xᵢ Σⱼ⟨∇ⱼf, vⱼ⟩, the gradient of the
-// recorded gradient along v. Cost: about two backward passes. The result
-// has one tensor per input, of its shape.
+// H, forward over reverse: the inputs carry the tangents v, the gradient
+// ∇f is recorded (GradGraph) and its tangent is (H·v)ᵢ = Σⱼ ∂²f/∂xᵢ∂xⱼ·vⱼ.
+// Cost: about one forward and one backward pass, each with tangents. The
+// result has one tensor per input, of its shape.
 // It panics with tensor.ErrShape if f's output has more than one element or
 // vs does not match xs in number and shape.
 func HVP(f Func, xs, vs []*tensor.Tensor) []*tensor.Tensor {
 	checkLike("autograd.HVP", vs, xs)
-	tp, xv, y := recordFunc(f, xs)
-	gs := tp.GradGraph(y, xv...)
-	s := tp.Scalar(0)
-	for i, g := range gs {
-		s = tp.Add(s, tp.Sum(tp.Mul(g, tp.Const(vs[i]))))
+	tp, xv, y := recordFuncWith(f, xs, vs)
+	if tp.val(y).Len() != 1 {
+		panic(shapeErr("autograd.HVP", "f must return one element", tp.val(y).Shape()))
 	}
-	return copies(tp.Grad(s, xv...))
+	out := make([]*tensor.Tensor, len(xv))
+	for i, g := range tp.GradGraph(y, xv...) {
+		out[i] = tp.val(tp.Tangent(g)).Copy()
+	}
+	return out
+}
+
+// recordFuncWith is recordFunc with input i carrying the tangent ts[i].
+func recordFuncWith(f Func, xs, ts []*tensor.Tensor) (*Tape, []Var, Var) {
+	tp := NewTape()
+	xv := leaves(tp, xs)
+	for i, x := range xv {
+		tp.SetTangent(x, tp.Const(ts[i]))
+	}
+	return tp, xv, f(tp, xv)
+}
+
+// values returns the values of vs.
+func values(vs []Var) []*tensor.Tensor {
+	out := make([]*tensor.Tensor, len(vs))
+	for i, v := range vs {
+		out[i] = v.Value()
+	}
+	return out
 }

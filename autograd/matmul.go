@@ -42,67 +42,86 @@ func (tp *Tape) MatMulT(a, b Var, ta, tb tensor.Transposition) Var {
 	tp.check("matmul", a)
 	tp.check("matmul", b)
 	av, bv := a.Value(), b.Value()
-	transA, transB := ta == tensor.Trans, tb == tensor.Trans
 	var buf [8]int
-	shape := shapes.MatMulShapeInto(buf[:0], av.Shape(), bv.Shape(), transA, transB)
+	shape := shapes.MatMulShapeInto(buf[:0], av.Shape(), bv.Shape(), ta == tensor.Trans, tb == tensor.Trans)
 	out := tensor.GemmTo(tp.alloc(shape), 1, av, ta, bv, tb, 0)
-	return tp.record("matmul", out, matmulRule, &aux{b: [2]bool{transA, transB}}, a, b)
+	return tp.record(matmulOp, out, &params{ta: ta, tb: tb}, a, b)
 }
 
-// tr turns a transpose flag stored in a node's aux into a Transposition.
-func tr(trans bool) tensor.Transposition {
-	if trans {
-		return tensor.Trans
-	}
-	return tensor.NoTrans
+var matmulOp *op
+
+func init() {
+	matmulOp = def(op{name: "matmul",
+		text: "∂A = G·Bᵀ, ∂B = Aᵀ·G, each summed over broadcast batch axes   [layer z = a·W: δ·Wᵀ flows back (BP2), ∂C/∂W = aᵀ·δ (BP4)]",
+		vjp:  matmulVJP,
+		// Ċ = op(Ȧ)·op(B) + op(A)·op(Ḃ)
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			in, ps := tp.ins(y), tp.params(y)
+			var ta, tb Var
+			if t[0].Valid() {
+				ta = tp.MatMulT(t[0], in[1], ps.ta, ps.tb)
+			}
+			if t[1].Valid() {
+				tb = tp.MatMulT(in[0], t[1], ps.ta, ps.tb)
+			}
+			return tp.sumTangents(ta, tb)
+		},
+		into: matmulInto,
+	})
 }
 
-func matmulRule(tp *Tape, y, g Var, gin []Var) {
-	nd := &tp.nodes[y.id]
-	a, b := nd.inputs(tp)[0], nd.inputs(tp)[1]
-	ab := tp.auxOf(y).b
-	ta, tb := ab[0], ab[1]
-	// A weight's gradient goes straight into its stored gradient, one GEMM
-	// that adds to it (or overwrites it after ZeroGrad), when Backward
-	// allows it (see gradSink): no temporary, no second pass to add it.
-	gv, av, bv := g.Value(), a.Value(), b.Value()
-	needA, needB := a.needs(), b.needs()
-	if sameShape(g.Shape()[:len(g.Shape())-2], a.Shape()[:len(a.Shape())-2]) {
-		if dst, beta := tp.gradSink(a); dst != nil {
-			if !ta {
-				tensor.GemmTo(dst, 1, gv, tensor.NoTrans, bv, tr(!tb), beta)
-			} else {
-				tensor.GemmTo(dst, 1, bv, tr(tb), gv, tensor.Trans, beta)
-			}
-			needA = false // handled
-		}
+// flip returns the other transposition.
+func flip(t tensor.Transposition) tensor.Transposition {
+	if t == tensor.Trans {
+		return tensor.NoTrans
 	}
-	if sameShape(g.Shape()[:len(g.Shape())-2], b.Shape()[:len(b.Shape())-2]) {
-		if dst, beta := tp.gradSink(b); dst != nil {
-			if !tb {
-				tensor.GemmTo(dst, 1, av, tr(!ta), gv, tensor.NoTrans, beta)
-			} else {
-				tensor.GemmTo(dst, 1, gv, tensor.Trans, av, tr(ta), beta)
-			}
-			needB = false
-		}
-	}
-	if needA {
+	return tensor.Trans
+}
+
+// matmulVJP: with C = A′B′ (A′ = op(A)), ∂A′ = G·B′ᵀ and ∂B′ = A′ᵀ·G, each one
+// flagged product (no transposed copies), summed over broadcast batch axes.
+func matmulVJP(tp *Tape, y, g Var, gin []Var) {
+	in, ps := tp.ins(y), tp.params(y)
+	a, b := in[0], in[1]
+	if tp.wants(y, 0) {
 		var ga Var
-		if !ta {
-			ga = tp.MatMulT(g, b, tensor.NoTrans, tr(!tb)) // G·B′ᵀ
+		if ps.ta == tensor.NoTrans {
+			ga = tp.MatMulT(g, b, tensor.NoTrans, flip(ps.tb)) // G·B′ᵀ
 		} else {
-			ga = tp.MatMulT(b, g, tr(tb), tensor.Trans) // (G·B′ᵀ)ᵀ = B′·Gᵀ
+			ga = tp.MatMulT(b, g, ps.tb, tensor.Trans) // (G·B′ᵀ)ᵀ = B′·Gᵀ
 		}
-		gin[0] = tp.unbroadcast(ga, a.Shape())
+		gin[0] = tp.unbroadcast(ga, tp.val(a).Shape())
 	}
-	if needB {
+	if tp.wants(y, 1) {
 		var gb Var
-		if !tb {
-			gb = tp.MatMulT(a, g, tr(!ta), tensor.NoTrans) // A′ᵀ·G
+		if ps.tb == tensor.NoTrans {
+			gb = tp.MatMulT(a, g, flip(ps.ta), tensor.NoTrans) // A′ᵀ·G
 		} else {
-			gb = tp.MatMulT(g, a, tensor.Trans, tr(ta)) // (A′ᵀ·G)ᵀ = Gᵀ·A′
+			gb = tp.MatMulT(g, a, tensor.Trans, ps.ta) // (A′ᵀ·G)ᵀ = Gᵀ·A′
 		}
-		gin[1] = tp.unbroadcast(gb, b.Shape())
+		gin[1] = tp.unbroadcast(gb, tp.val(b).Shape())
 	}
+}
+
+// matmulInto writes a weight's gradient with one GEMM that adds to its
+// stored gradient (β = 1) or overwrites it (β = 0): no temporary, no second
+// pass to add it. It declines when the weight was broadcast over batch axes.
+func matmulInto(tp *Tape, y, g Var, i int, dst *tensor.Tensor, beta float64) bool {
+	in, ps := tp.ins(y), tp.params(y)
+	gv, av, bv := tp.val(g), tp.val(in[0]), tp.val(in[1])
+	gs, xs := gv.Shape(), tp.val(in[i]).Shape()
+	if !sameShape(gs[:len(gs)-2], xs[:len(xs)-2]) {
+		return false
+	}
+	switch {
+	case i == 0 && ps.ta == tensor.NoTrans:
+		tensor.GemmTo(dst, 1, gv, tensor.NoTrans, bv, flip(ps.tb), beta)
+	case i == 0:
+		tensor.GemmTo(dst, 1, bv, ps.tb, gv, tensor.Trans, beta)
+	case ps.tb == tensor.NoTrans:
+		tensor.GemmTo(dst, 1, av, flip(ps.ta), gv, tensor.NoTrans, beta)
+	default:
+		tensor.GemmTo(dst, 1, gv, tensor.Trans, av, ps.ta, beta)
+	}
+	return true
 }

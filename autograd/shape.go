@@ -5,19 +5,135 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
+// Shape ops move elements without arithmetic, so each is linear: its
+// forward rule is the op itself applied to the tangent, and its reverse
+// rule is its adjoint (reshape ↔ reshape back, broadcast ↔ sum, slice ↔
+// pad, gather ↔ scatter, …).
+var (
+	reshapeOp, transposeOp, broadcastToOp, sumToOp, sliceOp, padOp, concatOp *op
+	indexSelectOp, indexAddOp, gatherOp, scatterOp, flipOp                   *op
+)
+
+func init() {
+	reshapeOp = def(op{name: "reshape", text: "∂x = g reshaped to x's shape",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Reshape(g, tp.val(tp.ins(y)[0]).Shape()...) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Reshape(t[0], tp.val(y).Shape()...) },
+	})
+	transposeOp = def(op{name: "transpose", text: "∂x = g transposed back",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			gin[0] = tp.Transpose(g, shapes.InversePerm(tp.params(y).axes)...)
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Transpose(t[0], tp.params(y).axes...) },
+	})
+	broadcastToOp = def(op{name: "broadcast_to", text: "∂x = g summed over the broadcast axes",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.SumTo(g, tp.val(tp.ins(y)[0]).Shape()...) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.BroadcastTo(t[0], tp.val(y).Shape()...) },
+	})
+	sumToOp = def(op{name: "sum_to", text: "∂x = g broadcast back to x's shape",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.BroadcastTo(g, tp.val(tp.ins(y)[0]).Shape()...) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.SumTo(t[0], tp.val(y).Shape()...) },
+	})
+	sliceOp = def(op{name: "slice", text: "∂x = g padded with zeros outside the slice",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax, x := tp.params(y).axes, tp.ins(y)[0]
+			axis, start, end := ax[0], ax[1], ax[2]
+			n := tp.val(x).Shape()[normAxis(axis, len(tp.val(x).Shape()))]
+			gin[0] = tp.Pad(g, axis, start, n-end)
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return tp.Slice(t[0], ax[0], ax[1], ax[2])
+		},
+	})
+	padOp = def(op{name: "pad", text: "∂x = g sliced back to x",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax, x := tp.params(y).axes, tp.ins(y)[0]
+			axis, before := ax[0], ax[1]
+			n := tp.val(x).Shape()[normAxis(axis, len(tp.val(x).Shape()))]
+			gin[0] = tp.Slice(g, axis, before, before+n)
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return tp.Pad(t[0], ax[0], ax[1], ax[2])
+		},
+	})
+	concatOp = def(op{name: "concat", text: "each input gets its slice of g",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			axis := tp.params(y).axes[0]
+			off := 0
+			for i, x := range tp.ins(y) {
+				n := tp.val(x).Shape()[normAxis(axis, len(tp.val(x).Shape()))]
+				if tp.wants(y, i) {
+					gin[i] = tp.Slice(g, axis, off, off+n)
+				}
+				off += n
+			}
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ts := make([]Var, len(t))
+			for i, x := range tp.ins(y) {
+				ts[i] = tp.tangentOr0(t[i], x)
+			}
+			return tp.Concat(tp.params(y).axes[0], ts...)
+		},
+	})
+	indexSelectOp = def(op{name: "index_select", text: "∂x = g added back at the selected indices",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax, x := tp.params(y).axes, tp.ins(y)[0]
+			gin[0] = tp.IndexAdd(g, ax[0], ax[1:], tp.val(x).Shape()[normAxis(ax[0], len(tp.val(x).Shape()))])
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return tp.IndexSelect(t[0], ax[0], ax[1:])
+		},
+	})
+	indexAddOp = def(op{name: "index_add", text: "∂x = g selected at the indices",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax := tp.params(y).axes
+			gin[0] = tp.IndexSelect(g, ax[0], ax[1:])
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return tp.IndexAdd(t[0], ax[0], ax[1:], tp.val(y).Shape()[normAxis(ax[0], len(tp.val(y).Shape()))])
+		},
+	})
+	gatherOp = def(op{name: "gather", text: "∂x = g scattered back to the gathered places",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax, x := tp.params(y).axes, tp.ins(y)[0]
+			gin[0] = tp.Scatter(g, ax[0], ax[1:], tp.val(x).Shape()[normAxis(ax[0], len(tp.val(x).Shape()))])
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return tp.Gather(t[0], ax[0], ax[1:])
+		},
+	})
+	scatterOp = def(op{name: "scatter", text: "∂x = g gathered at the scattered places",
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax := tp.params(y).axes
+			gin[0] = tp.Gather(g, ax[0], ax[1:])
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return tp.Scatter(t[0], ax[0], ax[1:], tp.val(y).Shape()[normAxis(ax[0], len(tp.val(y).Shape()))])
+		},
+	})
+	flipOp = def(op{name: "flip", text: "∂x = g flipped back",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Flip(g, tp.params(y).axes...) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Flip(t[0], tp.params(y).axes...) },
+	})
+}
+
 // Reshape returns x with a new shape (one dimension may be −1); the
 // gradient is reshaped back. It panics with tensor.ErrShape if the element
 // counts differ.
 func (tp *Tape) Reshape(x Var, shape ...int) Var {
 	tp.check("reshape", x)
-	xv := x.Value()
+	xv := tp.val(x)
 	var buf [8]int
 	s := shapes.ResolveShapeInto(buf[:0], "autograd.reshape", xv.Shape(), xv.Len(), shape)
 	out := tp.alloc(s)
 	copy(out.Data(), xv.Data())
-	return tp.record("reshape", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.Reshape(g, tp.ins(y)[0].Shape()...)
-	}, nil, x)
+	return tp.record(reshapeOp, out, nil, x)
 }
 
 // Flatten returns x as a 1-d Var.
@@ -26,13 +142,13 @@ func (tp *Tape) Flatten(x Var) Var { return tp.Reshape(x, -1) }
 // Squeeze removes the given size-1 axes (all when none): a Reshape.
 func (tp *Tape) Squeeze(x Var, axes ...int) Var {
 	tp.check("squeeze", x)
-	return tp.Reshape(x, shapes.SqueezeShape(x.Shape(), axes...)...)
+	return tp.Reshape(x, shapes.SqueezeShape(tp.val(x).Shape(), axes...)...)
 }
 
 // Unsqueeze inserts a size-1 axis at axis: a Reshape.
 func (tp *Tape) Unsqueeze(x Var, axis int) Var {
 	tp.check("unsqueeze", x)
-	return tp.Reshape(x, shapes.UnsqueezeShape(x.Shape(), axis)...)
+	return tp.Reshape(x, shapes.UnsqueezeShape(tp.val(x).Shape(), axis)...)
 }
 
 // Transpose permutes the axes of x (axis i of the result is axis perm[i]);
@@ -40,19 +156,17 @@ func (tp *Tape) Unsqueeze(x Var, axis int) Var {
 // It panics with tensor.ErrShape if perm is not a permutation.
 func (tp *Tape) Transpose(x Var, perm ...int) Var {
 	tp.check("transpose", x)
-	p, _ := shapes.PermShape(x.Shape(), perm)
-	out := tensor.Transpose(x.Value(), p...)
-	return tp.record("transpose", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.Transpose(g, shapes.InversePerm(tp.auxOf(y).ints)...)
-	}, &aux{ints: tp.keepInts(p)}, x)
+	p, _ := shapes.PermShape(tp.val(x).Shape(), perm)
+	out := tensor.Transpose(tp.val(x), p...)
+	return tp.record(transposeOp, out, &params{axes: tp.keepInts(p...)}, x)
 }
 
 // T swaps the last two axes of x. It panics with tensor.ErrShape below rank 2.
 func (tp *Tape) T(x Var) Var {
 	tp.check("T", x)
-	r := len(x.Shape())
+	r := len(tp.val(x).Shape())
 	if r < 2 {
-		panic(shapeErr("autograd.T", "needs rank ≥ 2", x.Shape()))
+		panic(shapeErr("autograd.T", "needs rank ≥ 2", tp.val(x).Shape()))
 	}
 	p := make([]int, r)
 	for i := range p {
@@ -66,14 +180,11 @@ func (tp *Tape) T(x Var) Var {
 // It panics with tensor.ErrShape if x does not broadcast to shape.
 func (tp *Tape) BroadcastTo(x Var, shape ...int) Var {
 	tp.check("broadcast_to", x)
-	if !tensor.CanBroadcastTo(x.Shape(), shape) {
-		panic(shapeErr("autograd.broadcast_to", "cannot broadcast the first shape to the second", x.Shape(), shape))
+	if !tensor.CanBroadcastTo(tp.val(x).Shape(), shape) {
+		panic(shapeErr("autograd.broadcast_to", "cannot broadcast the first shape to the second", tp.val(x).Shape(), shape))
 	}
-	out := tp.alloc(shape)
-	tensor.ExpandTo(out, x.Value())
-	return tp.record("broadcast_to", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.SumTo(g, tp.ins(y)[0].Shape()...)
-	}, nil, x)
+	out := tensor.ExpandTo(tp.alloc(shape), tp.val(x))
+	return tp.record(broadcastToOp, out, nil, x)
 }
 
 // SumTo sums x over the axes along which shape broadcasts to x's shape (the
@@ -81,14 +192,11 @@ func (tp *Tape) BroadcastTo(x Var, shape ...int) Var {
 // It panics with tensor.ErrShape if shape does not broadcast to x's shape.
 func (tp *Tape) SumTo(x Var, shape ...int) Var {
 	tp.check("sum_to", x)
-	if !tensor.CanBroadcastTo(shape, x.Shape()) {
-		panic(shapeErr("autograd.sum_to", "the target shape does not broadcast to the operand", x.Shape(), shape))
+	if !tensor.CanBroadcastTo(shape, tp.val(x).Shape()) {
+		panic(shapeErr("autograd.sum_to", "the target shape does not broadcast to the operand", tp.val(x).Shape(), shape))
 	}
-	out := tp.alloc(shape)
-	tensor.ReduceSumTo(out, x.Value())
-	return tp.record("sum_to", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.BroadcastTo(g, tp.ins(y)[0].Shape()...)
-	}, nil, x)
+	out := tensor.ReduceSumTo(tp.alloc(shape), tp.val(x))
+	return tp.record(sumToOp, out, nil, x)
 }
 
 // Slice returns the elements with index in [start, end) along axis; the
@@ -96,28 +204,16 @@ func (tp *Tape) SumTo(x Var, shape ...int) Var {
 // It panics with tensor.ErrShape if the range is not within the axis.
 func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 	tp.check("slice", x)
-	out := tensor.Slice(x.Value(), axis, start, end)
-	return tp.record("slice", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
-		axis, start, end := ax[0], ax[1], ax[2]
-		n := x.Shape()[normAxis(axis, len(x.Shape()))]
-		gin[0] = tp.Pad(g, axis, start, n-end)
-	}, &aux{ints: tp.keepInts([]int{axis, start, end})}, x)
+	out := tensor.Slice(tp.val(x), axis, start, end)
+	return tp.record(sliceOp, out, &params{axes: tp.keepInts(axis, start, end)}, x)
 }
 
 // Pad adds before zeros in front of and after zeros behind x along axis
 // (the adjoint of Slice); the gradient is sliced back.
 func (tp *Tape) Pad(x Var, axis, before, after int) Var {
 	tp.check("pad", x)
-	out := tensor.Pad(x.Value(), axis, before, after)
-	return tp.record("pad", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
-		axis, before := ax[0], ax[1]
-		n := x.Shape()[normAxis(axis, len(x.Shape()))]
-		gin[0] = tp.Slice(g, axis, before, before+n)
-	}, &aux{ints: tp.keepInts([]int{axis, before, after})}, x)
+	out := tensor.Pad(tp.val(x), axis, before, after)
+	return tp.record(padOp, out, &params{axes: tp.keepInts(axis, before, after)}, x)
 }
 
 func normAxis(axis, rank int) int {
@@ -133,21 +229,10 @@ func (tp *Tape) Concat(axis int, xs ...Var) Var {
 	vals := make([]*tensor.Tensor, len(xs))
 	for i, x := range xs {
 		tp.check("concat", x)
-		vals[i] = x.Value()
+		vals[i] = tp.val(x)
 	}
 	out := tensor.Concat(axis, vals...)
-	return tp.record("concat", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		axis := tp.auxOf(y).ints[0]
-		off := 0
-		for i, x := range nd.inputs(tp) {
-			n := x.Shape()[normAxis(axis, len(x.Shape()))]
-			if x.needs() {
-				gin[i] = tp.Slice(g, axis, off, off+n)
-			}
-			off += n
-		}
-	}, &aux{ints: tp.keepInts([]int{axis})}, xs...)
+	return tp.record(concatOp, out, &params{axes: tp.keepInts(axis)}, xs...)
 }
 
 // Stack joins Vars of equal shape along a new axis: Unsqueeze then Concat.
@@ -156,8 +241,8 @@ func (tp *Tape) Stack(axis int, xs ...Var) Var {
 	us := make([]Var, len(xs))
 	for i, x := range xs {
 		tp.check("stack", x)
-		if !sameShape(x.Shape(), xs[0].Shape()) {
-			panic(shapeErr("autograd.stack", "shapes differ", xs[0].Shape(), x.Shape()))
+		if !sameShape(tp.val(x).Shape(), tp.val(xs[0]).Shape()) {
+			panic(shapeErr("autograd.stack", "shapes differ", tp.val(xs[0]).Shape(), tp.val(x).Shape()))
 		}
 		us[i] = tp.Unsqueeze(x, axis)
 	}
@@ -169,25 +254,16 @@ func (tp *Tape) Stack(axis int, xs ...Var) Var {
 // It panics with tensor.ErrIndex if an index is out of range.
 func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 	tp.check("index_select", x)
-	out := tensor.IndexSelect(x.Value(), axis, idx)
-	ax := tp.keepAxisInts(axis, idx)
-	return tp.record("index_select", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
-		gin[0] = tp.IndexAdd(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
-	}, &aux{ints: ax}, x)
+	out := tensor.IndexSelect(tp.val(x), axis, idx)
+	return tp.record(indexSelectOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
 }
 
 // IndexAdd returns zeros with axis resized to size and the slices of x added
 // at idx (the adjoint of IndexSelect); the gradient is IndexSelect of g.
 func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 	tp.check("index_add", x)
-	out := tensor.IndexAdd(x.Value(), axis, idx, size)
-	ax := tp.keepAxisInts(axis, idx)
-	return tp.record("index_add", out, func(tp *Tape, y, g Var, gin []Var) {
-		ax := tp.auxOf(y).ints
-		gin[0] = tp.IndexSelect(g, ax[0], ax[1:])
-	}, &aux{ints: ax}, x)
+	out := tensor.IndexAdd(tp.val(x), axis, idx, size)
+	return tp.record(indexAddOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
 }
 
 // Gather picks one element along axis per position of the other axes:
@@ -196,39 +272,39 @@ func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 // It panics with tensor.ErrShape/ErrIndex on a bad index list.
 func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 	tp.check("gather", x)
-	xs := x.Shape()
+	xs := tp.val(x).Shape()
 	var buf [8]int
 	ax0 := normAxis(axis, len(xs))
 	if ax0 < 0 || ax0 >= len(xs) {
-		return tp.Const(tensor.Gather(x.Value(), axis, idx)) // panics naming the op
+		return tp.Const(tensor.Gather(tp.val(x), axis, idx)) // panics naming the op
 	}
 	shape := append(append(buf[:0], xs[:ax0]...), xs[ax0+1:]...)
-	out := tensor.GatherTo(tp.alloc(shape), x.Value(), axis, idx)
-	ax := tp.keepAxisInts(axis, idx)
-	return tp.record("gather", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		x, ax := nd.inputs(tp)[0], tp.auxOf(y).ints
-		gin[0] = tp.Scatter(g, ax[0], ax[1:], x.Shape()[normAxis(ax[0], len(x.Shape()))])
-	}, &aux{ints: ax}, x)
+	out := tensor.GatherTo(tp.alloc(shape), tp.val(x), axis, idx)
+	return tp.record(gatherOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
 }
 
 // Scatter is the adjoint of Gather: zeros with a new axis of the given size
 // at axis, holding x's elements at idx; the gradient is Gather of g.
 func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 	tp.check("scatter", x)
-	xs := x.Shape()
+	xs := tp.val(x).Shape()
 	var buf [8]int
 	ax0 := normAxis(axis, len(xs)+1)
 	if ax0 < 0 || ax0 > len(xs) || size < 0 {
-		return tp.Const(tensor.Scatter(x.Value(), axis, idx, size)) // panics naming the op
+		return tp.Const(tensor.Scatter(tp.val(x), axis, idx, size)) // panics naming the op
 	}
 	shape := append(append(append(buf[:0], xs[:ax0]...), size), xs[ax0:]...)
-	out := tensor.ScatterTo(tp.alloc(shape), x.Value(), axis, idx)
-	ax := tp.keepAxisInts(axis, idx)
-	return tp.record("scatter", out, func(tp *Tape, y, g Var, gin []Var) {
-		ax := tp.auxOf(y).ints
-		gin[0] = tp.Gather(g, ax[0], ax[1:])
-	}, &aux{ints: ax}, x)
+	out := tensor.ScatterTo(tp.alloc(shape), tp.val(x), axis, idx)
+	return tp.record(scatterOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
+}
+
+// Flip reverses the order of x's elements along the given axes (all when
+// none: NumPy's flip; torch.flip with no dims copies instead). The gradient
+// is flipped back. It panics with tensor.ErrShape on a bad axis.
+func (tp *Tape) Flip(x Var, axes ...int) Var {
+	tp.check("flip", x)
+	out := tensor.FlipTo(tp.alloc(tp.val(x).Shape()), tp.val(x), axes...)
+	return tp.record(flipOp, out, &params{axes: tp.keepInts(axes...)}, x)
 }
 
 // OneHot returns the constant (len(labels), n) one-hot matrix.

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -15,31 +14,19 @@ import (
 // non-scalar without a seed gradient.
 var ErrTape = errors.New("autograd: tape misuse")
 
-// Rule is a derivative rule. Given the op's output node out and the gradient
-// g of the loss with respect to it, it stores in gin[i] the gradient with
-// respect to input i (the zero Var for "no contribution"). Rules are written
-// with the tape's own ops: run while the tape records (create-graph mode)
-// they build the graph of the gradient, so gradients can be differentiated
-// again. Every built-in op has one, beside its forward computation; a
-// custom op gives its rule as CustomOp.Backward, which Apply wraps in a
-// Rule.
-type Rule func(tp *Tape, out, g Var, gin []Var)
-
 // node is one record of the Wengert list.
 //
-// It is kept small, 48 bytes (every op of every pass writes one, and the
-// backward pass reads them all): the inputs and the op's parameters live in
-// the tape's arenas, addressed by position, and what only some nodes need (a
-// leaf's gradient, the call site of anomaly mode) lives in maps beside the
-// list.
+// It is kept small, 32 bytes (every op of every pass writes one, and the
+// backward pass reads them all): the op is a pointer to its table entry,
+// the inputs and the op's parameters live in the tape's arenas, addressed
+// by position, and what only some nodes need (a leaf's gradient, the call
+// site of anomaly mode, a tangent) lives beside the list.
 type node struct {
-	op       string
+	op       *op
 	value    *tensor.Tensor
-	rule     Rule
 	in0, inN int32 // inputs: tp.inArena[in0 : in0+inN]
-	aux      int32 // op parameters: tp.auxs[aux-1], or 0 for none
+	ps       int32 // parameters: tp.ps[ps-1], or 0 for none
 	needs    bool  // the value depends on something that requires a gradient
-	leaf     bool  // created by Tape.Var or Tape.Const
 	flat     bool  // every input has the output's shape: no broadcasting to undo
 }
 
@@ -48,14 +35,21 @@ func (n *node) inputs(tp *Tape) []Var {
 	return tp.inArena[n.in0 : n.in0+n.inN : n.in0+n.inN]
 }
 
-// aux holds the parameters of an op (axes, flags, constants, and the
-// *unaryOp or *CustomOp the generic rules dispatch on).
-type aux struct {
-	ints []int
-	f    [2]float64
-	b    [2]bool
-	fn   any
-}
+// phase is what a tape is doing; it alone decides what an op records.
+type phase uint8
+
+const (
+	// forward: ops record their rules where a gradient is needed.
+	forward phase = iota
+	// noGrad: ops compute values and record no rules (NoGrad).
+	noGrad
+	// backwardValues: the rules of Backward, Grad or VJP run; their ops
+	// keep only their values, since nothing will differentiate them.
+	backwardValues
+	// backwardGraph: the rules of GradGraph or VJPGraph run and their ops
+	// are recorded, so the gradient can be differentiated again.
+	backwardGraph
+)
 
 // Tape records the ops of forward passes (a Wengert list) so Backward can
 // walk them in reverse. A Tape is not safe for concurrent use; use one tape
@@ -66,59 +60,57 @@ type aux struct {
 type Tape struct {
 	nodes     []node
 	gen       uint32
-	recording bool
-	anomaly   bool
-	inArena   []Var                    // arena for node inputs
-	auxs      []aux                    // arena for op parameters
-	ints      []int                    // arena for aux ints
-	bufs      []*tensor.Tensor         // the pool's buffers in the order the passes took them
-	next      int                      // bufs[:next] are taken by this pass
-	free      map[int][]*tensor.Tensor // spare buffers by element count
-	small     [64][]*tensor.Tensor     // the same for small counts, without a map lookup
-	grads     []Var
-	vals      []*tensor.Tensor         // values of Vars with negative ids: backward ops nothing differentiates
-	leafGrads map[int32]*tensor.Tensor // Tape.Var leaves' gradients after Backward
-	sites     map[int32]string         // call sites recorded in anomaly mode
-	gin       []Var                    // the rule's output buffer, reused across nodes
-	pgrads    map[*param]Var
-	hooks     map[int32][]Hook
-	bwNode    int     // the node whose rule is running during backward, else -1
-	valueOnly bool    // in a backward pass that is not recorded: ops keep only their values
-	leaves    []int32 // the Tape.Var leaves, for Backward to store their gradients
-	sink      bool    // Backward lets rules add into parameters' stored gradients (gradSink)
+	phase     phase
+	inArena   []Var            // arena for node inputs
+	ps        []params         // arena for op parameters
+	ints      []int            // arena for parameters' axes and indices
+	vals      []*tensor.Tensor // values of Vars with negative ids: backward ops nothing differentiates
+	leaves    []int32          // the Tape.Var leaves, for Backward to store their gradients
+	leafGrads map[int32]*tensor.Tensor
+	pool      pool
+	bw        backwardState
+	dbg       *debug    // anomaly mode, hooks and tracing; nil when none is on
+	spare     *debug    // a cleared debug kept for reuse, so hooks allocate nothing per pass
+	fwd       *tangents // forward mode; nil until a tangent is set
 }
 
 // NewTape returns an empty tape that records.
 func NewTape() *Tape {
-	return &Tape{recording: true, gen: 1, bwNode: -1, free: map[int][]*tensor.Tensor{}, pgrads: map[*param]Var{}}
+	return &Tape{gen: 1, bw: backwardState{node: -1, pgrads: map[*param]Var{}}, pool: newPool()}
 }
 
 // Reset forgets every recorded op so the tape can record the next forward
 // pass, keeping its buffers for reuse: the values of this tape's Vars are
 // recycled and the Vars themselves become invalid (using one panics with
-// ErrTape). Parameters and their gradients are untouched. Copy out any value
-// you want to keep (Item, Value().Copy()) before Reset.
+// ErrTape). Parameters and their gradients are untouched, and so is anomaly
+// mode; hooks and tangents are dropped. Copy out any value you want to keep
+// (Item, Value().Copy()) before Reset.
 func (tp *Tape) Reset() {
 	// The node list, arenas and value list are truncated, not cleared: the
 	// next pass overwrites them, and what they point to is the tape's own
 	// pool or parameters the user holds anyway.
 	tp.nodes = tp.nodes[:0]
 	tp.inArena = tp.inArena[:0]
-	tp.auxs = tp.auxs[:0]
+	tp.ps = tp.ps[:0]
 	tp.ints = tp.ints[:0]
 	tp.vals = tp.vals[:0]
-	tp.next = 0 // the next pass takes the buffers again, in the same order
-	clear(tp.hooks)
+	tp.leaves = tp.leaves[:0]
 	clear(tp.leafGrads)
-	clear(tp.sites)
+	tp.pool.rewind()
 	tp.gen++
 	if tp.gen == 0 { // after 2³² resets: 0 marks the zero Var
 		tp.gen = 1
 	}
-	tp.recording = true
-	tp.bwNode = -1
-	tp.valueOnly = false
-	tp.leaves = tp.leaves[:0]
+	tp.phase = forward
+	tp.bw.node = -1
+	tp.fwd = nil
+	if d := tp.dbg; d != nil {
+		clear(d.hooks)
+		clear(d.sites)
+		if !d.anomaly {
+			tp.spare, tp.dbg = d, nil
+		}
+	}
 }
 
 // Len returns the number of recorded nodes.
@@ -129,91 +121,55 @@ func (tp *Tape) Len() int {
 	return len(tp.nodes)
 }
 
+// Ops returns the names of the recorded nodes' ops in recording order
+// (leaves are "const" and "input"), for tests and tracing what a pass
+// recorded.
+func (tp *Tape) Ops() []string {
+	if tp == nil {
+		return nil
+	}
+	out := make([]string, len(tp.nodes))
+	for i := range tp.nodes {
+		out[i] = tp.opName(int32(i))
+	}
+	return out
+}
+
+// opName is the name of node i's op (a custom op's own name).
+func (tp *Tape) opName(i int32) string {
+	nd := &tp.nodes[i]
+	if nd.op == customOp && nd.ps != 0 {
+		return tp.ps[nd.ps-1].custom.Name
+	}
+	return nd.op.name
+}
+
 // NoGrad runs f with recording switched off: ops inside compute values but
-// record no derivative rules, so nothing flows back through them.
+// record no derivative rules, so nothing flows back through them. Forward
+// mode still computes tangents inside f.
 func (tp *Tape) NoGrad(f func()) {
 	if tp == nil {
 		f()
 		return
 	}
-	prev := tp.recording
-	tp.recording = false
-	defer func() { tp.recording = prev }()
+	prev := tp.phase
+	tp.phase = noGrad
+	defer func() { tp.phase = prev }()
 	f()
 }
 
 // Recording reports whether ops are currently recorded for differentiation.
-func (tp *Tape) Recording() bool { return tp != nil && tp.recording }
+func (tp *Tape) Recording() bool {
+	return tp != nil && (tp.phase == forward || tp.phase == backwardGraph)
+}
 
 // alloc returns a tensor of the given shape from the tape's pool (contents
 // unspecified), or a new one for a nil tape.
-//
-// Training repeats the same passes, so the pool replays them: it keeps its
-// buffers in the order they were taken, and the pass after a Reset is
-// offered them in that order, each at the cost of a shape test (inlined
-// here; allocSlow does the rest). At the first buffer of the wrong length
-// the replay stops: the buffers not yet taken become spares, found by
-// element count.
 func (tp *Tape) alloc(shape []int) *tensor.Tensor {
-	if tp != nil && tp.next < len(tp.bufs) {
-		if t := tp.bufs[tp.next]; slices.Equal(t.Shape(), shape) {
-			tp.next++
-			return t
-		}
-	}
-	return tp.allocSlow(shape)
-}
-
-// allocSlow is alloc when the next buffer of the replay has another shape.
-func (tp *Tape) allocSlow(shape []int) *tensor.Tensor {
 	if tp == nil {
 		return tensor.Zeros(shape...)
 	}
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if tp.next < len(tp.bufs) {
-		if t := tp.bufs[tp.next]; t.Len() == n {
-			tp.next++
-			shapes.Reuse(t, shape)
-			return t
-		}
-		tp.spill()
-	}
-	var t *tensor.Tensor
-	if n < len(tp.small) {
-		if l := tp.small[n]; len(l) > 0 {
-			t = l[len(l)-1]
-			tp.small[n] = l[:len(l)-1]
-		}
-	} else if l := tp.free[n]; len(l) > 0 {
-		t = l[len(l)-1]
-		tp.free[n] = l[:len(l)-1]
-	}
-	if t != nil {
-		if !slices.Equal(t.Shape(), shape) {
-			shapes.Reuse(t, shape)
-		}
-	} else {
-		t = tensor.Zeros(shape...)
-	}
-	tp.bufs = append(tp.bufs, t)
-	tp.next++
-	return t
-}
-
-// spill ends the replay: the buffers this pass has not taken become spares.
-func (tp *Tape) spill() {
-	for _, t := range tp.bufs[tp.next:] {
-		if n := t.Len(); n < len(tp.small) {
-			tp.small[n] = append(tp.small[n], t)
-		} else {
-			tp.free[n] = append(tp.free[n], t)
-		}
-	}
-	clear(tp.bufs[tp.next:])
-	tp.bufs = tp.bufs[:tp.next]
+	return tp.pool.alloc(shape)
 }
 
 // allocZero is alloc with the contents zeroed.
@@ -262,14 +218,17 @@ func (v Var) needs() bool {
 	return v.tp.nodes[v.id].needs
 }
 
-// record appends a node for an op with the given inputs. Inputs are copied
-// into the tape's arena; ax (nil for none) holds the op's parameters. With
-// recording off (or no input needing a gradient) the rule is dropped.
-func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in ...Var) Var {
+// record appends a node for op o with the given inputs and returns its Var.
+// Inputs are copied into the tape's arena, and so are the parameters ps
+// (nil for none). What is kept depends on the phase: a rule where a
+// gradient is needed, the inputs where forward mode needs them, or, for
+// the ops of a backward pass that nothing differentiates, the value alone.
+func (tp *Tape) record(o *op, value *tensor.Tensor, ps *params, in ...Var) Var {
 	if tp == nil {
 		return Const(value)
 	}
-	if tp.valueOnly {
+	if tp.phase == backwardValues {
+		tp.checkValue(o, value, in)
 		return tp.keepValue(value)
 	}
 	needs := false
@@ -278,75 +237,77 @@ func (tp *Tape) record(op string, value *tensor.Tensor, rule Rule, ax *aux, in .
 		case v.p != nil:
 			needs = needs || !v.p.frozen && !v.p.constant
 		case !tp.current(*v):
-			tp.checkSlow(op, *v) // panics
+			tp.checkSlow(o.name, *v) // panics
 		case v.id >= 0 && tp.nodes[v.id].needs:
 			needs = true
 		}
 	}
-	if tp.bwNode >= 0 && !(needs && tp.recording) && !tp.anomaly {
-		return tp.keepValue(value) // a rule's op in create-graph mode that needs no gradient
+	needs = needs && tp.phase != noGrad
+	tangent := tp.fwd != nil && tp.fwd.carried(in)
+	if !needs && !tangent && tp.phase == backwardGraph {
+		tp.checkValue(o, value, in)
+		return tp.keepValue(value) // a rule's op that needs no gradient
 	}
-	id := int32(len(tp.nodes))
-	if needs && tp.recording {
-		in0 := int32(len(tp.inArena))
-		switch len(in) { // element appends: no typed copy call for the common arities
-		case 1:
-			tp.inArena = append(tp.inArena, in[0])
-		case 2:
-			tp.inArena = append(tp.inArena, in[0], in[1])
-		default:
-			tp.inArena = append(tp.inArena, in...)
+	nd := node{op: o, value: value}
+	if needs || tangent {
+		nd.in0, nd.inN, nd.needs = int32(len(tp.inArena)), int32(len(in)), needs
+		tp.inArena = append(tp.inArena, in...)
+		if ps != nil {
+			tp.ps = append(tp.ps, *ps)
+			nd.ps = int32(len(tp.ps))
 		}
-		var a int32
-		if ax != nil {
-			tp.auxs = append(tp.auxs, *ax)
-			a = int32(len(tp.auxs))
-		}
-		tp.nodes = append(tp.nodes, node{op: op, value: value, rule: rule, in0: in0, inN: int32(len(in)), aux: a, needs: true})
-	} else {
-		tp.nodes = append(tp.nodes, node{op: op, value: value})
 	}
-	if tp.anomaly {
-		tp.anomalyCheck(id, op, value, in)
+	y := tp.push(nd)
+	if tp.dbg != nil && tp.dbg.anomaly {
+		tp.anomalyCheck(y.id, o, value, in)
 	}
-	return Var{tp: tp, id: id, gen: tp.gen}
+	if tangent {
+		tp.forwardRule(y)
+	}
+	return y
 }
 
 // record2 is record for the commonest case, an op with two inputs (both
-// checked current by the caller) and no parameters while recording a
-// forward pass; anything else takes record. flat says both inputs have the
-// output's shape, which lets rules skip unbroadcast.
-func (tp *Tape) record2(op string, value *tensor.Tensor, rule Rule, a, b Var, flat bool) Var {
+// checked current by the caller) and no parameters; anything but a plain
+// forward pass or a plain backward pass takes record. flat says both inputs
+// have the output's shape, which lets rules skip unbroadcast.
+func (tp *Tape) record2(o *op, value *tensor.Tensor, a, b Var, flat bool) Var {
 	switch {
-	case tp != nil && tp.valueOnly:
+	case tp.plainBackward():
 		return tp.keepValue(value)
 	case !tp.plainForward():
-		return tp.record(op, value, rule, nil, a, b)
+		return tp.record(o, value, nil, a, b)
 	case !a.needs() && !b.needs():
-		return tp.push(node{op: op, value: value})
+		return tp.push(node{op: o, value: value})
 	}
 	tp.inArena = append(tp.inArena, a, b)
-	return tp.push(node{op: op, value: value, rule: rule, in0: int32(len(tp.inArena) - 2), inN: 2, needs: true, flat: flat})
+	return tp.push(node{op: o, value: value, in0: int32(len(tp.inArena) - 2), inN: 2, needs: true, flat: flat})
 }
 
 // record1 is record2 for an op with one input.
-func (tp *Tape) record1(op string, value *tensor.Tensor, rule Rule, x Var) Var {
+func (tp *Tape) record1(o *op, value *tensor.Tensor, x Var) Var {
 	switch {
-	case tp != nil && tp.valueOnly:
+	case tp.plainBackward():
 		return tp.keepValue(value)
 	case !tp.plainForward():
-		return tp.record(op, value, rule, nil, x)
+		return tp.record(o, value, nil, x)
 	case !x.needs():
-		return tp.push(node{op: op, value: value})
+		return tp.push(node{op: o, value: value})
 	}
 	tp.inArena = append(tp.inArena, x)
-	return tp.push(node{op: op, value: value, rule: rule, in0: int32(len(tp.inArena) - 1), inN: 1, needs: true})
+	return tp.push(node{op: o, value: value, in0: int32(len(tp.inArena) - 1), inN: 1, needs: true})
 }
 
-// plainForward reports whether tp records a forward pass without anomaly
-// mode: the case record1 and record2 handle themselves.
+// plainForward reports whether tp records a forward pass with no debugging
+// and no forward mode: the case record1 and record2 handle themselves.
 func (tp *Tape) plainForward() bool {
-	return tp != nil && tp.bwNode < 0 && tp.recording && !tp.anomaly
+	return tp != nil && tp.phase == forward && tp.dbg == nil && tp.fwd == nil
+}
+
+// plainBackward reports whether tp runs the rules of a backward pass that
+// is not recorded, with no debugging: its ops keep only their values.
+func (tp *Tape) plainBackward() bool {
+	return tp != nil && tp.phase == backwardValues && tp.dbg == nil
 }
 
 // push appends nd to the tape and returns its Var.
@@ -357,38 +318,24 @@ func (tp *Tape) push(nd node) Var {
 
 // keepValue records a value and no node: the op of a backward pass that is
 // not recorded (a rule's, or the sum of two gradients), which nothing will
-// differentiate (a node costs 48 bytes). The Var has a negative id.
+// differentiate (a node costs 32 bytes). The Var has a negative id.
 func (tp *Tape) keepValue(value *tensor.Tensor) Var {
 	tp.vals = append(tp.vals, value)
 	return Var{tp: tp, id: -int32(len(tp.vals)), gen: tp.gen}
 }
 
-// anomalyCheck records the call site of node id (or, for an op of a
-// derivative rule, the site of the rule's node) and checks its value.
-func (tp *Tape) anomalyCheck(id int32, op string, value *tensor.Tensor, in []Var) {
-	if tp.sites == nil {
-		tp.sites = map[int32]string{}
-	}
-	if tp.bwNode >= 0 { // an op of a derivative rule: blame the rule's node
-		b := &tp.nodes[tp.bwNode]
-		site := tp.sites[int32(tp.bwNode)]
-		tp.sites[id] = site
-		checkFinite(tp, b.op+" (derivative rule, "+op+")", value, site, "backward", in)
-	} else {
-		tp.sites[id] = callSite()
-		checkFinite(tp, op, value, tp.sites[id], "forward", in)
-	}
-}
-
 // flat reports whether node y's inputs all have its shape (see node.flat).
 func (tp *Tape) flat(y Var) bool { return tp.nodes[y.id].flat }
 
-// auxOf returns the parameters recorded with node y's op.
-func (tp *Tape) auxOf(y Var) *aux { return &tp.auxs[tp.nodes[y.id].aux-1] }
+// ins returns the inputs of node y.
+func (tp *Tape) ins(y Var) []Var { return tp.nodes[y.id].inputs(tp) }
+
+// params returns the parameters recorded with node y's op.
+func (tp *Tape) params(y Var) *params { return &tp.ps[tp.nodes[y.id].ps-1] }
 
 // keepInts copies s into the tape's int arena (a new slice for a nil
 // tape), so callers' slices never escape.
-func (tp *Tape) keepInts(s []int) []int {
+func (tp *Tape) keepInts(s ...int) []int {
 	if tp == nil {
 		return slices.Clone(s)
 	}
@@ -413,7 +360,7 @@ func (tp *Tape) Const(t *tensor.Tensor) Var {
 	if tp == nil {
 		return Const(t)
 	}
-	return tp.push(node{op: "const", value: t, leaf: true})
+	return tp.push(node{op: constOp, value: t})
 }
 
 // Var records t as an input leaf that needs a gradient, living as long as
@@ -423,8 +370,9 @@ func (tp *Tape) Var(t *tensor.Tensor) Var {
 	if tp == nil {
 		return Const(t)
 	}
-	v := tp.push(node{op: "input", value: t, leaf: true, needs: tp.recording})
-	if tp.recording {
+	rec := tp.Recording()
+	v := tp.push(node{op: inputOp, value: t, needs: rec})
+	if rec {
 		tp.leaves = append(tp.leaves, v.id)
 	}
 	return v
@@ -446,14 +394,14 @@ func (tp *Tape) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Tape(%d nodes)\n", len(tp.nodes))
 	for i, n := range tp.nodes {
-		fmt.Fprintf(&b, "  %%%d = %s %v", i, n.op, n.value.Shape())
+		fmt.Fprintf(&b, "  %%%d = %s %v", i, tp.opName(int32(i)), n.value.Shape())
 		for j, in := range n.inputs(tp) {
 			if j == 0 {
 				b.WriteString(" ←")
 			}
 			b.WriteString(" " + in.ref())
 		}
-		if site := tp.sites[int32(i)]; site != "" {
+		if site := tp.site(int32(i)); site != "" {
 			b.WriteString("  @ " + site)
 		}
 		b.WriteByte('\n')

@@ -7,65 +7,131 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// unaryOp is an element-wise op as data: its name, its function and its
-// derivative rule dy/dx·g, written with tape ops on x, the output y and the
-// incoming gradient g. A nil grad means the derivative is zero everywhere
-// it exists (step, sign).
+// unaryOp is an element-wise op as data: its table entry, its function on
+// one number and, where one exists, a vector kernel.
 type unaryOp struct {
-	name string
-	f    func(float64) float64
-	grad func(tp *Tape, x, y, g Var) Var
-	to   func(dst, x *tensor.Tensor) *tensor.Tensor // a direct kernel, or nil for MapTo(f)
-	rule Rule                                       // grad as a Rule (newUnaryOp)
+	*op
+	f  func(float64) float64
+	to func(dst, x *tensor.Tensor) *tensor.Tensor // a direct kernel, or nil for MapTo(f)
 }
 
-// The element-wise unary ops. Each derivative reuses the output where that
-// is cheaper or stabler (exp, tanh, sigmoid, sqrt).
+// defUnary defines an element-wise op by its function f and its derivative
+// written as d(x, y, g) = g ⊙ f′(x) with tape ops (y = f(x) may be reused;
+// nil means the derivative is zero wherever it exists). Both rules come
+// from d: the reverse rule is ∂x = d(x, y, g), and, the derivative being
+// element-wise, the forward rule is ẏ = d(x, y, ẋ).
+func defUnary(name, text string, f func(float64) float64, to func(dst, x *tensor.Tensor) *tensor.Tensor, d func(tp *Tape, x, y, g Var) Var) *unaryOp {
+	o := op{name: name, text: text}
+	if d != nil {
+		o.vjp = func(tp *Tape, y, g Var, gin []Var) { gin[0] = d(tp, tp.ins(y)[0], y, g) }
+		o.jvp = func(tp *Tape, y Var, tin []Var) Var { return d(tp, tp.ins(y)[0], y, tin[0]) }
+	} else {
+		o.vjp = func(*Tape, Var, Var, []Var) {}
+		o.jvp = func(*Tape, Var, []Var) Var { return Var{} }
+	}
+	return &unaryOp{op: def(o), f: f, to: to}
+}
+
+// The element-wise unary ops. Derivatives reuse the output where that is
+// cheaper or stabler (exp, tanh, sigmoid, sqrt, tan).
 var (
-	negOp  = newUnaryOp("neg", func(x float64) float64 { return -x }, func(tp *Tape, x, y, g Var) Var { return tp.Scale(g, -1) }, nil)
-	expOp  = newUnaryOp("exp", math.Exp, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, y) }, nil)
-	logOp  = newUnaryOp("log", math.Log, func(tp *Tape, x, y, g Var) Var { return tp.Div(g, x) }, nil)
-	sqrtOp = newUnaryOp("sqrt", math.Sqrt, func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) }, nil)
-	absOp  = newUnaryOp("abs", math.Abs, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) }, nil)
-	sqOp   = newUnaryOp("square", func(x float64) float64 { return x * x }, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) }, nil)
-	// tanh′ = 1 − y², one fused op (see tanhGrad)
-	tanhOp = newUnaryOp("tanh", math.Tanh, func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) }, nil)
-	// σ′ = y(1 − y), one fused op (see sigmoidGrad)
-	sigmoidOp = newUnaryOp("sigmoid", scalar.Sigmoid, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) }, nil)
-	// relu′ = step(x); the derivative at 0 is taken as 0, like PyTorch.
-	// One fused op (see reluGrad).
-	reluOp = newUnaryOp("relu", scalar.ReLU, func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) }, tensor.ReLUTo)
-	// softplus′ = σ(x)
-	softplusOp = newUnaryOp("softplus", scalar.Softplus, func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) }, nil)
-	stepOp     = newUnaryOp("step", scalar.Step, nil, nil)
-	signOp     = newUnaryOp("sign", scalar.Sign, nil, nil)
+	negOp, expOp, logOp, sqrtOp, absOp, squareOp, tanhOp, sigmoidOp *unaryOp
+	reluOp, softplusOp, stepOp, signOp                              *unaryOp
+	sinOp, cosOp, tanOp, atanOp, asinhOp, log1pOp, expm1Op, erfOp   *unaryOp
+	geluOp, geluTanhOp, siluOp, softsignOp                          *unaryOp
 )
 
-// newUnaryOp returns the op with its rule (none when grad is nil).
-func newUnaryOp(name string, f func(float64) float64, grad func(tp *Tape, x, y, g Var) Var, to func(dst, x *tensor.Tensor) *tensor.Tensor) *unaryOp {
-	op := &unaryOp{name: name, f: f, grad: grad, to: to}
-	if grad != nil {
-		op.rule = func(tp *Tape, y, g Var, gin []Var) { gin[0] = grad(tp, tp.ins(y)[0], y, g) }
-	}
-	return op
+func init() {
+	negOp = defUnary("neg", "∂x = −g", func(x float64) float64 { return -x }, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Neg(g) })
+	expOp = defUnary("exp", "∂x = g ⊙ y", math.Exp, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, y) })
+	logOp = defUnary("log", "∂x = g / x", math.Log, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Div(g, x) })
+	sqrtOp = defUnary("sqrt", "∂x = g / (2y)", math.Sqrt, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Div(tp.Scale(g, 0.5), y) })
+	absOp = defUnary("abs", "∂x = g ⊙ sign(x)", math.Abs, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sign(x)) })
+	squareOp = defUnary("square", "∂x = g ⊙ 2x", func(x float64) float64 { return x * x }, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Scale(x, 2)) })
+	// tanh′ = 1 − y², one fused op (see tanhGrad)
+	tanhOp = defUnary("tanh", "∂x = g ⊙ (1 − y²)", math.Tanh, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) })
+	// σ′ = y(1 − y), one fused op (see sigmoidGrad)
+	sigmoidOp = defUnary("sigmoid", "∂x = g ⊙ y(1−y)   [δ = ∂C/∂a ⊙ σ′(z): BP1 at the output layer, BP2 below it]",
+		scalar.Sigmoid, nil, func(tp *Tape, x, y, g Var) Var { return tp.sigmoidGrad(y, g) })
+	// relu′ = step(x), taken as 0 at 0 like PyTorch; one fused op (see reluGrad)
+	reluOp = defUnary("relu", "∂x = g ⊙ step(x)", scalar.ReLU, tensor.ReLUTo,
+		func(tp *Tape, x, y, g Var) Var { return tp.reluGrad(y, g) })
+	softplusOp = defUnary("softplus", "∂x = g ⊙ σ(x)", scalar.Softplus, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Sigmoid(x)) })
+	stepOp = defUnary("step", "∂x = 0", scalar.Step, nil, nil)
+	signOp = defUnary("sign", "∂x = 0", scalar.Sign, nil, nil)
+
+	sinOp = defUnary("sin", "∂x = g ⊙ cos x", math.Sin, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.Cos(x)) })
+	cosOp = defUnary("cos", "∂x = −g ⊙ sin x", math.Cos, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Neg(tp.Mul(g, tp.Sin(x))) })
+	tanOp = defUnary("tan", "∂x = g ⊙ (1 + y²)", math.Tan, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.AddScalar(tp.Square(y), 1)) })
+	atanOp = defUnary("atan", "∂x = g / (1 + x²)", math.Atan, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Div(g, tp.AddScalar(tp.Square(x), 1)) })
+	asinhOp = defUnary("asinh", "∂x = g / √(1 + x²)", math.Asinh, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Div(g, tp.Sqrt(tp.AddScalar(tp.Square(x), 1))) })
+	log1pOp = defUnary("log1p", "∂x = g / (1 + x)", math.Log1p, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Div(g, tp.AddScalar(x, 1)) })
+	expm1Op = defUnary("expm1", "∂x = g ⊙ (y + 1)", math.Expm1, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Mul(g, tp.AddScalar(y, 1)) })
+	erfOp = defUnary("erf", "∂x = g ⊙ 2/√π·exp(−x²)", math.Erf, nil,
+		func(tp *Tape, x, y, g Var) Var {
+			return tp.Mul(g, tp.Scale(tp.Exp(tp.Neg(tp.Square(x))), 2/math.Sqrt(math.Pi)))
+		})
+	// GELU(x) = x·Φ(x); GELU′ = Φ(x) + x·φ(x), Φ and φ the standard normal
+	// distribution and density.
+	geluOp = defUnary("gelu", "∂x = g ⊙ (Φ(x) + x·φ(x))", nil, tensor.GELUTo,
+		func(tp *Tape, x, y, g Var) Var {
+			cdf := tp.AddScalar(tp.Scale(tp.Erf(tp.Scale(x, 1/math.Sqrt2)), 0.5), 0.5)
+			pdf := tp.Scale(tp.Exp(tp.Scale(tp.Square(x), -0.5)), 1/math.Sqrt(2*math.Pi))
+			return tp.Mul(g, tp.Add(cdf, tp.Mul(x, pdf)))
+		})
+	// GELU's tanh form 0.5·x·(1 + tanh u), u = √(2/π)(x + 0.044715x³):
+	// ∂ = 0.5(1 + tanh u) + 0.5·x·(1 − tanh² u)·u′, u′ = √(2/π)(1 + 3·0.044715x²).
+	geluTanhOp = defUnary("gelu_tanh", "∂x = g ⊙ (½(1 + tanh u) + ½x(1 − tanh² u)·u′), u = √(2/π)(x + 0.044715x³)", nil, tensor.GELUTanhTo,
+		func(tp *Tape, x, y, g Var) Var {
+			const k = 0.7978845608028654 // √(2/π)
+			x2 := tp.Square(x)
+			t := tp.Tanh(tp.Scale(tp.Add(x, tp.Scale(tp.Mul(x2, x), 0.044715)), k))
+			du := tp.Scale(tp.AddScalar(tp.Scale(x2, 3*0.044715), 1), k)
+			sech2 := tp.AddScalar(tp.Neg(tp.Square(t)), 1)
+			d := tp.Add(tp.Scale(tp.AddScalar(t, 1), 0.5), tp.Scale(tp.Mul(tp.Mul(x, sech2), du), 0.5))
+			return tp.Mul(g, d)
+		})
+	// SiLU(x) = x·σ(x); SiLU′ = σ(x)·(1 + x·(1 − σ(x))).
+	siluOp = defUnary("silu", "∂x = g ⊙ σ(x)(1 + x(1 − σ(x)))", nil, tensor.SiLUTo,
+		func(tp *Tape, x, y, g Var) Var {
+			s := tp.Sigmoid(x)
+			return tp.Mul(g, tp.Mul(s, tp.AddScalar(tp.Mul(x, tp.AddScalar(tp.Neg(s), 1)), 1)))
+		})
+	softsignOp = defUnary("softsign", "∂x = g / (1 + |x|)²", func(x float64) float64 { return x / (1 + math.Abs(x)) }, nil,
+		func(tp *Tape, x, y, g Var) Var { return tp.Div(g, tp.Square(tp.AddScalar(tp.Abs(x), 1))) })
 }
 
-// unary applies an element-wise op and records its rule.
-func (tp *Tape) unary(op *unaryOp, x Var) Var {
+// unary applies an element-wise op and records it.
+func (tp *Tape) unary(o *unaryOp, x Var) Var {
 	if !tp.current(x) {
-		tp.checkSlow(op.name, x)
+		tp.checkSlow(o.name, x)
 	}
 	xv := tp.val(x)
 	out := tp.alloc(xv.Shape())
 	switch xd := xv.Data(); {
-	case op.to != nil:
-		op.to(out, xv)
+	case o.to != nil:
+		o.to(out, xv)
 	case len(xd) == 1: // one element (scalar code): no kernel dispatch
-		out.Data()[0] = op.f(xd[0])
+		out.Data()[0] = o.f(xd[0])
 	default:
-		tensor.MapTo(out, xv, op.f)
+		tensor.MapTo(out, xv, o.f)
 	}
-	return tp.record1(op.name, out, op.rule, x)
+	return tp.record1(o.op, out, x)
 }
 
 // Neg returns −x.
@@ -80,11 +146,11 @@ func (tp *Tape) Log(x Var) Var { return tp.unary(logOp, x) }
 // Sqrt returns √x; d/dx = 1/(2√x).
 func (tp *Tape) Sqrt(x Var) Var { return tp.unary(sqrtOp, x) }
 
-// Abs returns |x|; d/dx = sign(x) (0 at 0).
+// Abs returns |x|; d/dx = sign(x) (0 at 0, like PyTorch).
 func (tp *Tape) Abs(x Var) Var { return tp.unary(absOp, x) }
 
 // Square returns x²; d/dx = 2x.
-func (tp *Tape) Square(x Var) Var { return tp.unary(sqOp, x) }
+func (tp *Tape) Square(x Var) Var { return tp.unary(squareOp, x) }
 
 // Tanh returns tanh x; d/dx = 1 − tanh² x.
 func (tp *Tape) Tanh(x Var) Var { return tp.unary(tanhOp, x) }
@@ -103,142 +169,48 @@ func (tp *Tape) Softplus(x Var) Var { return tp.unary(softplusOp, x) }
 // course's perceptrons cannot be trained by backpropagation.
 func (tp *Tape) Step(x Var) Var { return tp.unary(stepOp, x) }
 
-// Sign returns −1, 0 or 1 by the sign of x. Not differentiable: no gradient
-// flows through it.
+// Sign returns −1, 0 or 1 by the sign of x. Its derivative is zero wherever
+// it exists: no gradient flows through it.
 func (tp *Tape) Sign(x Var) Var { return tp.unary(signOp, x) }
 
-// Scale returns c·x; d/dx = c.
-func (tp *Tape) Scale(x Var, c float64) Var {
-	tp.check("scale", x)
-	xv := x.Value()
-	out := tensor.ScaleTo(tp.alloc(xv.Shape()), xv, c)
-	return tp.record("scale", out, func(tp *Tape, y, g Var, gin []Var) {
-		gin[0] = tp.Scale(g, tp.auxOf(y).f[0])
-	}, &aux{f: [2]float64{c}}, x)
-}
+// Sin returns sin x; d/dx = cos x.
+func (tp *Tape) Sin(x Var) Var { return tp.unary(sinOp, x) }
 
-// AddScalar returns x + c; d/dx = 1.
-func (tp *Tape) AddScalar(x Var, c float64) Var {
-	tp.check("add_scalar", x)
-	xv := x.Value()
-	out := tensor.AddScalarTo(tp.alloc(xv.Shape()), xv, c)
-	return tp.record("add_scalar", out, func(tp *Tape, y, g Var, gin []Var) { gin[0] = g }, nil, x)
-}
+// Cos returns cos x; d/dx = −sin x.
+func (tp *Tape) Cos(x Var) Var { return tp.unary(cosOp, x) }
 
-// PowScalar returns x^p; d/dx = p·x^(p−1).
-func (tp *Tape) PowScalar(x Var, p float64) Var {
-	tp.check("pow_scalar", x)
-	xv := x.Value()
-	out := tensor.PowScalarTo(tp.alloc(xv.Shape()), xv, p)
-	return tp.record("pow_scalar", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		p, x := tp.auxOf(y).f[0], nd.inputs(tp)[0]
-		gin[0] = tp.Mul(g, tp.Scale(tp.PowScalar(x, p-1), p))
-	}, &aux{f: [2]float64{p}}, x)
-}
+// Tan returns tan x; d/dx = 1 + tan² x (the output is reused).
+func (tp *Tape) Tan(x Var) Var { return tp.unary(tanOp, x) }
 
-// LeakyReLU returns x where x > 0 and slope·x elsewhere; d/dx = 1 or slope
-// (slope at 0).
-func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
-	tp.check("leaky_relu", x)
-	xv := x.Value()
-	out := tensor.LeakyReLUTo(tp.alloc(xv.Shape()), xv, slope)
-	return tp.record("leaky_relu", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		slope, x := tp.auxOf(y).f[0], nd.inputs(tp)[0]
-		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
-			if v > 0 {
-				return 1
-			}
-			return slope
-		})
-		gin[0] = tp.Mul(g, tp.Const(m))
-	}, &aux{f: [2]float64{slope}}, x)
-}
+// Atan returns arctan x; d/dx = 1/(1 + x²).
+func (tp *Tape) Atan(x Var) Var { return tp.unary(atanOp, x) }
 
-// Clamp returns x limited to [lo, hi]; d/dx = 1 inside the interval and 0
-// outside (1 on the boundary, like PyTorch).
-func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
-	tp.check("clamp", x)
-	xv := x.Value()
-	out := tensor.ClampTo(tp.alloc(xv.Shape()), xv, lo, hi)
-	return tp.record("clamp", out, func(tp *Tape, y, g Var, gin []Var) {
-		nd := &tp.nodes[y.id]
-		f, x := tp.auxOf(y).f, nd.inputs(tp)[0]
-		lo, hi := f[0], f[1]
-		m := tensor.MapTo(tp.alloc(x.Shape()), x.Value(), func(v float64) float64 {
-			if v >= lo && v <= hi {
-				return 1
-			}
-			return 0
-		})
-		gin[0] = tp.Mul(g, tp.Const(m))
-	}, &aux{f: [2]float64{lo, hi}}, x)
-}
+// Asinh returns arsinh x = ln(x + √(x²+1)); d/dx = 1/√(1 + x²).
+func (tp *Tape) Asinh(x Var) Var { return tp.unary(asinhOp, x) }
 
-// tanhGrad returns g ⊙ (1 − y²), tanh's derivative rule as one op instead
-// of four (for speed: the rule runs for every tanh of every backward pass).
-// Its own rule, for higher orders: ∂/∂g = 1 − y², ∂/∂y = −2y ⊙ g.
-func (tp *Tape) tanhGrad(y, g Var) Var {
-	return tp.fusedGrad("tanh_grad", y, g, func(y, g float64) float64 { return g * (1 - y*y) },
-		func(tp *Tape, out, gout Var, gin []Var) {
-			in := tp.ins(out)
-			y, g := in[0], in[1]
-			if y.needs() {
-				gin[0] = tp.Mul(tp.Scale(tp.Mul(y, g), -2), gout)
-			}
-			if g.needs() {
-				gin[1] = tp.tanhGrad(y, gout)
-			}
-		})
-}
+// Log1p returns ln(1 + x), accurate for x near 0; d/dx = 1/(1 + x).
+func (tp *Tape) Log1p(x Var) Var { return tp.unary(log1pOp, x) }
 
-// sigmoidGrad returns g ⊙ y(1 − y), the sigmoid's derivative rule as one op
-// instead of three (for speed). Its own rule: ∂/∂g = y(1 − y),
-// ∂/∂y = g ⊙ (1 − 2y).
-func (tp *Tape) sigmoidGrad(y, g Var) Var {
-	return tp.fusedGrad("sigmoid_grad", y, g, func(y, g float64) float64 { return g * y * (1 - y) },
-		func(tp *Tape, out, gout Var, gin []Var) {
-			in := tp.ins(out)
-			y, g := in[0], in[1]
-			if y.needs() {
-				gin[0] = tp.Mul(tp.Mul(g, tp.AddScalar(tp.Scale(y, -2), 1)), gout)
-			}
-			if g.needs() {
-				gin[1] = tp.sigmoidGrad(y, gout)
-			}
-		})
-}
+// Expm1 returns eˣ − 1, accurate for x near 0; d/dx = eˣ (y + 1, reused).
+func (tp *Tape) Expm1(x Var) Var { return tp.unary(expm1Op, x) }
 
-// reluGrad returns g ⊙ step(y) (y = relu(x), so y > 0 exactly where x > 0),
-// ReLU's derivative rule as one op instead of two (for speed). Its own rule:
-// ∂/∂g = step(y); ∂/∂y = 0 almost everywhere, so nothing flows to y.
-func (tp *Tape) reluGrad(y, g Var) Var {
-	return tp.fusedGrad("relu_grad", y, g, nil, func(tp *Tape, out, gout Var, gin []Var) {
-		in := tp.ins(out)
-		if in[1].needs() {
-			gin[1] = tp.reluGrad(in[0], gout)
-		}
-	})
-}
+// Erf returns the error function (2/√π)∫₀ˣ e^(−t²) dt, accurate in the
+// tails; d/dx = (2/√π)·e^(−x²).
+func (tp *Tape) Erf(x Var) Var { return tp.unary(erfOp, x) }
 
-// fusedGrad records f(y, g) element-wise for y and g of one shape: a plain
-// loop, since gonum has no such kernel. A nil f is relu_grad, which runs
-// tensor.ReLUBackwardTo's vector kernel.
-func (tp *Tape) fusedGrad(op string, y, g Var, f func(y, g float64) float64, rule Rule) Var {
-	yv, gv := tp.val(y), tp.val(g)
-	if !sameShape(yv.Shape(), gv.Shape()) {
-		panic(shapeErr("autograd."+op, "output and gradient shapes differ", yv.Shape(), gv.Shape()))
-	}
-	out := tp.alloc(yv.Shape())
-	if f == nil {
-		tensor.ReLUBackwardTo(out, yv, gv)
-	} else {
-		d, ys, gs := out.Data(), yv.Data(), gv.Data()
-		gs, d = gs[:len(ys)], d[:len(ys)]
-		for i, y := range ys {
-			d[i] = f(y, gs[i])
-		}
-	}
-	return tp.record2(op, out, rule, y, g, true)
-}
+// GELU returns the Gaussian error linear unit in its exact form,
+// x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's gelu, approximate='none');
+// d/dx = Φ(x) + x·φ(x).
+func (tp *Tape) GELU(x Var) Var { return tp.unary(geluOp, x) }
+
+// GELUTanh returns GELU's tanh approximation
+// ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's gelu with
+// approximate='tanh').
+func (tp *Tape) GELUTanh(x Var) Var { return tp.unary(geluTanhOp, x) }
+
+// SiLU returns x·σ(x) (also called swish), stable for large |x|;
+// d/dx = σ(x)(1 + x(1 − σ(x))).
+func (tp *Tape) SiLU(x Var) Var { return tp.unary(siluOp, x) }
+
+// Softsign returns x/(1 + |x|); d/dx = 1/(1 + |x|)².
+func (tp *Tape) Softsign(x Var) Var { return tp.unary(softsignOp, x) }

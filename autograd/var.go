@@ -44,6 +44,21 @@ func (p *param) accumulate(g *tensor.Tensor) {
 	}
 }
 
+// gradDst returns the stored gradient for a rule to write into, dst ←
+// β·dst + ∂, allocating it on first use: β is 0 when the contents are to be
+// ignored (a new gradient, or one ZeroGrad marked zero, which the writer
+// then overwrites) and 1 otherwise. The writer clears gradZero.
+func (p *param) gradDst() (dst *tensor.Tensor, beta float64) {
+	switch {
+	case p.grad == nil:
+		p.grad, p.gradZero = tensor.Zeros(p.value.Shape()...), true
+		return p.grad, 0
+	case p.gradZero:
+		return p.grad, 0
+	}
+	return p.grad, 1
+}
+
 // settle clears a gradient that ZeroGrad marked as zero.
 func (p *param) settle() {
 	if p.gradZero {
@@ -191,7 +206,7 @@ func (v Var) Op() string {
 	case v.id < 0:
 		return "value" // a backward op's result, not recorded
 	}
-	return v.tp.nodes[v.id].op
+	return v.tp.opName(v.id)
 }
 
 // Tape returns the tape v was recorded on (nil for parameters and constants).

@@ -1,0 +1,206 @@
+package autograd
+
+import (
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Element-wise ops with constant parameters, and the fused derivative ops
+// that the rules of tanh, sigmoid and ReLU record.
+var (
+	scaleOp, addScalarOp, powScalarOp, leakyReLUOp, clampOp *op
+	tanhGradOp, sigmoidGradOp, reluGradOp                   *op
+)
+
+func init() {
+	scaleOp = def(op{name: "scale", text: "∂x = c·g",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Scale(g, tp.params(y).c[0]) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Scale(t[0], tp.params(y).c[0]) },
+	})
+	addScalarOp = def(op{name: "add_scalar", text: "∂x = g",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = g },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return t[0] },
+	})
+	powScalarOp = def(op{name: "pow_scalar", text: "∂x = g ⊙ p·x^(p−1)",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(g, tp.powScalarGrad(y)) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Mul(t[0], tp.powScalarGrad(y)) },
+	})
+	leakyReLUOp = def(op{name: "leaky_relu", text: "∂x = g ⊙ (1 if x > 0 else slope)",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(g, tp.leakyReLUGrad(y)) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Mul(t[0], tp.leakyReLUGrad(y)) },
+	})
+	clampOp = def(op{name: "clamp", text: "∂x = g where lo ≤ x ≤ hi, else 0",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(g, tp.clampGrad(y)) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Mul(t[0], tp.clampGrad(y)) },
+	})
+
+	// tanh_grad(y, g) = g ⊙ (1 − y²): ∂y = −2y ⊙ g ⊙ gout, ∂g = tanh_grad(y, gout).
+	tanhGradOp = def(op{name: "tanh_grad", text: "∂y = −2y ⊙ g ⊙ gout, ∂g = gout ⊙ (1 − y²)",
+		vjp: func(tp *Tape, out, gout Var, gin []Var) {
+			in := tp.ins(out)
+			y, g := in[0], in[1]
+			if tp.wants(out, 0) {
+				gin[0] = tp.Mul(tp.Scale(tp.Mul(y, g), -2), gout)
+			}
+			if tp.wants(out, 1) {
+				gin[1] = tp.tanhGrad(y, gout)
+			}
+		},
+		jvp: func(tp *Tape, out Var, t []Var) Var {
+			in := tp.ins(out)
+			y, g := in[0], in[1]
+			var ty, tg Var
+			if t[0].Valid() {
+				ty = tp.Mul(tp.Scale(tp.Mul(y, g), -2), t[0])
+			}
+			if t[1].Valid() {
+				tg = tp.tanhGrad(y, t[1])
+			}
+			return tp.sumTangents(ty, tg)
+		},
+	})
+	// sigmoid_grad(y, g) = g ⊙ y(1 − y): ∂y = g ⊙ (1 − 2y) ⊙ gout, ∂g = sigmoid_grad(y, gout).
+	sigmoidGradOp = def(op{name: "sigmoid_grad", text: "∂y = g ⊙ (1 − 2y) ⊙ gout, ∂g = gout ⊙ y(1 − y)",
+		vjp: func(tp *Tape, out, gout Var, gin []Var) {
+			in := tp.ins(out)
+			y, g := in[0], in[1]
+			if tp.wants(out, 0) {
+				gin[0] = tp.Mul(tp.Mul(g, tp.AddScalar(tp.Scale(y, -2), 1)), gout)
+			}
+			if tp.wants(out, 1) {
+				gin[1] = tp.sigmoidGrad(y, gout)
+			}
+		},
+		jvp: func(tp *Tape, out Var, t []Var) Var {
+			in := tp.ins(out)
+			y, g := in[0], in[1]
+			var ty, tg Var
+			if t[0].Valid() {
+				ty = tp.Mul(tp.Mul(g, tp.AddScalar(tp.Scale(y, -2), 1)), t[0])
+			}
+			if t[1].Valid() {
+				tg = tp.sigmoidGrad(y, t[1])
+			}
+			return tp.sumTangents(ty, tg)
+		},
+	})
+	// relu_grad(y, g) = g ⊙ step(y): ∂g = relu_grad(y, gout); ∂y = 0 almost
+	// everywhere, so nothing flows to y.
+	reluGradOp = def(op{name: "relu_grad", text: "∂y = 0, ∂g = gout ⊙ step(y)",
+		vjp: func(tp *Tape, out, gout Var, gin []Var) {
+			if tp.wants(out, 1) {
+				gin[1] = tp.reluGrad(tp.ins(out)[0], gout)
+			}
+		},
+		jvp: func(tp *Tape, out Var, t []Var) Var {
+			if !t[1].Valid() {
+				return Var{}
+			}
+			return tp.reluGrad(tp.ins(out)[0], t[1])
+		},
+	})
+}
+
+// Scale returns c·x; d/dx = c.
+func (tp *Tape) Scale(x Var, c float64) Var {
+	tp.check("scale", x)
+	xv := tp.val(x)
+	return tp.record(scaleOp, tensor.ScaleTo(tp.alloc(xv.Shape()), xv, c), &params{c: [2]float64{c}}, x)
+}
+
+// AddScalar returns x + c; d/dx = 1.
+func (tp *Tape) AddScalar(x Var, c float64) Var {
+	tp.check("add_scalar", x)
+	xv := tp.val(x)
+	return tp.record(addScalarOp, tensor.AddScalarTo(tp.alloc(xv.Shape()), xv, c), &params{c: [2]float64{c}}, x)
+}
+
+// PowScalar returns x^p; d/dx = p·x^(p−1).
+func (tp *Tape) PowScalar(x Var, p float64) Var {
+	tp.check("pow_scalar", x)
+	xv := tp.val(x)
+	return tp.record(powScalarOp, tensor.PowScalarTo(tp.alloc(xv.Shape()), xv, p), &params{c: [2]float64{p}}, x)
+}
+
+// powScalarGrad is p·x^(p−1) for y = pow_scalar(x, p).
+func (tp *Tape) powScalarGrad(y Var) Var {
+	p := tp.params(y).c[0]
+	return tp.Scale(tp.PowScalar(tp.ins(y)[0], p-1), p)
+}
+
+// LeakyReLU returns x where x > 0 and slope·x elsewhere; d/dx = 1 or slope
+// (slope at 0).
+func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
+	tp.check("leaky_relu", x)
+	xv := tp.val(x)
+	return tp.record(leakyReLUOp, tensor.LeakyReLUTo(tp.alloc(xv.Shape()), xv, slope), &params{c: [2]float64{slope}}, x)
+}
+
+// leakyReLUGrad is the constant 1 where x > 0, else slope.
+func (tp *Tape) leakyReLUGrad(y Var) Var {
+	slope, x := tp.params(y).c[0], tp.ins(y)[0]
+	m := tensor.MapTo(tp.alloc(tp.val(x).Shape()), tp.val(x), func(v float64) float64 {
+		if v > 0 {
+			return 1
+		}
+		return slope
+	})
+	return tp.Const(m)
+}
+
+// Clamp returns x limited to [lo, hi]; d/dx = 1 inside the interval and on
+// its ends (like PyTorch), 0 outside.
+func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
+	tp.check("clamp", x)
+	xv := tp.val(x)
+	return tp.record(clampOp, tensor.ClampTo(tp.alloc(xv.Shape()), xv, lo, hi), &params{c: [2]float64{lo, hi}}, x)
+}
+
+// clampGrad is the constant mask lo ≤ x ≤ hi.
+func (tp *Tape) clampGrad(y Var) Var {
+	c, x := tp.params(y).c, tp.ins(y)[0]
+	lo, hi := c[0], c[1]
+	m := tensor.MapTo(tp.alloc(tp.val(x).Shape()), tp.val(x), func(v float64) float64 {
+		if v >= lo && v <= hi {
+			return 1
+		}
+		return 0
+	})
+	return tp.Const(m)
+}
+
+// tanhGrad returns g ⊙ (1 − y²), tanh's derivative rule as one op instead
+// of four (for speed: the rule runs for every tanh of every backward pass).
+func (tp *Tape) tanhGrad(y, g Var) Var {
+	return tp.fusedGrad(tanhGradOp, y, g, func(y, g float64) float64 { return g * (1 - y*y) })
+}
+
+// sigmoidGrad returns g ⊙ y(1 − y), the sigmoid's derivative rule as one op
+// instead of three (for speed).
+func (tp *Tape) sigmoidGrad(y, g Var) Var {
+	return tp.fusedGrad(sigmoidGradOp, y, g, func(y, g float64) float64 { return g * y * (1 - y) })
+}
+
+// reluGrad returns g ⊙ step(y) (y = relu(x), so y > 0 exactly where x > 0),
+// ReLU's derivative rule as one op instead of two (for speed).
+func (tp *Tape) reluGrad(y, g Var) Var { return tp.fusedGrad(reluGradOp, y, g, nil) }
+
+// fusedGrad records f(y, g) element-wise for y and g of one shape: a plain
+// loop, since gonum has no such kernel. A nil f is relu_grad, which runs
+// tensor.ReLUBackwardTo's vector kernel.
+func (tp *Tape) fusedGrad(o *op, y, g Var, f func(y, g float64) float64) Var {
+	yv, gv := tp.val(y), tp.val(g)
+	if !sameShape(yv.Shape(), gv.Shape()) {
+		panic(shapeErr("autograd."+o.name, "output and gradient shapes differ", yv.Shape(), gv.Shape()))
+	}
+	out := tp.alloc(yv.Shape())
+	if f == nil {
+		tensor.ReLUBackwardTo(out, yv, gv)
+	} else {
+		d, ys, gs := out.Data(), yv.Data(), gv.Data()
+		gs, d = gs[:len(ys)], d[:len(ys)]
+		for i, y := range ys {
+			d[i] = f(y, gs[i])
+		}
+	}
+	return tp.record2(o, out, y, g, true)
+}
