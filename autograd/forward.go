@@ -1,8 +1,6 @@
 package autograd
 
-import (
-	"github.com/tapegrad/tapegrad/tensor"
-)
+import "slices"
 
 // tangents is the state of forward mode: the tangent each Var carries.
 // A tangent is a Var of the same tape and shape; the zero Var means none
@@ -37,16 +35,22 @@ func (f *tangents) set(v, t Var) {
 		}
 		f.params[v.p] = t
 	case v.id >= 0:
-		for int(v.id) >= len(f.nodes) {
-			f.nodes = append(f.nodes, Var{})
+		if n := int(v.id) + 1; n > len(f.nodes) {
+			f.nodes = append(f.nodes, make([]Var, n-len(f.nodes))...)
 		}
 		f.nodes[v.id] = t
 	default:
-		for int(-v.id-1) >= len(f.vals) {
-			f.vals = append(f.vals, Var{})
+		if n := int(-v.id); n > len(f.vals) {
+			f.vals = append(f.vals, make([]Var, n-len(f.vals))...)
 		}
 		f.vals[-v.id-1] = t
 	}
+}
+
+// clear forgets every tangent, keeping the storage.
+func (f *tangents) clear() {
+	f.nodes, f.vals = f.nodes[:0], f.vals[:0]
+	clear(f.params)
 }
 
 // carried reports whether any of in carries a tangent, outside forward rules.
@@ -80,7 +84,9 @@ func (tp *Tape) SetTangent(v, t Var) {
 		panic(shapeErr("autograd.SetTangent", "the tangent must have the Var's shape", tp.val(v).Shape(), tp.val(t).Shape()))
 	}
 	if tp.fwd == nil {
-		tp.fwd = &tangents{}
+		if tp.fwd, tp.fwdSpare = tp.fwdSpare, nil; tp.fwd == nil {
+			tp.fwd = &tangents{}
+		}
 	}
 	tp.fwd.set(v, t)
 }
@@ -99,24 +105,32 @@ func (tp *Tape) Tangent(y Var) Var {
 }
 
 // forwardRule runs the forward rule of node y, whose inputs carry
-// tangents, and gives y the tangent it returns. The rule's own ops carry no
-// tangents (forward mode does not nest), but they are recorded as usual,
-// so the tangent is differentiable in reverse mode.
+// tangents, and gives y the tangent it returns, broadcast to y's shape
+// where a rule returns the tangent of a broadcast operand as it is: the
+// one place where broadcasting is applied to tangents (unbroadcast undoes
+// it for gradients). The rule's own ops carry no tangents (forward mode
+// does not nest), but they are recorded as usual, so the tangent is
+// differentiable in reverse mode.
 func (tp *Tape) forwardRule(y Var) {
 	f := tp.fwd
 	ins := tp.ins(y)
-	f.tin = append(f.tin[:0], make([]Var, len(ins))...)
+	f.tin = slices.Grow(f.tin[:0], len(ins))[:len(ins)]
 	for j, in := range ins {
 		f.tin[j] = f.of(in)
 	}
 	f.inRule = true
 	defer func() { f.inRule = false }()
-	if t := tp.nodes[y.id].op.jvp(tp, y, f.tin); t.Valid() {
-		f.set(y, t)
+	t := tp.nodes[y.id].op.jvp(tp, y, f.tin)
+	if !t.Valid() {
+		return
 	}
+	if ys := tp.val(y).Shape(); !sameShape(tp.val(t).Shape(), ys) {
+		t = tp.BroadcastTo(t, ys...)
+	}
+	f.set(y, t)
 }
 
-// zeroTangent returns zeros of x's shape for a forward rule that needs an
+// tangentOr0 returns t, or zeros of x's shape for a forward rule that needs an
 // input's tangent it lacks.
 func (tp *Tape) tangentOr0(t, x Var) Var {
 	if t.Valid() {
@@ -140,5 +154,3 @@ func (tp *Tape) sumTangents(ts ...Var) Var {
 	}
 	return s
 }
-
-var _ = tensor.Zeros

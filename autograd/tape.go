@@ -72,6 +72,7 @@ type Tape struct {
 	dbg       *debug    // anomaly mode, hooks and tracing; nil when none is on
 	spare     *debug    // a cleared debug kept for reuse, so hooks allocate nothing per pass
 	fwd       *tangents // forward mode; nil until a tangent is set
+	fwdSpare  *tangents // a cleared tangents kept for reuse after Reset
 }
 
 // NewTape returns an empty tape that records.
@@ -103,7 +104,10 @@ func (tp *Tape) Reset() {
 	}
 	tp.phase = forward
 	tp.bw.node = -1
-	tp.fwd = nil
+	if f := tp.fwd; f != nil { // kept cleared for the next pass's tangents
+		f.clear()
+		tp.fwd, tp.fwdSpare = nil, f
+	}
 	if d := tp.dbg; d != nil {
 		clear(d.hooks)
 		clear(d.sites)
