@@ -97,9 +97,11 @@ func TestTangentBroadcast(t *testing.T) {
 // JVP fail with clear errors.
 func TestForwardModeMisuse(t *testing.T) {
 	noJVP := &autograd.CustomOp{
-		Name:     "cube",
-		Forward:  func(in []*tensor.Tensor) *tensor.Tensor { return tensor.PowScalar(in[0], 3) },
-		Backward: func(tp *autograd.Tape, in []autograd.Var, out, g autograd.Var) []autograd.Var { return []autograd.Var{g} },
+		Name:    "cube",
+		Forward: func(in []*tensor.Tensor) *tensor.Tensor { return tensor.PowScalar(in[0], 3) },
+		Backward: func(tp *autograd.Tape, in []autograd.Var, out, g autograd.Var) []autograd.Var {
+			return []autograd.Var{g}
+		},
 	}
 	for _, tc := range []struct {
 		name string
