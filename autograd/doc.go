@@ -1,11 +1,13 @@
-// Package autograd is tapegrad's reverse-mode automatic differentiation: a
-// tape that records the ops of a forward pass and walks them backwards.
+// Package autograd is tapegrad's automatic differentiation: a tape that
+// records the ops of a forward pass and walks them backwards (reverse mode),
+// and tangents that ride along the forward pass (forward mode), both driven
+// by one table of ops.
 //
 // # The tape
 //
 // A *Tape is a Wengert list. Each op (tp.Add, tp.MatMul, tp.Sigmoid, …)
 // computes its value with a kernel from package tensor and records a node:
-// the op's name, its inputs and its derivative rule. Backward seeds the loss
+// a pointer to the op's table entry and its inputs. Backward seeds the loss
 // with 1 and visits the nodes in reverse; each rule turns the gradient of its
 // output into gradients of its inputs, which are summed (so a + a is right).
 //
@@ -31,16 +33,84 @@
 // loop reuses memory instead of allocating it. Vars of a reset tape are
 // invalid: using one panics with ErrTape.
 //
-// # Derivative rules are tape ops
+// # The op table
 //
-// Every rule is written with the tape's own differentiable ops, beside its
-// op's forward (see unary.go for the element-wise ops as data). Backward runs
-// the rules with recording off; GradGraph runs the very same rules with
-// recording on, so the gradient is itself a differentiable graph: gradients
-// of gradients, Hessian-vector products and gradient penalties work for every
-// op, to any order. Broadcasting is undone in one place (unbroadcast), for
-// every op. Ops that are not differentiable (comparisons, ArgMax, OneHot)
-// return constants; Step and Sign have derivative zero.
+// Every differentiable op is one entry of one table, defined in an init
+// function beside the Tape method that computes the op (unary.go,
+// binary.go, pointwise.go, matmul.go, reduce.go, shape.go, softmax.go):
+//
+//	tanhOp = defUnary("tanh", "∂x = g ⊙ (1 − y²)", math.Tanh, nil,
+//		func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) })
+//
+// An entry holds the op's name, its rule in one line of text (printed by
+// Explain, DOT and RuleText, listed by Ops), its reverse rule (vjp: the
+// gradient reaching the output y becomes one gradient per input), its
+// forward rule (jvp: the inputs' tangents become the output's tangent),
+// optionally an into rule (Backward's speed path that writes a parameter's
+// gradient straight into its storage, as the matrix product's GEMM with β
+// does) and room for a batching rule. Element-wise unary ops are data (a
+// function and its derivative d(x, y, g) = g ⊙ f′(x)); both rules come from
+// d, since for an element-wise op the forward rule is d applied to the
+// tangent. Composite ops (Mean, Std, Stack, Squeeze, GELU's pieces inside
+// its rule…) need no entry: they are made of entries.
+//
+// Rules are written with the tape's own differentiable ops. Backward runs
+// them keeping only values; GradGraph runs the very same rules recording
+// them, so the gradient is itself a differentiable graph: gradients of
+// gradients, Hessian-vector products and gradient penalties work for every
+// op, to any order. Broadcasting is undone in one place for gradients
+// (unbroadcast) and applied in one place for tangents (forwardRule). Ops
+// that are not differentiable (comparisons, ArgMax, OneHot) return
+// constants; Step and Sign have derivative zero.
+//
+// # Adding an op
+//
+// One place, and one row:
+//  1. a kernel in package tensor (F and FTo(dst, …)) if none exists;
+//  2. in autograd, the method that computes the value into a pooled buffer
+//     (tp.alloc) and records it (tp.record, with params for its constants
+//     or axes), and its entry, def(op{name, text, vjp, jvp}), beside it —
+//     rules read the inputs with tp.ins(y), the constants with
+//     tp.params(y), and ask tp.wants(y, i) before computing input i's
+//     gradient;
+//  3. a row in the root gradcheck_test.go table, which checks the rules
+//     against central differences (first and second order), the forward
+//     rule against the reverse one (⟨J·v, u⟩ = ⟨v, Jᵀ·u⟩) and forward over
+//     reverse against reverse over reverse.
+//
+// Tests walk the table and fail when an entry lacks a rule, a text or a
+// gradient-check row; the README's op table lists every entry.
+//
+// # Phases
+//
+// What an op records depends on one value, the tape's phase: forward
+// (record rules where a gradient is needed), noGrad (values only),
+// backwardValues (the rules of Backward or Grad run; their ops keep values
+// only) and backwardGraph (the rules of GradGraph run and are recorded).
+// Debugging (anomaly mode, hooks, Explain's tracing) sits behind one
+// pointer, nil when off, and so does forward mode: the hot path of a plain
+// forward or backward pass tests a phase and two pointers. The buffer pool
+// replays each pass's allocations, so a steady training loop allocates
+// nothing.
+//
+// # Forward mode
+//
+// SetTangent(x, v) makes x carry a tangent; each op computed from x then
+// computes its own tangent by its forward rule, in the same pass, and
+// Tangent(y) reads it (JAX's jvp, PyTorch's forward AD). A JVP costs a
+// small multiple of the forward pass (a matrix product's tangent takes two
+// more products). Tangents are ordinary Vars: a backward pass recorded with
+// GradGraph carries them too (forward over reverse: HVP), and a tangent can
+// be differentiated (reverse over forward). Forward mode does not nest.
+//
+// # Element types
+//
+// Rules are written with tape ops, which do not mention an element type,
+// and kernels are reached only through the ops' methods, so a second
+// element type (float32, next) changes the tensor's storage and the
+// kernels the methods call, not the table: a method picks its kernel by
+// its inputs' element type, the pool keys buffers by type as well as
+// shape, and the gradient checker converts to float64.
 //
 // # Gradients
 //
@@ -54,10 +124,11 @@
 //
 // # Functional transforms
 //
-// For a Func of several tensors: Grad, ValueAndGrad, VJPFunc, JVP (forward
-// products by the double-VJP construction), Jacobian (reverse) and
-// JacobianFwd (forward), Hessian and HVP (a Hessian-vector product without
-// forming the Hessian). They build on GradGraph, so they work for every op.
+// For a Func of several tensors: Grad, ValueAndGrad, VJPFunc, JVP (true
+// forward mode), Jacobian (reverse: one VJP per output element) and
+// JacobianFwd (forward: one JVP per input element), Hessian and HVP (a
+// Hessian-vector product, forward over reverse, without forming the
+// Hessian). They work for every op of the table.
 //
 // # Seeing the graph
 //
