@@ -1,7 +1,8 @@
 // Command custom defines a model from raw tape ops (no nn layers), with one
-// op the library does not have, softsign(x) = x/(1+|x|), written as a custom
-// differentiable op; it trains the model to fit a curve and verifies the
-// model's gradients, and the custom op's, with the numerical checker.
+// op the library does not have, mish(x) = x·tanh(softplus(x)), written as a
+// custom differentiable op with its reverse and forward rules; it trains the
+// model to fit a curve and verifies the model's gradients, and the custom
+// op's, with the numerical checker.
 //
 //	go run ./examples/custom [-epochs 300]
 package main
@@ -29,22 +30,37 @@ func main() {
 	}
 }
 
-// softsign is x/(1+|x|) with derivative 1/(1+|x|)². The rule is written
-// with tape ops, so it can be differentiated again (CheckSecond below).
-var softsign = &autograd.CustomOp{
-	Name: "softsign",
+// mish is x·tanh(softplus(x)) (Misra 2019) with derivative
+// mish′(x) = tanh(s) + x·(1 − tanh²(s))·σ(x), s = softplus(x). The rules are
+// written with tape ops, so they can be differentiated again (CheckSecond
+// below); JVP makes it work in forward mode too.
+var mish = &autograd.CustomOp{
+	Name: "mish",
+	Rule: "∂x = g ⊙ (tanh s + x(1 − tanh² s)σ(x)), s = softplus(x)",
 	Forward: func(in []*tensor.Tensor) *tensor.Tensor {
-		return tensor.Map(in[0], func(x float64) float64 { return x / (1 + math.Abs(x)) })
+		return tensor.Map(in[0], func(x float64) float64 {
+			s := math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x))) // softplus, stable
+			return x * math.Tanh(s)
+		})
 	},
 	Backward: func(tp *autograd.Tape, in []autograd.Var, out, g autograd.Var) []autograd.Var {
-		d := tp.AddScalar(tp.Abs(in[0]), 1)
-		return []autograd.Var{tp.Div(g, tp.Square(d))}
+		return []autograd.Var{tp.Mul(g, mishGrad(tp, in[0]))}
+	},
+	JVP: func(tp *autograd.Tape, in []autograd.Var, out autograd.Var, t []autograd.Var) autograd.Var {
+		return tp.Mul(t[0], mishGrad(tp, in[0]))
 	},
 }
 
-// model is y = softsign(x·W1 + b1)·W2 + b2, from raw ops.
+// mishGrad is mish′(x) with tape ops.
+func mishGrad(tp *autograd.Tape, x autograd.Var) autograd.Var {
+	th := tp.Tanh(tp.Softplus(x))
+	sech2 := tp.AddScalar(tp.Neg(tp.Square(th)), 1)
+	return tp.Add(th, tp.Mul(tp.Mul(x, sech2), tp.Sigmoid(x)))
+}
+
+// model is y = mish(x·W1 + b1)·W2 + b2, from raw ops.
 func model(tp *autograd.Tape, x autograd.Var, p []autograd.Var) autograd.Var {
-	h := tp.Apply(softsign, tp.Add(tp.MatMul(x, p[0]), p[1]))
+	h := tp.Apply(mish, tp.Add(tp.MatMul(x, p[0]), p[1]))
 	return tp.Add(tp.MatMul(h, p[2]), p[3])
 }
 
@@ -70,16 +86,16 @@ func run(w io.Writer, epochs int, plotFile string) ([2]float64, error) {
 
 	// 1. The custom op alone, first and second order.
 	in := []*tensor.Tensor{tensor.New([]float64{-1.5, -0.3, 0.4, 2}, 4)}
-	op := func(tp *autograd.Tape, v []autograd.Var) autograd.Var { return tp.Apply(softsign, v[0]) }
+	op := func(tp *autograd.Tape, v []autograd.Var) autograd.Var { return tp.Apply(mish, v[0]) }
 	rep, err := autograd.Check(op, in, nil)
 	if err != nil {
 		return [2]float64{}, err
 	}
-	fmt.Fprintf(w, "softsign  first order: %s\n", rep)
+	fmt.Fprintf(w, "mish  first order: %s\n", rep)
 	if rep, err = autograd.CheckSecond(op, in, nil); err != nil {
 		return [2]float64{}, err
 	}
-	fmt.Fprintf(w, "softsign second order: %s\n\n", rep)
+	fmt.Fprintf(w, "mish second order: %s\n\n", rep)
 
 	// 2. Train with plain gradient descent.
 	const lr = 0.1
