@@ -142,13 +142,13 @@ func init() {
 	})}
 	maximumOp = &binaryOp{kernel: tensor.MaximumTo, op: def(op{
 		name: "maximum", text: "g goes to the larger input (split evenly on ties)",
-		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.minmaxVJP(y, g, gin, 1) },
-		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.minmaxJVP(y, t, 1) },
+		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.route(y, g, tp.minmaxMask(y, 1), gin, 0) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.routeTangent(tp.minmaxMask(y, 1), t[0], t[1]) },
 	})}
 	minimumOp = &binaryOp{kernel: tensor.MinimumTo, op: def(op{
 		name: "minimum", text: "g goes to the smaller input (split evenly on ties)",
-		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.minmaxVJP(y, g, gin, -1) },
-		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.minmaxJVP(y, t, -1) },
+		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.route(y, g, tp.minmaxMask(y, -1), gin, 0) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.routeTangent(tp.minmaxMask(y, -1), t[0], t[1]) },
 	})}
 	// hypot(a, b) = √(a² + b²): ∂a = g ⊙ a/y, ∂b = g ⊙ b/y (NaN at a = b = 0, like PyTorch).
 	hypotOp = &binaryOp{kernel: tensor.HypotTo, op: def(op{
@@ -271,27 +271,26 @@ func (tp *Tape) minmaxMask(y Var, sign float64) Var {
 	return tp.Const(wa)
 }
 
-// minmaxVJP routes g to the winning operand.
-func (tp *Tape) minmaxVJP(y, g Var, gin []Var, sign float64) {
+// route sends g to the inputs i and i+1 of y, chosen between by the
+// constant weight m of input i (maximum, minimum, where): ∂ᵢ = g ⊙ m and
+// ∂ᵢ₊₁ = g ⊙ (1 − m), each summed over its broadcast axes.
+func (tp *Tape) route(y, g, m Var, gin []Var, i int) {
 	in := tp.ins(y)
-	m := tp.minmaxMask(y, sign)
-	if tp.wants(y, 0) {
-		gin[0] = tp.unbroadcast(tp.Mul(g, m), tp.val(in[0]).Shape())
+	if tp.wants(y, i) {
+		gin[i] = tp.unbroadcast(tp.Mul(g, m), tp.val(in[i]).Shape())
 	}
-	if tp.wants(y, 1) {
-		gin[1] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, m)), tp.val(in[1]).Shape())
+	if tp.wants(y, i+1) {
+		gin[i+1] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, m)), tp.val(in[i+1]).Shape())
 	}
 }
 
-// minmaxJVP takes the winning operand's tangent: m ⊙ ȧ + (1 − m) ⊙ ḃ.
-func (tp *Tape) minmaxJVP(y Var, t []Var, sign float64) Var {
-	m := tp.minmaxMask(y, sign)
-	var ta, tb Var
-	if t[0].Valid() {
-		ta = tp.Mul(t[0], m)
+// routeTangent is route's forward rule: m ⊙ ȧ + (1 − m) ⊙ ḃ.
+func (tp *Tape) routeTangent(m, ta, tb Var) Var {
+	if ta.Valid() {
+		ta = tp.Mul(ta, m)
 	}
-	if t[1].Valid() {
-		tb = tp.Sub(t[1], tp.Mul(t[1], m))
+	if tb.Valid() {
+		tb = tp.Sub(tb, tp.Mul(tb, m))
 	}
 	return tp.sumTangents(ta, tb)
 }
@@ -317,27 +316,8 @@ var whereOp *op
 
 func init() {
 	whereOp = def(op{name: "where", text: "∂a = g where cond, ∂b = g elsewhere",
-		vjp: func(tp *Tape, y, g Var, gin []Var) {
-			in := tp.ins(y)
-			c := tp.whereMask(y)
-			if tp.wants(y, 1) {
-				gin[1] = tp.unbroadcast(tp.Mul(g, c), tp.val(in[1]).Shape())
-			}
-			if tp.wants(y, 2) {
-				gin[2] = tp.unbroadcast(tp.Sub(g, tp.Mul(g, c)), tp.val(in[2]).Shape())
-			}
-		},
-		jvp: func(tp *Tape, y Var, t []Var) Var {
-			c := tp.whereMask(y)
-			var ta, tb Var
-			if t[1].Valid() {
-				ta = tp.Mul(t[1], c)
-			}
-			if t[2].Valid() {
-				tb = tp.Sub(t[2], tp.Mul(t[2], c))
-			}
-			return tp.sumTangents(ta, tb)
-		},
+		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.route(y, g, tp.whereMask(y), gin, 1) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.routeTangent(tp.whereMask(y), t[1], t[2]) },
 	})
 }
 

@@ -33,69 +33,42 @@ func init() {
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Mul(t[0], tp.clampGrad(y)) },
 	})
 
-	// tanh_grad(y, g) = g ⊙ (1 − y²): ∂y = −2y ⊙ g ⊙ gout, ∂g = tanh_grad(y, gout).
-	tanhGradOp = def(op{name: "tanh_grad", text: "∂y = −2y ⊙ g ⊙ gout, ∂g = gout ⊙ (1 − y²)",
+	// The fused derivative ops out = g ⊙ d(y): ∂g = gout ⊙ d(y) is the op
+	// again, ∂y = gout ⊙ (g ⊙ d′(y)).
+	tanhGradOp = defFused("tanh_grad", "∂y = −2y ⊙ g ⊙ gout, ∂g = gout ⊙ (1 − y²)", (*Tape).tanhGrad,
+		func(tp *Tape, y, g Var) Var { return tp.Scale(tp.Mul(y, g), -2) })
+	sigmoidGradOp = defFused("sigmoid_grad", "∂y = g ⊙ (1 − 2y) ⊙ gout, ∂g = gout ⊙ y(1 − y)", (*Tape).sigmoidGrad,
+		func(tp *Tape, y, g Var) Var { return tp.Mul(g, tp.AddScalar(tp.Scale(y, -2), 1)) })
+	// relu_grad(y, g) = g ⊙ step(y): step′ = 0 almost everywhere, so
+	// nothing flows to y.
+	reluGradOp = defFused("relu_grad", "∂y = 0, ∂g = gout ⊙ step(y)", (*Tape).reluGrad, nil)
+}
+
+// defFused defines a fused derivative op out = g ⊙ d(y), recorded by
+// fused(tp, y, g), whose partial in y is dy(tp, y, g) = g ⊙ d′(y) (nil for
+// zero). Both rules follow: ∂y = gout ⊙ dy(y, g) and ∂g = fused(y, gout);
+// ȯut = ẏ ⊙ dy(y, g) + fused(y, ġ).
+func defFused(name, text string, fused func(tp *Tape, y, g Var) Var, dy func(tp *Tape, y, g Var) Var) *op {
+	return def(op{name: name, text: text,
 		vjp: func(tp *Tape, out, gout Var, gin []Var) {
 			in := tp.ins(out)
-			y, g := in[0], in[1]
-			if tp.wants(out, 0) {
-				gin[0] = tp.Mul(tp.Scale(tp.Mul(y, g), -2), gout)
+			if dy != nil && tp.wants(out, 0) {
+				gin[0] = tp.Mul(dy(tp, in[0], in[1]), gout)
 			}
 			if tp.wants(out, 1) {
-				gin[1] = tp.tanhGrad(y, gout)
+				gin[1] = fused(tp, in[0], gout)
 			}
 		},
 		jvp: func(tp *Tape, out Var, t []Var) Var {
 			in := tp.ins(out)
-			y, g := in[0], in[1]
 			var ty, tg Var
-			if t[0].Valid() {
-				ty = tp.Mul(tp.Scale(tp.Mul(y, g), -2), t[0])
+			if dy != nil && t[0].Valid() {
+				ty = tp.Mul(dy(tp, in[0], in[1]), t[0])
 			}
 			if t[1].Valid() {
-				tg = tp.tanhGrad(y, t[1])
+				tg = fused(tp, in[0], t[1])
 			}
 			return tp.sumTangents(ty, tg)
-		},
-	})
-	// sigmoid_grad(y, g) = g ⊙ y(1 − y): ∂y = g ⊙ (1 − 2y) ⊙ gout, ∂g = sigmoid_grad(y, gout).
-	sigmoidGradOp = def(op{name: "sigmoid_grad", text: "∂y = g ⊙ (1 − 2y) ⊙ gout, ∂g = gout ⊙ y(1 − y)",
-		vjp: func(tp *Tape, out, gout Var, gin []Var) {
-			in := tp.ins(out)
-			y, g := in[0], in[1]
-			if tp.wants(out, 0) {
-				gin[0] = tp.Mul(tp.Mul(g, tp.AddScalar(tp.Scale(y, -2), 1)), gout)
-			}
-			if tp.wants(out, 1) {
-				gin[1] = tp.sigmoidGrad(y, gout)
-			}
-		},
-		jvp: func(tp *Tape, out Var, t []Var) Var {
-			in := tp.ins(out)
-			y, g := in[0], in[1]
-			var ty, tg Var
-			if t[0].Valid() {
-				ty = tp.Mul(tp.Mul(g, tp.AddScalar(tp.Scale(y, -2), 1)), t[0])
-			}
-			if t[1].Valid() {
-				tg = tp.sigmoidGrad(y, t[1])
-			}
-			return tp.sumTangents(ty, tg)
-		},
-	})
-	// relu_grad(y, g) = g ⊙ step(y): ∂g = relu_grad(y, gout); ∂y = 0 almost
-	// everywhere, so nothing flows to y.
-	reluGradOp = def(op{name: "relu_grad", text: "∂y = 0, ∂g = gout ⊙ step(y)",
-		vjp: func(tp *Tape, out, gout Var, gin []Var) {
-			if tp.wants(out, 1) {
-				gin[1] = tp.reluGrad(tp.ins(out)[0], gout)
-			}
-		},
-		jvp: func(tp *Tape, out Var, t []Var) Var {
-			if !t[1].Valid() {
-				return Var{}
-			}
-			return tp.reluGrad(tp.ins(out)[0], t[1])
 		},
 	})
 }

@@ -37,8 +37,7 @@ func init() {
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax, x := tp.params(y).axes, tp.ins(y)[0]
 			axis, start, end := ax[0], ax[1], ax[2]
-			n := tp.val(x).Shape()[normAxis(axis, len(tp.val(x).Shape()))]
-			gin[0] = tp.Pad(g, axis, start, n-end)
+			gin[0] = tp.Pad(g, axis, start, tp.axisLen(x, axis)-end)
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			ax := tp.params(y).axes
@@ -49,8 +48,7 @@ func init() {
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax, x := tp.params(y).axes, tp.ins(y)[0]
 			axis, before := ax[0], ax[1]
-			n := tp.val(x).Shape()[normAxis(axis, len(tp.val(x).Shape()))]
-			gin[0] = tp.Slice(g, axis, before, before+n)
+			gin[0] = tp.Slice(g, axis, before, before+tp.axisLen(x, axis))
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			ax := tp.params(y).axes
@@ -62,7 +60,7 @@ func init() {
 			axis := tp.params(y).axes[0]
 			off := 0
 			for i, x := range tp.ins(y) {
-				n := tp.val(x).Shape()[normAxis(axis, len(tp.val(x).Shape()))]
+				n := tp.axisLen(x, axis)
 				if tp.wants(y, i) {
 					gin[i] = tp.Slice(g, axis, off, off+n)
 				}
@@ -80,7 +78,7 @@ func init() {
 	indexSelectOp = def(op{name: "index_select", text: "∂x = g added back at the selected indices",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax, x := tp.params(y).axes, tp.ins(y)[0]
-			gin[0] = tp.IndexAdd(g, ax[0], ax[1:], tp.val(x).Shape()[normAxis(ax[0], len(tp.val(x).Shape()))])
+			gin[0] = tp.IndexAdd(g, ax[0], ax[1:], tp.axisLen(x, ax[0]))
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			ax := tp.params(y).axes
@@ -94,13 +92,13 @@ func init() {
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			ax := tp.params(y).axes
-			return tp.IndexAdd(t[0], ax[0], ax[1:], tp.val(y).Shape()[normAxis(ax[0], len(tp.val(y).Shape()))])
+			return tp.IndexAdd(t[0], ax[0], ax[1:], tp.axisLen(y, ax[0]))
 		},
 	})
 	gatherOp = def(op{name: "gather", text: "∂x = g scattered back to the gathered places",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax, x := tp.params(y).axes, tp.ins(y)[0]
-			gin[0] = tp.Scatter(g, ax[0], ax[1:], tp.val(x).Shape()[normAxis(ax[0], len(tp.val(x).Shape()))])
+			gin[0] = tp.Scatter(g, ax[0], ax[1:], tp.axisLen(x, ax[0]))
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			ax := tp.params(y).axes
@@ -114,7 +112,7 @@ func init() {
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			ax := tp.params(y).axes
-			return tp.Scatter(t[0], ax[0], ax[1:], tp.val(y).Shape()[normAxis(ax[0], len(tp.val(y).Shape()))])
+			return tp.Scatter(t[0], ax[0], ax[1:], tp.axisLen(y, ax[0]))
 		},
 	})
 	flipOp = def(op{name: "flip", text: "∂x = g flipped back",
@@ -214,6 +212,12 @@ func (tp *Tape) Pad(x Var, axis, before, after int) Var {
 	tp.check("pad", x)
 	out := tensor.Pad(tp.val(x), axis, before, after)
 	return tp.record(padOp, out, &params{axes: tp.keepInts(axis, before, after)}, x)
+}
+
+// axisLen is the length of v's axis (negative: from the end).
+func (tp *Tape) axisLen(v Var, axis int) int {
+	s := tp.val(v).Shape()
+	return s[normAxis(axis, len(s))]
 }
 
 func normAxis(axis, rank int) int {
