@@ -2,6 +2,7 @@ package autograd_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/tapegrad/tapegrad/autograd"
@@ -94,4 +95,28 @@ func ExampleTape_Explain() {
 	// gradients of this pass (added to Grad):
 	//   ∂L/∂w = [0.75]
 	// w.Grad() = [0.75]
+}
+
+// Forward mode on a tape: x carries the tangent v, and y's tangent J·v is
+// computed beside y in the same pass. For y = sin(x)·x,
+// dy/dx = cos(x)·x + sin(x).
+func ExampleTape_SetTangent() {
+	tp := autograd.NewTape()
+	x := tp.Const(tensor.New([]float64{0, math.Pi / 2}, 2))
+	tp.SetTangent(x, tp.Const(tensor.New([]float64{1, 1}, 2)))
+	y := tp.Mul(tp.Sin(x), x)
+	fmt.Printf("y = %.4f, ẏ = %.4f\n", y.Value().Data(), tp.Tangent(y).Value().Data())
+	// Output: y = [0.0000 1.5708], ẏ = [0.0000 1.0000]
+}
+
+// Ops lists the op table: every differentiable op with its rule.
+func ExampleOps() {
+	for _, o := range autograd.Ops() {
+		if o.Name == "tanh" || o.Name == "matmul" {
+			fmt.Printf("%s: %s\n", o.Name, o.Rule)
+		}
+	}
+	// Output:
+	// matmul: ∂A = G·Bᵀ, ∂B = Aᵀ·G, each summed over broadcast batch axes   [layer z = a·W: δ·Wᵀ flows back (BP2), ∂C/∂W = aᵀ·δ (BP4)]
+	// tanh: ∂x = g ⊙ (1 − y²)
 }
