@@ -133,6 +133,62 @@ func gradRows() []gradRow {
 		}},
 		{name: "gather", shapes: [][]int{{4, 3}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Gather(x[0], 1, labels)) }},
 		{name: "scatter", shapes: [][]int{{4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Scatter(x[0], 1, labels, 3)) }},
+		// trigonometric, hyperbolic and special functions
+		{name: "sin", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Sin(x[0]) }},
+		{name: "cos", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Cos(x[0]) }},
+		// |x| ≤ 1.2 keeps 0.37 from the poles ±π/2, where tan′ = 1 + tan² ≤ 7.6
+		{name: "tan/away from the poles", shapes: [][]int{{2, 3}}, lo: -1.2, hi: 1.2, f: func(tp T, x V) autograd.Var { return tp.Tan(x[0]) }},
+		{name: "atan", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Atan(x[0]) }},
+		{name: "asinh", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Asinh(x[0]) }},
+		// x ≥ −0.9 keeps 0.1 from the pole at −1 (log1p″ = −1/(1+x)² ≥ −100)
+		{name: "log1p/x > −1", shapes: [][]int{{2, 3}}, lo: -0.9, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Log1p(x[0]) }},
+		{name: "expm1", shapes: [][]int{{2, 3}}, lo: -2, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Expm1(x[0]) }},
+		{name: "erf", shapes: [][]int{{2, 3}}, lo: -2.5, hi: 2.5, f: func(tp T, x V) autograd.Var { return tp.Erf(x[0]) }},
+		{name: "gelu", shapes: [][]int{{2, 3}}, lo: -4, hi: 4, f: func(tp T, x V) autograd.Var { return tp.GELU(x[0]) }},
+		{name: "gelu_tanh", shapes: [][]int{{2, 3}}, lo: -4, hi: 4, f: func(tp T, x V) autograd.Var { return tp.GELUTanh(x[0]) }},
+		{name: "silu", shapes: [][]int{{2, 3}}, lo: -4, hi: 4, f: func(tp T, x V) autograd.Var { return tp.SiLU(x[0]) }},
+		// softsign″ jumps at 0 (the |x| in its rule): |x| ≥ 0.1, both signs
+		{name: "softsign/away from 0", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 3, f: func(tp T, x V) autograd.Var {
+			return tp.Softsign(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3))))
+		}},
+		// hypot is smooth away from a = b = 0: |b| ≥ 0.3, a of both signs
+		{name: "hypot/broadcast row", shapes: [][]int{{3, 4}, {4}}, lo: 0.3, hi: 2, f: func(tp T, x V) autograd.Var {
+			return tp.Hypot(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1}, 4))), x[1])
+		}},
+		{name: "hypot/broadcast both", shapes: [][]int{{2, 1, 3}, {4, 1}}, lo: 0.3, hi: 2, f: func(tp T, x V) autograd.Var {
+			return tp.Hypot(x[0], tp.Neg(x[1]))
+		}},
+		// statistics (Std is Sqrt of Variance; Mean is Scale of Sum)
+		{name: "mean/axes 0,2", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Mean(x[0], 0, 2) }},
+		{name: "mean/axes 0,-1 keepdims", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.MeanKeepDims(x[0], 0, -1) }},
+		{name: "variance/unbiased axis 1", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var {
+			return tp.Variance(x[0], tensor.Unbiased, 1)
+		}},
+		{name: "variance/biased keepdims axes 0,2", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var {
+			return tp.VarianceKeepDims(x[0], tensor.Biased, 0, 2)
+		}},
+		{name: "variance/unbiased all", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Variance(x[0], tensor.Unbiased) }},
+		{name: "variance/correction 2 axis -1", shapes: [][]int{{2, 5}}, f: func(tp T, x V) autograd.Var {
+			return tp.Variance(x[0], tensor.Correction(2), -1)
+		}},
+		{name: "std/unbiased axis 0", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Std(x[0], tensor.Unbiased, 0) }},
+		{name: "std/biased keepdims axes 1,2", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var {
+			return tp.StdKeepDims(x[0], tensor.Biased, 1, 2)
+		}},
+		// norms are smooth away from zero vectors; seeded values are far from them
+		{name: "norm/axis 1", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Norm(x[0], 1) }},
+		{name: "norm/keepdims axes 0,2", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.NormKeepDims(x[0], 0, 2) }},
+		{name: "norm/all", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Norm(x[0]) }},
+		{name: "norm/frobenius batched", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.FrobeniusNorm(x[0]) }},
+		// scans and flips (linear ones squared, so their rules are checked to second order)
+		{name: "cumsum/axis 0", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.CumSum(x[0], 0)) }},
+		{name: "cumsum/axis -1", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.CumSum(x[0], -1)) }},
+		{name: "logcumsumexp/axis 0", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogCumSumExp(x[0], 0) }},
+		{name: "logcumsumexp/axis -1", shapes: [][]int{{2, 3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var {
+			return tp.LogCumSumExp(x[0], -1)
+		}},
+		{name: "flip/axis 0", shapes: [][]int{{3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Flip(x[0], 0)) }},
+		{name: "flip/axes 0,-1", shapes: [][]int{{2, 3, 4}}, f: func(tp T, x V) autograd.Var { return tp.Square(tp.Flip(x[0], 0, -1)) }},
 		// the course's pieces composed
 		{name: "neuron sigmoid(xW+b)", shapes: [][]int{{4, 3}, {3, 2}, {2}}, f: func(tp T, x V) autograd.Var {
 			return tp.Sigmoid(tp.Add(tp.MatMul(x[0], x[1]), x[2]))
