@@ -45,14 +45,18 @@ func rowOps(row gradRow, seed uint64) (forward, derivs []string) {
 // user function records: derivative rules record them, when the backward
 // pass is itself recorded (GradGraph: tanh_grad, sigmoid_grad, relu_grad,
 // logcumsumexp_grad) or when tangents flow (logcumsumexp_tangent). The
-// table names them NAME_grad and NAME_tangent (autograd/pointwise.go,
-// autograd/scan.go); they are covered by a row whose GradGraph or
+// table marks them (OpInfo.Derivative); they are covered by a row whose GradGraph or
 // forward-mode recording holds them: CheckSecond differentiates the
 // GradGraph recording, checking their reverse rules, and jvp_test.go's HVP
 // (forward over reverse) and reverse-over-forward checks reach their
 // forward rules and differentiate the forward recording.
 func derivativeOnly(name string) bool {
-	return strings.HasSuffix(name, "_grad") || strings.HasSuffix(name, "_tangent")
+	for _, o := range autograd.Ops() {
+		if o.Name == name {
+			return o.Derivative
+		}
+	}
+	return false
 }
 
 // uncovered returns, sorted, the names of the table's ops that no row

@@ -144,6 +144,7 @@ func gradRows() []gradRow {
 		{name: "log1p/x > −1", shapes: [][]int{{2, 3}}, lo: -0.9, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Log1p(x[0]) }},
 		{name: "expm1", shapes: [][]int{{2, 3}}, lo: -2, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Expm1(x[0]) }},
 		{name: "erf", shapes: [][]int{{2, 3}}, lo: -2.5, hi: 2.5, f: func(tp T, x V) autograd.Var { return tp.Erf(x[0]) }},
+		{name: "erfc", shapes: [][]int{{2, 3}}, lo: -2.5, hi: 2.5, f: func(tp T, x V) autograd.Var { return tp.Erfc(x[0]) }},
 		{name: "gelu", shapes: [][]int{{2, 3}}, lo: -4, hi: 4, f: func(tp T, x V) autograd.Var { return tp.GELU(x[0]) }},
 		{name: "gelu_tanh", shapes: [][]int{{2, 3}}, lo: -4, hi: 4, f: func(tp T, x V) autograd.Var { return tp.GELUTanh(x[0]) }},
 		{name: "silu", shapes: [][]int{{2, 3}}, lo: -4, hi: 4, f: func(tp T, x V) autograd.Var { return tp.SiLU(x[0]) }},

@@ -42,6 +42,9 @@ type op struct {
 	// leaf marks the entries of leaves (constants and inputs), which have
 	// no rules and are not differentiable ops.
 	leaf bool
+	// derivative marks an op that only derivative rules record (a fused
+	// gradient such as tanh_grad): it has no Tape method of its own.
+	derivative bool
 }
 
 // table lists every entry, in the order the package defines them.
@@ -67,6 +70,11 @@ var (
 type OpInfo struct {
 	Name string // the op's name, as Var.Op and Tape.Ops report it
 	Rule string // its derivative rule in one line
+	// Derivative is set for the ops that only derivative rules record
+	// (fused gradients such as tanh_grad, logcumsumexp's scans): they
+	// have no Tape method, and are reached through the ops whose rules
+	// record them.
+	Derivative bool
 }
 
 // Ops lists the differentiable ops of the table, sorted by name: the ops
@@ -76,7 +84,7 @@ func Ops() []OpInfo {
 	var out []OpInfo
 	for _, o := range table {
 		if o != customOp {
-			out = append(out, OpInfo{Name: o.name, Rule: o.text})
+			out = append(out, OpInfo{Name: o.name, Rule: o.text, Derivative: o.derivative})
 		}
 	}
 	slices.SortFunc(out, func(a, b OpInfo) int { return strings.Compare(a.Name, b.Name) })

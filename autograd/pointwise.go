@@ -49,7 +49,7 @@ func init() {
 // zero). Both rules follow: ∂y = gout ⊙ dy(y, g) and ∂g = fused(y, gout);
 // ȯut = ẏ ⊙ dy(y, g) + fused(y, ġ).
 func defFused(name, text string, fused func(tp *Tape, y, g Var) Var, dy func(tp *Tape, y, g Var) Var) *op {
-	return def(op{name: name, text: text,
+	return def(op{name: name, text: text, derivative: true,
 		vjp: func(tp *Tape, out, gout Var, gin []Var) {
 			in := tp.ins(out)
 			if dy != nil && tp.wants(out, 0) {

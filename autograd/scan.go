@@ -41,7 +41,7 @@ func init() {
 	})
 	// a = grad(x, y, g): ∂x = h ⊙ a, ∂y = −g ⊙ tangent(x, y, h), ∂g = tangent(x, y, h);
 	// ȧ = ẋ ⊙ a + grad(x, y, ġ − g ⊙ ẏ).
-	lcseGradOp = def(op{name: "logcumsumexp_grad", text: "a = Σ_{j≥i} gⱼ·exp(xᵢ − yⱼ): ∂x = h ⊙ a, ∂y = −g ⊙ b(h), ∂g = b(h), b the tangent scan",
+	lcseGradOp = def(op{name: "logcumsumexp_grad", derivative: true, text: "a = Σ_{j≥i} gⱼ·exp(xᵢ − yⱼ): ∂x = h ⊙ a, ∂y = −g ⊙ b(h), ∂g = b(h), b the tangent scan",
 		vjp: func(tp *Tape, a, h Var, gin []Var) {
 			x, y, g, axis := tp.lcseArgs(a)
 			if tp.wants(a, 0) {
@@ -70,7 +70,7 @@ func init() {
 	})
 	// b = tangent(x, y, h): ∂x = h ⊙ grad(x, y, k), ∂y = −k ⊙ b, ∂h = grad(x, y, k);
 	// ḃ = −ẏ ⊙ b + tangent(x, y, ḣ + h ⊙ ẋ).
-	lcseTangentOp = def(op{name: "logcumsumexp_tangent", text: "b = Σ_{i≤j} hᵢ·exp(xᵢ − yⱼ): ∂x = h ⊙ a(k), ∂y = −k ⊙ b, ∂h = a(k), a the gradient scan",
+	lcseTangentOp = def(op{name: "logcumsumexp_tangent", derivative: true, text: "b = Σ_{i≤j} hᵢ·exp(xᵢ − yⱼ): ∂x = h ⊙ a(k), ∂y = −k ⊙ b, ∂h = a(k), a the gradient scan",
 		vjp: func(tp *Tape, b, k Var, gin []Var) {
 			x, y, h, axis := tp.lcseArgs(b)
 			if tp.wants(b, 0) || tp.wants(b, 2) {

@@ -38,6 +38,7 @@ var (
 	negOp, expOp, logOp, sqrtOp, absOp, squareOp, tanhOp, sigmoidOp *unaryOp
 	reluOp, softplusOp, stepOp, signOp                              *unaryOp
 	sinOp, cosOp, tanOp, atanOp, asinhOp, log1pOp, expm1Op, erfOp   *unaryOp
+	erfcOp                                                          *unaryOp
 	geluOp, geluTanhOp, siluOp, softsignOp                          *unaryOp
 )
 
@@ -86,25 +87,31 @@ func init() {
 		func(tp *Tape, x, y, g Var) Var {
 			return tp.Mul(g, tp.Scale(tp.Exp(tp.Neg(tp.Square(x))), 2/math.Sqrt(math.Pi)))
 		})
+	erfcOp = defUnary("erfc", "∂x = −g ⊙ 2/√π·exp(−x²)", math.Erfc, nil,
+		func(tp *Tape, x, y, g Var) Var {
+			return tp.Mul(g, tp.Scale(tp.Exp(tp.Neg(tp.Square(x))), -2/math.Sqrt(math.Pi)))
+		})
 	// GELU(x) = x·Φ(x); GELU′ = Φ(x) + x·φ(x), Φ and φ the standard normal
-	// distribution and density.
+	// distribution and density, Φ(x) = ½·erfc(−x/√2): accurate in the left
+	// tail, where ½(1 + erf(x/√2)) (PyTorch's) cancels.
 	geluOp = defUnary("gelu", "∂x = g ⊙ (Φ(x) + x·φ(x))", nil, tensor.GELUTo,
 		func(tp *Tape, x, y, g Var) Var {
-			cdf := tp.AddScalar(tp.Scale(tp.Erf(tp.Scale(x, 1/math.Sqrt2)), 0.5), 0.5)
+			cdf := tp.Scale(tp.Erfc(tp.Scale(x, -1/math.Sqrt2)), 0.5)
 			pdf := tp.Scale(tp.Exp(tp.Scale(tp.Square(x), -0.5)), 1/math.Sqrt(2*math.Pi))
 			return tp.Mul(g, tp.Add(cdf, tp.Mul(x, pdf)))
 		})
-	// GELU's tanh form 0.5·x·(1 + tanh u), u = √(2/π)(x + 0.044715x³):
-	// ∂ = 0.5(1 + tanh u) + 0.5·x·(1 − tanh² u)·u′, u′ = √(2/π)(1 + 3·0.044715x²).
-	geluTanhOp = defUnary("gelu_tanh", "∂x = g ⊙ (½(1 + tanh u) + ½x(1 − tanh² u)·u′), u = √(2/π)(x + 0.044715x³)", nil, tensor.GELUTanhTo,
+	// GELU's tanh form 0.5·x·(1 + tanh u) = x·σ(2u), u = √(2/π)(x + 0.044715x³):
+	// ∂ = σ(2u)·(1 + 2x·σ(−2u)·u′), u′ = √(2/π)(1 + 3·0.044715x²), using
+	// ½(1 + tanh u) = σ(2u) and 1 − tanh² u = 4σ(2u)σ(−2u), which keep their
+	// digits in the left tail (PyTorch's 1 + tanh u cancels there).
+	geluTanhOp = defUnary("gelu_tanh", "∂x = g ⊙ σ(2u)(1 + 2x·σ(−2u)·u′), u = √(2/π)(x + 0.044715x³)", nil, tensor.GELUTanhTo,
 		func(tp *Tape, x, y, g Var) Var {
 			const k = 0.7978845608028654 // √(2/π)
 			x2 := tp.Square(x)
-			t := tp.Tanh(tp.Scale(tp.Add(x, tp.Scale(tp.Mul(x2, x), 0.044715)), k))
+			u2 := tp.Scale(tp.Add(x, tp.Scale(tp.Mul(x2, x), 0.044715)), 2*k) // 2u
 			du := tp.Scale(tp.AddScalar(tp.Scale(x2, 3*0.044715), 1), k)
-			sech2 := tp.AddScalar(tp.Neg(tp.Square(t)), 1)
-			d := tp.Add(tp.Scale(tp.AddScalar(t, 1), 0.5), tp.Scale(tp.Mul(tp.Mul(x, sech2), du), 0.5))
-			return tp.Mul(g, d)
+			inner := tp.AddScalar(tp.Scale(tp.Mul(tp.Mul(x, tp.Sigmoid(tp.Neg(u2))), du), 2), 1)
+			return tp.Mul(g, tp.Mul(tp.Sigmoid(u2), inner))
 		})
 	// SiLU(x) = x·σ(x); SiLU′ = σ(x)·(1 + x·(1 − σ(x))).
 	siluOp = defUnary("silu", "∂x = g ⊙ σ(x)(1 + x(1 − σ(x)))", nil, tensor.SiLUTo,
@@ -197,6 +204,10 @@ func (tp *Tape) Expm1(x Var) Var { return tp.unary(expm1Op, x) }
 // Erf returns the error function (2/√π)∫₀ˣ e^(−t²) dt, accurate in the
 // tails; d/dx = (2/√π)·e^(−x²).
 func (tp *Tape) Erf(x Var) Var { return tp.unary(erfOp, x) }
+
+// Erfc returns the complementary error function 1 − erf(x), accurate in
+// the right tail where 1 − erf(x) would round to 0; d/dx = −(2/√π)·e^(−x²).
+func (tp *Tape) Erfc(x Var) Var { return tp.unary(erfcOp, x) }
 
 // GELU returns the Gaussian error linear unit in its exact form,
 // x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's gelu, approximate='none');
