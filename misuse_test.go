@@ -13,29 +13,13 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/checkpoint"
 	"github.com/tapegrad/tapegrad/nn/data"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
-
-// catch runs f and returns the error it panics with (nil if it returns).
-// Unlike autograd.Maybe it also catches the argument sentinels of nn, optim
-// and data; a panic that is not an error fails the test by re-panicking.
-func catch(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			e, ok := r.(error)
-			if !ok {
-				panic(r)
-			}
-			err = e
-		}
-	}()
-	f()
-	return nil
-}
 
 // tape returns a fresh tape and constants of the given shapes (zeros).
 func tape(shapes ...[]int) (*autograd.Tape, []autograd.Var) {
@@ -77,7 +61,8 @@ func loadBytes(t *testing.T, b []byte, opts ...checkpoint.Option) error {
 // row's sentinel, whose message names the op and the shapes or values
 // involved (the want pieces); none may return a wrong number silently.
 // Panics of the tape and tensor sentinels go through autograd.Maybe, the
-// others (nn.ErrArg, optim.ErrConfig, data.ErrArgument) through catch.
+// others (nn.ErrArg, optim.ErrConfig, data.ErrArgument) through
+// tapegradtest.Catch.
 func TestMisuse(t *testing.T) {
 	maybe := autograd.Maybe
 	tests := []struct {
@@ -159,13 +144,13 @@ func TestMisuse(t *testing.T) {
 			return maybe(func() { mlp().Forward(tp, v[0]) })
 		}, tensor.ErrShape, []string{"nn.Linear", "[2 5 4]", "flatten"}},
 		{"layer of negative size", func(*testing.T) error {
-			return catch(func() { nn.NewLinear(rand.New(rand.NewPCG(1, 1)), -3, 2, nil) })
+			return tapegradtest.Catch(func() { nn.NewLinear(rand.New(rand.NewPCG(1, 1)), -3, 2, nil) })
 		}, nn.ErrArg, []string{"nn.NewLinear", "-3"}},
 		{"mlp of one width", func(*testing.T) error {
-			return catch(func() { nn.NewMLP(rand.New(rand.NewPCG(1, 1)), []int{3}, nil, nil) })
+			return tapegradtest.Catch(func() { nn.NewMLP(rand.New(rand.NewPCG(1, 1)), []int{3}, nil, nil) })
 		}, nn.ErrArg, []string{"nn.NewMLP", "[3]"}},
 		{"dropout probability", func(*testing.T) error {
-			return catch(func() { nn.NewDropout(rand.New(rand.NewPCG(1, 1)), 1.5) })
+			return tapegradtest.Catch(func() { nn.NewDropout(rand.New(rand.NewPCG(1, 1)), 1.5) })
 		}, nn.ErrArg, []string{"nn.NewDropout", "1.5"}},
 		// Costs.
 		{"label out of range", func(*testing.T) error {
@@ -251,19 +236,19 @@ func TestMisuse(t *testing.T) {
 		}, checkpoint.ErrMismatch, []string{`lacks "layers.0.weight"`}},
 		// Bad optimiser settings.
 		{"adam negative LR", func(*testing.T) error {
-			return catch(func() { optim.NewAdam(nn.Params(mlp()), optim.AdamConfig{LR: -1}) })
+			return tapegradtest.Catch(func() { optim.NewAdam(nn.Params(mlp()), optim.AdamConfig{LR: -1}) })
 		}, optim.ErrConfig, []string{"optim.NewAdam", "LR = -1"}},
 		{"adam beta 1", func(*testing.T) error {
-			return catch(func() { optim.NewAdam(nn.Params(mlp()), optim.AdamConfig{Beta1: 1}) })
+			return tapegradtest.Catch(func() { optim.NewAdam(nn.Params(mlp()), optim.AdamConfig{Beta1: 1}) })
 		}, optim.ErrConfig, []string{"Beta1 = 1"}},
 		{"sgd NaN LR", func(*testing.T) error {
-			return catch(func() { optim.NewSGD(nn.Params(mlp()), optim.SGDConfig{LR: math.NaN()}) })
+			return tapegradtest.Catch(func() { optim.NewSGD(nn.Params(mlp()), optim.SGDConfig{LR: math.NaN()}) })
 		}, optim.ErrConfig, []string{"optim.NewSGD", "LR = NaN"}},
 		{"nesterov without momentum", func(*testing.T) error {
-			return catch(func() { optim.NewSGD(nn.Params(mlp()), optim.SGDConfig{Nesterov: true}) })
+			return tapegradtest.Catch(func() { optim.NewSGD(nn.Params(mlp()), optim.SGDConfig{Nesterov: true}) })
 		}, optim.ErrConfig, []string{"Nesterov", "Momentum > 0"}},
 		{"optimiser of no parameters", func(*testing.T) error {
-			return catch(func() { optim.NewRMSprop(nil, optim.RMSpropConfig{}) })
+			return tapegradtest.Catch(func() { optim.NewRMSprop(nil, optim.RMSpropConfig{}) })
 		}, optim.ErrConfig, []string{"optim.NewRMSprop", "empty parameter list"}},
 		{"optimiser state of another model", func(*testing.T) error {
 			a := optim.NewAdam(nn.Params(mlp()), optim.AdamConfig{})
@@ -284,11 +269,11 @@ func TestMisuse(t *testing.T) {
 			return err
 		}, data.ErrFormat, []string{"magic"}},
 		{"batch size 0", func(*testing.T) error {
-			return catch(func() { data.Batches(10, 0, nil) })
+			return tapegradtest.Catch(func() { data.Batches(10, 0, nil) })
 		}, data.ErrArgument, []string{"data.Batches", "batch size 0"}},
 		{"split fraction", func(*testing.T) error {
 			ds := &data.Dataset{X: tensor.Zeros(4, 2), Labels: []int{0, 1, 0, 1}}
-			return catch(func() { data.TrainTestSplit(ds, 1.5, nil) })
+			return tapegradtest.Catch(func() { data.TrainTestSplit(ds, 1.5, nil) })
 		}, data.ErrArgument, []string{"1.5"}},
 	}
 	if len(tests) < 30 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -48,7 +49,7 @@ func TestActivationValues(t *testing.T) {
 				t.Errorf("activation has parameters %v", ps)
 			}
 			got := tt.g.Forward(autograd.NewTape(), autograd.Const(x)).Value()
-			if d := tdiff(tt.want, got, approx); d != "" {
+			if d := tapegradtest.Diff(tt.want, got, approx); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
@@ -67,7 +68,7 @@ func TestActivationGradCheck(t *testing.T) {
 	for _, g := range []nn.Activation{nn.Sigmoid(), nn.Tanh(), nn.ReLU(), nn.LeakyReLU(0.2), nn.Softmax(1), nn.Identity(), softsign} {
 		t.Run(fmt.Sprint(g), func(t *testing.T) {
 			f := func(tp T, x []V) V { return g.Forward(tp, tp.Mul(x[0], tp.Const(signs))) }
-			in := []*tensor.Tensor{tensor.RandU(newRNG(), 0.1, 1, 2, 3)}
+			in := []*tensor.Tensor{tensor.RandU(tapegradtest.NewRNG(), 0.1, 1, 2, 3)}
 			if rep, err := autograd.Check(f, in, nil); err != nil {
 				t.Errorf("first order: %v", rep)
 			}
@@ -85,7 +86,7 @@ func TestStepHasNoGradient(t *testing.T) {
 	x := tp.Var(tensor.New([]float64{-1, 0.5, 2}, 3))
 	tp.Backward(tp.Sum(tp.Add(nn.Step().Forward(tp, x), tp.Scalar(0))))
 	if g := x.Grad(); g != nil {
-		if d := tdiff(tensor.Zeros(3), g); d != "" {
+		if d := tapegradtest.Diff(tensor.Zeros(3), g); d != "" {
 			t.Errorf("gradient through Step (-want +got):\n%s", d)
 		}
 	}
@@ -111,9 +112,9 @@ func TestWeightInit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.g), func(t *testing.T) {
-			got := tt.g.WeightInit()(newRNG(), 5, 7, 5, 7)
-			want := tt.want(newRNG(), 5, 7, 5, 7)
-			if d := tdiff(want, got, approx); d != "" {
+			got := tt.g.WeightInit()(tapegradtest.NewRNG(), 5, 7, 5, 7)
+			want := tt.want(tapegradtest.NewRNG(), 5, 7, 5, 7)
+			if d := tapegradtest.Diff(want, got, approx); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})

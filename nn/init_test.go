@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -52,7 +53,7 @@ func TestInitDistributions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := tt.init(newRNG(), fanIn, fanOut, fanIn, fanOut)
+			w := tt.init(tapegradtest.NewRNG(), fanIn, fanOut, fanIn, fanOut)
 			if d := cmp.Diff([]int{fanIn, fanOut}, w.Shape()); d != "" {
 				t.Fatalf("shape (-want +got):\n%s", d)
 			}
@@ -81,12 +82,12 @@ func TestInitDeterministic(t *testing.T) {
 		"xavier uniform": nn.XavierUniform(1), "xavier normal": nn.XavierNormal(1),
 		"he uniform": nn.HeUniform(math.Sqrt2), "he normal": nn.HeNormal(math.Sqrt2),
 	} {
-		a, b := init(newRNG(), 3, 4, 3, 4), init(newRNG(), 3, 4, 3, 4)
-		if d := tdiff(a, b); d != "" {
+		a, b := init(tapegradtest.NewRNG(), 3, 4, 3, 4), init(tapegradtest.NewRNG(), 3, 4, 3, 4)
+		if d := tapegradtest.Diff(a, b); d != "" {
 			t.Errorf("%s: same seed, different draws (-first +second):\n%s", name, d)
 		}
 	}
-	if d := tdiff(tensor.Zeros(2, 3), nn.Zeros(newRNG(), 2, 3, 2, 3)); d != "" {
+	if d := tapegradtest.Diff(tensor.Zeros(2, 3), nn.Zeros(tapegradtest.NewRNG(), 2, 3, 2, 3)); d != "" {
 		t.Errorf("Zeros (-want +got):\n%s", d)
 	}
 }
@@ -95,9 +96,9 @@ func TestInitPanics(t *testing.T) {
 	runPanics(t, []panicRow{
 		{"uniform hi < lo", func() { nn.Uniform(1, 0) }, nn.ErrArg, []string{"nn.Uniform"}},
 		{"normal std < 0", func() { nn.Normal(0, -1) }, nn.ErrArg, []string{"nn.Normal"}},
-		{"he fan in 0", func() { nn.HeNormal(1)(newRNG(), 0, 3, 0, 3) }, nn.ErrArg, []string{"nn.HeNormal", "fan 0"}},
-		{"he uniform fan in 0", func() { nn.HeUniform(1)(newRNG(), 0, 3, 0, 3) }, nn.ErrArg, []string{"nn.HeUniform"}},
-		{"xavier fans 0", func() { nn.XavierUniform(1)(newRNG(), 0, 0) }, nn.ErrArg, []string{"nn.XavierUniform"}},
-		{"xavier normal fans 0", func() { nn.XavierNormal(1)(newRNG(), 0, 0) }, nn.ErrArg, []string{"nn.XavierNormal"}},
+		{"he fan in 0", func() { nn.HeNormal(1)(tapegradtest.NewRNG(), 0, 3, 0, 3) }, nn.ErrArg, []string{"nn.HeNormal", "fan 0"}},
+		{"he uniform fan in 0", func() { nn.HeUniform(1)(tapegradtest.NewRNG(), 0, 3, 0, 3) }, nn.ErrArg, []string{"nn.HeUniform"}},
+		{"xavier fans 0", func() { nn.XavierUniform(1)(tapegradtest.NewRNG(), 0, 0) }, nn.ErrArg, []string{"nn.XavierUniform"}},
+		{"xavier normal fans 0", func() { nn.XavierNormal(1)(tapegradtest.NewRNG(), 0, 0) }, nn.ErrArg, []string{"nn.XavierNormal"}},
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -44,7 +45,7 @@ func TestLinearForward(t *testing.T) {
 			// sums of small integers and one decimal: exact but for the
 			// rounding of the decimals, hence approx
 			got := tt.l.Forward(autograd.NewTape(), autograd.Const(tt.x)).Value()
-			if d := tdiff(tt.want, got, approx); d != "" {
+			if d := tapegradtest.Diff(tt.want, got, approx); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
@@ -52,18 +53,18 @@ func TestLinearForward(t *testing.T) {
 }
 
 func TestLinearTorchRoundTrip(t *testing.T) {
-	torchW := tensor.RandN(newRNG(), 4, 3)
+	torchW := tensor.RandN(tapegradtest.NewRNG(), 4, 3)
 	l := nn.LinearFromTorch(torchW, tensor.Zeros(4))
 	if d := cmp.Diff([]int{3, 4}, l.W.Shape()); d != "" {
 		t.Errorf("W shape (-want +got):\n%s", d)
 	}
-	if d := tdiff(torchW, tensor.T(l.W.Value())); d != "" {
+	if d := tapegradtest.Diff(torchW, tensor.T(l.W.Value())); d != "" {
 		t.Errorf("tensor.T(W) is not the torch weight (-want +got):\n%s", d)
 	}
 }
 
 func TestNewLinear(t *testing.T) {
-	l := nn.NewLinear(newRNG(), 3, 5, nil)
+	l := nn.NewLinear(tapegradtest.NewRNG(), 3, 5, nil)
 	got := map[string][]int{}
 	for _, np := range l.NamedParams() {
 		got[np.Name] = np.Var.Shape()
@@ -71,7 +72,7 @@ func TestNewLinear(t *testing.T) {
 	if d := cmp.Diff(map[string][]int{"weight": {3, 5}, "bias": {5}}, got); d != "" {
 		t.Errorf("params (-want +got):\n%s", d)
 	}
-	if d := tdiff(tensor.Zeros(5), l.B.Value()); d != "" {
+	if d := tapegradtest.Diff(tensor.Zeros(5), l.B.Value()); d != "" {
 		t.Errorf("bias not zero (-want +got):\n%s", d)
 	}
 	// Default init: XavierUniform(1), bound √(6/(3+5)).
@@ -91,7 +92,7 @@ func TestNewLinear(t *testing.T) {
 // fields), first and second order, default tolerances. Tanh and sigmoid
 // inputs stay in [−1, 1], far from ReLU's kink (no ReLU here).
 func TestLayerGradCheck(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	u := func(shape ...int) *tensor.Tensor { return tensor.RandU(rng, -1, 1, shape...) }
 	labels := []int{2, 0, 1}
 	tests := []struct {
@@ -138,7 +139,7 @@ func TestNeuron(t *testing.T) {
 		G: nn.Step(),
 	}
 	x := autograd.Const(tensor.New([]float64{0, 0, 0, 1, 1, 0, 1, 1}, 4, 2))
-	if d := tdiff(tensor.New([]float64{0, 0, 0, 1}, 4, 1), and.Forward(nil, x).Value()); d != "" {
+	if d := tapegradtest.Diff(tensor.New([]float64{0, 0, 0, 1}, 4, 1), and.Forward(nil, x).Value()); d != "" {
 		t.Errorf("AND gate (-want +got):\n%s", d)
 	}
 
@@ -150,28 +151,28 @@ func TestNeuron(t *testing.T) {
 	tp := autograd.NewTape()
 	a := u.Forward(tp, tp.Const(xs))
 	s := func(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
-	if d := tdiff(tensor.New([]float64{s(0.25), s(0.75)}, 2, 1), a.Value(), approx); d != "" {
+	if d := tapegradtest.Diff(tensor.New([]float64{s(0.25), s(0.75)}, 2, 1), a.Value(), approx); d != "" {
 		t.Errorf("a (-want +got):\n%s", d)
 	}
 	// ∂Σa/∂w = Σₓ σ′(zₓ)·x, ∂Σa/∂b = Σₓ σ′(zₓ), σ′ = σ(1 − σ)
 	tp.Backward(tp.Sum(a))
 	d1, d2 := s(0.25)*(1-s(0.25)), s(0.75)*(1-s(0.75))
-	if d := tdiff(tensor.New([]float64{2*d1 + d2, d1}, 2, 1), w.Grad(), approx); d != "" {
+	if d := tapegradtest.Diff(tensor.New([]float64{2*d1 + d2, d1}, 2, 1), w.Grad(), approx); d != "" {
 		t.Errorf("∂/∂w (-want +got):\n%s", d)
 	}
-	if d := tdiff(tensor.New([]float64{d1 + d2}, 1), b.Grad(), approx); d != "" {
+	if d := tapegradtest.Diff(tensor.New([]float64{d1 + d2}, 1), b.Grad(), approx); d != "" {
 		t.Errorf("∂/∂b (-want +got):\n%s", d)
 	}
 
 	// One datapoint of shape (n) gives shape (1); no activation is linear.
 	lin := &nn.Neuron{W: w, B: b}
-	if d := tdiff(tensor.New([]float64{0.25}, 1), lin.Forward(nil, autograd.Const(tensor.New([]float64{2, 1}, 2))).Value()); d != "" {
+	if d := tapegradtest.Diff(tensor.New([]float64{0.25}, 1), lin.Forward(nil, autograd.Const(tensor.New([]float64{2, 1}, 2))).Value()); d != "" {
 		t.Errorf("single datapoint (-want +got):\n%s", d)
 	}
 }
 
 func TestNewNeuron(t *testing.T) {
-	u := nn.NewNeuron(newRNG(), 3, nn.Tanh())
+	u := nn.NewNeuron(tapegradtest.NewRNG(), 3, nn.Tanh())
 	if d := cmp.Diff([]string{"weight", "bias"}, names(u.NamedParams())); d != "" {
 		t.Errorf("names (-want +got):\n%s", d)
 	}
@@ -179,8 +180,8 @@ func TestNewNeuron(t *testing.T) {
 		t.Errorf("W shape (-want +got):\n%s", d)
 	}
 	// The weights come from the activation's initialiser on the same seed.
-	want := nn.Tanh().WeightInit()(newRNG(), 3, 1, 3, 1)
-	if d := tdiff(want, u.W.Value()); d != "" {
+	want := nn.Tanh().WeightInit()(tapegradtest.NewRNG(), 3, 1, 3, 1)
+	if d := tapegradtest.Diff(want, u.W.Value()); d != "" {
 		t.Errorf("W is not Tanh's WeightInit draw (-want +got):\n%s", d)
 	}
 	if got, want := u.String(), "Neuron(in=3, Tanh)"; got != want {
@@ -208,7 +209,7 @@ func TestNewMLP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := nn.NewMLP(newRNG(), tt.sizes, tt.hidden, tt.output)
+			m := nn.NewMLP(tapegradtest.NewRNG(), tt.sizes, tt.hidden, tt.output)
 			var shapes [][]int
 			for _, np := range m.NamedParams() {
 				shapes = append(shapes, np.Var.Shape())
@@ -238,18 +239,18 @@ func TestNewMLP(t *testing.T) {
 // initialiser of the activation after it (He for ReLU, Xavier for sigmoid),
 // by replaying the same seed.
 func TestNewMLPInit(t *testing.T) {
-	m := nn.NewMLP(newRNG(), []int{4, 6, 2}, nn.ReLU(), nn.Sigmoid())
-	rng := newRNG()
+	m := nn.NewMLP(tapegradtest.NewRNG(), []int{4, 6, 2}, nn.ReLU(), nn.Sigmoid())
+	rng := tapegradtest.NewRNG()
 	w0 := nn.HeNormal(math.Sqrt2)(rng, 4, 6, 4, 6)
 	w1 := nn.XavierUniform(1)(rng, 6, 2, 6, 2)
 	ps := nn.Params(m)
 	for i, want := range map[int]*tensor.Tensor{0: w0, 2: w1} {
-		if d := tdiff(want, ps[i].Value()); d != "" {
+		if d := tapegradtest.Diff(want, ps[i].Value()); d != "" {
 			t.Errorf("param %d (-want +got):\n%s", i, d)
 		}
 	}
 	for _, i := range []int{1, 3} {
-		if d := tdiff(tensor.ZerosLike(ps[i].Value()), ps[i].Value()); d != "" {
+		if d := tapegradtest.Diff(tensor.ZerosLike(ps[i].Value()), ps[i].Value()); d != "" {
 			t.Errorf("bias %d not zero (-want +got):\n%s", i, d)
 		}
 	}
@@ -258,7 +259,7 @@ func TestNewMLPInit(t *testing.T) {
 func TestDropout(t *testing.T) {
 	const n, p = 2000, 0.25
 	x := autograd.Const(tensor.Ones(n))
-	d := nn.NewDropout(newRNG(), p)
+	d := nn.NewDropout(tapegradtest.NewRNG(), p)
 	tp := autograd.NewTape()
 	xv := tp.Var(tensor.Ones(n))
 	y := d.Forward(tp, xv)
@@ -278,12 +279,12 @@ func TestDropout(t *testing.T) {
 	}
 	// The gradient is the mask: the same scaled 0/1 pattern as the output.
 	tp.Backward(tp.Sum(y))
-	if diff := tdiff(y.Value(), xv.Grad()); diff != "" {
+	if diff := tapegradtest.Diff(y.Value(), xv.Grad()); diff != "" {
 		t.Errorf("gradient is not the mask (-want +got):\n%s", diff)
 	}
 	// The same seed gives the same mask; the next call a new one.
-	again := nn.NewDropout(newRNG(), p).Forward(nil, x).Value()
-	if diff := tdiff(y.Value(), again); diff != "" {
+	again := nn.NewDropout(tapegradtest.NewRNG(), p).Forward(nil, x).Value()
+	if diff := tapegradtest.Diff(y.Value(), again); diff != "" {
 		t.Errorf("same seed, different mask (-want +got):\n%s", diff)
 	}
 	if slices.Equal(y.Value().Data(), d.Forward(nil, x).Value().Data()) {
@@ -302,7 +303,7 @@ func TestDropout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := nn.NewDropout(newRNG(), tt.p)
+			d := nn.NewDropout(tapegradtest.NewRNG(), tt.p)
 			nn.SetTraining(d, tt.training)
 			got := d.Forward(nil, x)
 			if tt.want == nil {
@@ -311,7 +312,7 @@ func TestDropout(t *testing.T) {
 				}
 				return
 			}
-			if diff := tdiff(tt.want, got.Value()); diff != "" {
+			if diff := tapegradtest.Diff(tt.want, got.Value()); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -334,12 +335,12 @@ func TestLayerPanics(t *testing.T) {
 		{"neuron wrong in", func() { u.Forward(nil, c(tensor.Zeros(4, 3))) }, tensor.ErrShape, []string{"nn.Neuron", "[4 3] and [2 1]"}},
 		{"from torch rank 1", func() { nn.LinearFromTorch(tensor.Zeros(3), nil) }, tensor.ErrShape, []string{"nn.LinearFromTorch", "[3]"}},
 		{"from torch bias", func() { nn.LinearFromTorch(tensor.Zeros(3, 2), tensor.Zeros(2)) }, tensor.ErrShape, []string{"nn.LinearFromTorch", "[3 2] and [2]"}},
-		{"new linear zero width", func() { nn.NewLinear(newRNG(), 0, 3, nil) }, nn.ErrArg, []string{"nn.NewLinear"}},
-		{"new neuron zero inputs", func() { nn.NewNeuron(newRNG(), 0, nil) }, nn.ErrArg, []string{"nn.NewNeuron"}},
-		{"mlp one size", func() { nn.NewMLP(newRNG(), []int{3}, nn.ReLU(), nil) }, nn.ErrArg, []string{"nn.NewMLP", "[3]"}},
-		{"mlp zero width", func() { nn.NewMLP(newRNG(), []int{3, 0, 1}, nn.ReLU(), nil) }, nn.ErrArg, []string{"nn.NewLinear"}},
-		{"dropout p > 1", func() { nn.NewDropout(newRNG(), 1.5) }, nn.ErrArg, []string{"nn.NewDropout", "1.5"}},
-		{"dropout p < 0", func() { nn.NewDropout(newRNG(), -0.1) }, nn.ErrArg, []string{"nn.NewDropout"}},
+		{"new linear zero width", func() { nn.NewLinear(tapegradtest.NewRNG(), 0, 3, nil) }, nn.ErrArg, []string{"nn.NewLinear"}},
+		{"new neuron zero inputs", func() { nn.NewNeuron(tapegradtest.NewRNG(), 0, nil) }, nn.ErrArg, []string{"nn.NewNeuron"}},
+		{"mlp one size", func() { nn.NewMLP(tapegradtest.NewRNG(), []int{3}, nn.ReLU(), nil) }, nn.ErrArg, []string{"nn.NewMLP", "[3]"}},
+		{"mlp zero width", func() { nn.NewMLP(tapegradtest.NewRNG(), []int{3, 0, 1}, nn.ReLU(), nil) }, nn.ErrArg, []string{"nn.NewLinear"}},
+		{"dropout p > 1", func() { nn.NewDropout(tapegradtest.NewRNG(), 1.5) }, nn.ErrArg, []string{"nn.NewDropout", "1.5"}},
+		{"dropout p < 0", func() { nn.NewDropout(tapegradtest.NewRNG(), -0.1) }, nn.ErrArg, []string{"nn.NewDropout"}},
 		{"dropout nil rng", func() { nn.NewDropout(nil, 0.1) }, nn.ErrArg, []string{"nil rng"}},
 	})
 }
@@ -347,7 +348,7 @@ func TestLayerPanics(t *testing.T) {
 // benchmarkMLPStep times one training step (forward, cross-entropy,
 // backward) of an MLP of the given widths on a batch of 64, reusing a tape.
 func benchmarkMLPStep(b *testing.B, sizes []int) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	m := nn.NewMLP(rng, sizes, nn.ReLU(), nil)
 	x := tensor.RandN(rng, 64, sizes[0])
 	labels := make([]int, 64)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -98,7 +99,7 @@ func TestLossValues(t *testing.T) {
 			// Recorded and nil-tape (inference) evaluations must agree.
 			for _, tp := range []T{autograd.NewTape(), nil} {
 				got := tt.f(tp).Value()
-				if d := tdiff(tt.want, got, approx); d != "" {
+				if d := tapegradtest.Diff(tt.want, got, approx); d != "" {
 					t.Errorf("tape %v: (-want +got):\n%s", tp != nil, d)
 				}
 			}
@@ -112,7 +113,7 @@ func TestLossValues(t *testing.T) {
 // BinaryCrossEntropy(σ(z)), CrossEntropy = NLLLoss(LogSoftmax), and the
 // course's log-likelihood NLLLoss(Log(Softmax)) = CrossEntropy.
 func TestLossRelations(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	const n, k = 5, 3
 	a, y := tensor.RandU(rng, -1, 1, n, k), tensor.RandU(rng, 0, 1, n, k)
 	z := tensor.RandN(rng, n, k)
@@ -147,7 +148,7 @@ func TestLossRelations(t *testing.T) {
 			tp := autograd.NewTape()
 			// 1e-12 relative: the two sides differ only in rounding (the
 			// softmax/log route loses a few more ulps than LogSoftmax).
-			if d := tdiff(tt.want(tp).Value(), tt.got(tp).Value(), cmpopts.EquateApprox(1e-12, 1e-14)); d != "" {
+			if d := tapegradtest.Diff(tt.want(tp).Value(), tt.got(tp).Value(), cmpopts.EquateApprox(1e-12, 1e-14)); d != "" {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
@@ -209,7 +210,7 @@ func TestLossGradients(t *testing.T) {
 				t.Fatalf("loss = %g, want finite", v)
 			}
 			tp.Backward(loss)
-			if d := tdiff(tt.want, x.Grad(), approx); d != "" {
+			if d := tapegradtest.Diff(tt.want, x.Grad(), approx); d != "" {
 				t.Errorf("gradient (-want +got):\n%s", d)
 			}
 		})
@@ -223,7 +224,7 @@ func TestLossGradients(t *testing.T) {
 // Inputs are drawn away from kinks: probabilities in [0.1, 0.9], so the BCE
 // floor and clamps are never reached.
 func TestLossGradCheck(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	u := func(lo, hi float64, shape ...int) *tensor.Tensor { return tensor.RandU(rng, lo, hi, shape...) }
 	labels := []int{1, 0, 2, 2}
 	w := tensor.New([]float64{0.5, 1, 2}, 3)

@@ -3,7 +3,6 @@ package nn_test
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -18,49 +18,12 @@ import (
 // This file holds the helpers shared by the package's tests, then the tests
 // of module.go.
 
-// tview is a comparable picture of a tensor for cmp.Diff (Tensor's fields
-// are unexported).
-type tview struct {
-	Shape []int
-	Data  []float64
-}
-
-func view(t *tensor.Tensor) tview { return tview{Shape: t.Shape(), Data: t.Data()} }
-
-// tdiff returns cmp.Diff of two tensors' shapes and data; a 0-d shape may be
-// nil or empty.
-func tdiff(want, got *tensor.Tensor, opts ...cmp.Option) string {
-	return cmp.Diff(view(want), view(got), append(opts, cmpopts.EquateEmpty())...)
-}
-
 // approx is the tolerance for results compared with numbers worked out by
 // hand (or with Python's math module) through a different order of float64
 // operations: a few ulps of error per op over a handful of ops, so a
 // relative 1e-12 (and an absolute 1e-15 for values that should be 0) is
 // ample while still catching any wrong formula.
 var approx = cmpopts.EquateApprox(1e-12, 1e-15)
-
-// newRNG returns the seeded generator tests draw from, so failures replay.
-func newRNG() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
-
-// recovered runs f and returns the error it panicked with (nil if it did
-// not panic); a non-error panic value fails the test.
-func recovered(t *testing.T, f func()) (err error) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		if r == nil {
-			return
-		}
-		e, ok := r.(error)
-		if !ok {
-			t.Fatalf("panicked with a %T, not an error: %v", r, r)
-		}
-		err = e
-	}()
-	f()
-	return nil
-}
 
 // panicRow is one misuse that must panic with an error wrapping want whose
 // message contains every string of msg.
@@ -71,27 +34,16 @@ type panicRow struct {
 	msg  []string
 }
 
+// runPanics runs each row as a subtest through tapegradtest.CheckPanic and
+// checks that a shape or index panic is a *tensor.ShapeError.
 func runPanics(t *testing.T, rows []panicRow) {
 	t.Helper()
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
-			err := recovered(t, r.f)
-			if err == nil {
-				t.Fatal("did not panic")
-			}
-			if !errors.Is(err, r.want) {
-				t.Fatalf("panic %q does not wrap %v", err, r.want)
-			}
-			if errors.Is(r.want, tensor.ErrShape) || errors.Is(r.want, tensor.ErrIndex) {
-				var se *tensor.ShapeError
-				if !errors.As(err, &se) {
-					t.Errorf("panic %q is a %T, not a *tensor.ShapeError", err, err)
-				}
-			}
-			for _, m := range r.msg {
-				if !strings.Contains(err.Error(), m) {
-					t.Errorf("panic %q does not mention %q", err, m)
-				}
+			err := tapegradtest.CheckPanic(t, r.f, r.want, r.msg...)
+			var se *tensor.ShapeError
+			if (errors.Is(r.want, tensor.ErrShape) || errors.Is(r.want, tensor.ErrIndex)) && !errors.As(err, &se) {
+				t.Errorf("panic %q is a %T, not a *tensor.ShapeError", err, err)
 			}
 		})
 	}
@@ -107,7 +59,7 @@ func names(nps []nn.NamedParam) []string {
 }
 
 func TestSequentialNamesAndParams(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	inner := nn.NewSequential(nn.NewLinear(rng, 3, 4, nil), nn.Tanh())
 	m := nn.NewSequential(inner, nn.NewDropout(rng, 0.5), nn.NewLinear(rng, 4, 2, nil))
 	want := []string{"layers.0.layers.0.weight", "layers.0.layers.0.bias", "layers.2.weight", "layers.2.bias"}
@@ -125,7 +77,7 @@ func TestSequentialNamesAndParams(t *testing.T) {
 
 func TestParamsTiedWeights(t *testing.T) {
 	// The same layer used twice: two names, one parameter set.
-	l := nn.NewLinear(newRNG(), 2, 2, nil)
+	l := nn.NewLinear(tapegradtest.NewRNG(), 2, 2, nil)
 	m := nn.NewSequential(l, nn.Tanh(), l)
 	if got := len(m.NamedParams()); got != 4 {
 		t.Errorf("len(NamedParams) = %d, want 4", got)
@@ -140,7 +92,7 @@ func TestParamsTiedWeights(t *testing.T) {
 }
 
 func TestZeroGrad(t *testing.T) {
-	m := nn.NewMLP(newRNG(), []int{2, 3, 1}, nn.Tanh(), nil)
+	m := nn.NewMLP(tapegradtest.NewRNG(), []int{2, 3, 1}, nn.Tanh(), nil)
 	tp := autograd.NewTape()
 	x := tp.Const(tensor.New([]float64{1, 2, 3, 4}, 2, 2))
 	tp.Backward(tp.Sum(m.Forward(tp, x)))
@@ -152,14 +104,14 @@ func TestZeroGrad(t *testing.T) {
 	nn.ZeroGrad(m)
 	for _, np := range m.NamedParams() {
 		g := np.Var.Grad()
-		if d := tdiff(tensor.ZerosLike(g), g); d != "" {
+		if d := tapegradtest.Diff(tensor.ZerosLike(g), g); d != "" {
 			t.Errorf("%s after ZeroGrad (-want +got):\n%s", np.Name, d)
 		}
 	}
 }
 
 func TestWalkAndSetTraining(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	d1, d2 := nn.NewDropout(rng, 0.1), nn.NewDropout(rng, 0.2)
 	m := nn.NewSequential(nn.NewLinear(rng, 2, 2, nil), d1, nn.NewSequential(d2, nn.ReLU()))
 	var seen []string
@@ -177,7 +129,7 @@ func TestWalkAndSetTraining(t *testing.T) {
 }
 
 func TestSequentialString(t *testing.T) {
-	m := nn.NewSequential(nn.NewMLP(newRNG(), []int{2, 2, 1}, nn.Sigmoid(), nn.Sigmoid()), nn.Identity())
+	m := nn.NewSequential(nn.NewMLP(tapegradtest.NewRNG(), []int{2, 2, 1}, nn.Sigmoid(), nn.Sigmoid()), nn.Identity())
 	want := `Sequential(
   (0): Sequential(
     (0): Linear(in=2, out=2, bias=true)
@@ -203,7 +155,7 @@ func TestSequentialForward(t *testing.T) {
 	// a shift that does not commute: relu(x)−1 vs relu(x−1).
 	shift := nn.NewActivation("Shift", func(tp *autograd.Tape, x autograd.Var) autograd.Var { return tp.AddScalar(x, -1) }, nil)
 	got := nn.NewSequential(nn.ReLU(), shift, scale).Forward(nil, x).Value()
-	if d := tdiff(tensor.New([]float64{-2, 2}, 1, 2), got); d != "" {
+	if d := tapegradtest.Diff(tensor.New([]float64{-2, 2}, 1, 2), got); d != "" {
 		t.Errorf("relu→shift→double (-want +got):\n%s", d)
 	}
 }

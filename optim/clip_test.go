@@ -1,12 +1,12 @@
 package optim
 
 import (
-	"errors"
 	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -97,10 +97,6 @@ func TestClipEdgeCases(t *testing.T) {
 		{"value negative", func() { ClipGradValue(nil, -0.5) }},
 		{"value NaN", func() { ClipGradValue(nil, math.NaN()) }},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := catch(tt.f); !errors.Is(err, ErrConfig) {
-				t.Errorf("panic %v, want one wrapping ErrConfig", err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tapegradtest.CheckPanic(t, tt.f, ErrConfig) })
 	}
 }

@@ -1,14 +1,12 @@
 package optim
 
 import (
-	"errors"
-	"fmt"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -38,20 +36,6 @@ var every = []struct {
 	{"Adagrad", func(ps []autograd.Var) optimiser {
 		return NewAdagrad(ps, AdagradConfig{LRDecay: 0.1, InitialAccumulatorValue: 0.1, WeightDecay: 0.1})
 	}},
-}
-
-// catch runs f and returns the error it panicked with (nil if none).
-func catch(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			var ok bool
-			if err, ok = r.(error); !ok {
-				err = fmt.Errorf("non-error panic: %v", r)
-			}
-		}
-	}()
-	f()
-	return nil
 }
 
 // TestInvalidPanics checks that every invalid setting panics with an error
@@ -98,15 +82,7 @@ func TestInvalidPanics(t *testing.T) {
 		{"SetLR NaN", func() { NewSGD(ps(), SGDConfig{}).SetLR(nan) }, ErrConfig, "lr"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := catch(tt.f)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("panic %v, want one wrapping %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.field) {
-				t.Errorf("message %q does not name %q", err, tt.field)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tapegradtest.CheckPanic(t, tt.f, tt.want, tt.field) })
 	}
 }
 

@@ -1,14 +1,13 @@
 package optim
 
 import (
-	"errors"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -105,14 +104,6 @@ func TestScheduleInvalid(t *testing.T) {
 		{"LinearWarmup zero steps", "n", func() { NewLinearWarmup(opt, 0.5, 0) }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := catch(tt.f)
-			if !errors.Is(err, ErrConfig) {
-				t.Fatalf("panic %v, want one wrapping ErrConfig", err)
-			}
-			if !strings.Contains(err.Error(), tt.field) {
-				t.Errorf("message %q does not name %q", err, tt.field)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tapegradtest.CheckPanic(t, tt.f, ErrConfig, tt.field) })
 	}
 }

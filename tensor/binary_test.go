@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -53,7 +54,7 @@ func binaryOperand(rng *rand.Rand, shape ...int) *tensor.Tensor {
 // the same float64 operation to the same pair of values, so the results must
 // be identical, not merely close.
 func TestBinaryOps(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	for _, op := range binaryOps {
 		for _, sh := range broadcastPairs {
 			t.Run(op.name+"/"+sh.name, func(t *testing.T) {
@@ -61,10 +62,10 @@ func TestBinaryOps(t *testing.T) {
 				a0, b0 := a.Copy(), b.Copy()
 				want := naiveBinary(a, b, op.ref)
 				got := op.f(a, b)
-				if d := tdiff(want, got, exact); d != "" {
+				if d := tapegradtest.Diff(want, got, exact); d != "" {
 					t.Errorf("%s(%v, %v) mismatch (-want +got):\n%s", op.name, sh.a, sh.b, d)
 				}
-				if tdiff(a0, a, exact) != "" || tdiff(b0, b, exact) != "" {
+				if tapegradtest.Diff(a0, a, exact) != "" || tapegradtest.Diff(b0, b, exact) != "" {
 					t.Errorf("%s changed an operand", op.name)
 				}
 				if op.to == nil {
@@ -74,7 +75,7 @@ func TestBinaryOps(t *testing.T) {
 				if r := op.to(dst, a, b); r != dst {
 					t.Errorf("%sTo did not return dst", op.name)
 				}
-				if d := tdiff(want, dst, exact); d != "" {
+				if d := tapegradtest.Diff(want, dst, exact); d != "" {
 					t.Errorf("%sTo(%v, %v) mismatch (-want +got):\n%s", op.name, sh.a, sh.b, d)
 				}
 			})
@@ -85,7 +86,7 @@ func TestBinaryOps(t *testing.T) {
 // TestBinaryToAliasing checks the documented aliasing: dst may be an operand
 // of dst's shape (x += bias, x = scale·x, …).
 func TestBinaryToAliasing(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	for _, op := range binaryOps {
 		if op.to == nil {
 			continue
@@ -97,14 +98,14 @@ func TestBinaryToAliasing(t *testing.T) {
 				if tensor.SameShape(a, want) {
 					x := a.Copy()
 					op.to(x, x, b)
-					if d := tdiff(want, x, exact); d != "" {
+					if d := tapegradtest.Diff(want, x, exact); d != "" {
 						t.Errorf("%sTo(a, a, b) mismatch (-want +got):\n%s", op.name, d)
 					}
 				}
 				if tensor.SameShape(b, want) {
 					y := b.Copy()
 					op.to(y, a, y)
-					if d := tdiff(want, y, exact); d != "" {
+					if d := tapegradtest.Diff(want, y, exact); d != "" {
 						t.Errorf("%sTo(b, a, b) mismatch (-want +got):\n%s", op.name, d)
 					}
 				}
@@ -143,7 +144,7 @@ func TestBinaryValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -169,12 +170,12 @@ func TestWhere(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.Where(tc.cond, tc.a, tc.b)
-			if d := tdiff(tc.want, got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, got, exact); d != "" {
 				t.Errorf("Where mismatch (-want +got):\n%s", d)
 			}
 			dst := tensor.Full(99, tc.want.Shape()...)
 			tensor.WhereTo(dst, tc.cond, tc.a, tc.b)
-			if d := tdiff(tc.want, dst, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, dst, exact); d != "" {
 				t.Errorf("WhereTo mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -189,7 +190,7 @@ func TestAddScaledTo(t *testing.T) {
 	if got != dst {
 		t.Errorf("AddScaledTo did not return dst")
 	}
-	if d := tdiff(want, got, exact); d != "" {
+	if d := tapegradtest.Diff(want, got, exact); d != "" {
 		t.Errorf("AddScaledTo mismatch (-want +got):\n%s", d)
 	}
 }
@@ -227,7 +228,7 @@ func FuzzAddCommutative(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ab, bb []byte, seed uint64) {
 		as, bs := fuzzShape(ab), fuzzShape(bb)
 		if _, ok := tensor.BroadcastShapes(as, bs); !ok {
-			if catch(func() { tensor.Add(tensor.Zeros(as...), tensor.Zeros(bs...)) }) == nil {
+			if tapegradtest.Catch(func() { tensor.Add(tensor.Zeros(as...), tensor.Zeros(bs...)) }) == nil {
 				t.Fatalf("Add(%v, %v) did not panic though the shapes do not broadcast", as, bs)
 			}
 			return
@@ -236,18 +237,18 @@ func FuzzAddCommutative(f *testing.F) {
 		a, b := tensor.RandN(rng, as...), tensor.RandN(rng, bs...)
 		ab1, ba := tensor.Add(a, b), tensor.Add(b, a)
 		// x + y and y + x round identically in IEEE arithmetic: compare exactly.
-		if d := tdiff(ab1, ba, exact); d != "" {
+		if d := tapegradtest.Diff(ab1, ba, exact); d != "" {
 			t.Fatalf("Add(%v, %v) ≠ Add(%v, %v) (-ab +ba):\n%s", as, bs, bs, as, d)
 		}
 		want := naiveBinary(a, b, func(x, y float64) float64 { return x + y })
-		if d := tdiff(want, ab1, exact); d != "" {
+		if d := tapegradtest.Diff(want, ab1, exact); d != "" {
 			t.Fatalf("Add(%v, %v) disagrees with the definition (-want +got):\n%s", as, bs, d)
 		}
 	})
 }
 
 func benchAdd(b *testing.B, as, bs []int) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	x, y := tensor.RandN(rng, as...), tensor.RandN(rng, bs...)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -145,13 +146,13 @@ func TestBroadcastTo(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := tc.x.Copy()
 			got := tensor.BroadcastTo(tc.x, tc.shape...)
-			if d := tdiff(tc.want, got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, got, exact); d != "" {
 				t.Errorf("BroadcastTo mismatch (-want +got):\n%s", d)
 			}
-			if d := tdiff(naiveBroadcast(tc.x, tc.shape), got, exact); d != "" {
+			if d := tapegradtest.Diff(naiveBroadcast(tc.x, tc.shape), got, exact); d != "" {
 				t.Errorf("BroadcastTo disagrees with the naive broadcast (-naive +got):\n%s", d)
 			}
-			if d := tdiff(before, tc.x, exact); d != "" {
+			if d := tapegradtest.Diff(before, tc.x, exact); d != "" {
 				t.Errorf("BroadcastTo changed its operand (-before +after):\n%s", d)
 			}
 			if len(got.Data()) > 0 && len(tc.x.Data()) > 0 && &got.Data()[0] == &tc.x.Data()[0] {
@@ -183,7 +184,7 @@ func TestSumTo(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.SumTo(tc.x, tc.shape...)
-			if d := tdiff(tc.want, got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, got, exact); d != "" {
 				t.Errorf("SumTo mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -194,7 +195,7 @@ func TestSumTo(t *testing.T) {
 // SumTo is the transpose of BroadcastTo, which is what makes it the right
 // gradient of a broadcast operand.
 func TestSumToAdjoint(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	for _, tc := range broadcastPairs {
 		s, _ := tensor.BroadcastShapes(tc.a, tc.b)
 		for _, xs := range [][]int{tc.a, tc.b} {
@@ -221,7 +222,7 @@ func TestExpandToReduceSumTo(t *testing.T) {
 			t.Errorf("ExpandTo did not return dst")
 		}
 		want := tensor.New([]float64{1, 1, 1, 2, 2, 2}, 2, 3)
-		if d := tdiff(want, dst, exact); d != "" {
+		if d := tapegradtest.Diff(want, dst, exact); d != "" {
 			t.Errorf("ExpandTo mismatch (-want +got):\n%s", d)
 		}
 	})
@@ -231,7 +232,7 @@ func TestExpandToReduceSumTo(t *testing.T) {
 			t.Errorf("ReduceSumTo did not return dst")
 		}
 		want := tensor.New([]float64{3, 5, 7})
-		if d := tdiff(want, dst, exact); d != "" {
+		if d := tapegradtest.Diff(want, dst, exact); d != "" {
 			t.Errorf("ReduceSumTo mismatch (-want +got):\n%s", d)
 		}
 	})
@@ -292,7 +293,7 @@ func FuzzBroadcastLaws(f *testing.F) {
 			}
 			x := randInts(rng, xs...)
 			bx := tensor.BroadcastTo(x, s1...)
-			if d := tdiff(naiveBroadcast(x, s1), bx, exact); d != "" {
+			if d := tapegradtest.Diff(naiveBroadcast(x, s1), bx, exact); d != "" {
 				t.Fatalf("BroadcastTo(%v → %v) disagrees with the definition (-naive +got):\n%s", xs, s1, d)
 			}
 			if numel(xs) == 0 {
@@ -301,7 +302,7 @@ func FuzzBroadcastLaws(f *testing.F) {
 			// Each element of x is repeated count times; integer sums are exact.
 			count := float64(numel(s1) / numel(xs))
 			got := tensor.SumTo(bx, xs...)
-			if d := tdiff(tensor.Scale(x, count), got, exact); d != "" {
+			if d := tapegradtest.Diff(tensor.Scale(x, count), got, exact); d != "" {
 				t.Fatalf("SumTo(BroadcastTo(x, %v), %v) ≠ %v·x (-want +got):\n%s", s1, xs, count, d)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -75,7 +76,7 @@ func transposed(r, c int, trans tensor.Transposition) []int {
 // TestMatMulSizes checks odd sizes (1, 7, 13, 65: below, at and past the
 // sizes where BLAS kernels switch strategy) under all four transpose flags.
 func TestMatMulSizes(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	sizes := [][3]int{ // m, k, n
 		{1, 1, 1}, {1, 7, 1}, {7, 1, 13}, {1, 13, 65}, {65, 1, 7},
 		{13, 7, 1}, {7, 13, 65}, {65, 65, 1}, {13, 65, 7}, {65, 7, 13}, {65, 65, 65},
@@ -89,15 +90,15 @@ func TestMatMulSizes(t *testing.T) {
 				a0, b0 := a.Copy(), b.Copy()
 				want := naiveMatMul(a, b, tr[0], tr[1])
 				got := tensor.MatMulT(a, b, tr[0], tr[1])
-				if d := tdiff(want, got, gemmTol); d != "" {
+				if d := tapegradtest.Diff(want, got, gemmTol); d != "" {
 					t.Errorf("MatMulT mismatch (-naive +got):\n%s", d)
 				}
 				if tr[0] == tensor.NoTrans && tr[1] == tensor.NoTrans {
-					if d := tdiff(got, tensor.MatMul(a, b), exact); d != "" {
+					if d := tapegradtest.Diff(got, tensor.MatMul(a, b), exact); d != "" {
 						t.Errorf("MatMul ≠ MatMulT(NoTrans, NoTrans) (-MatMulT +MatMul):\n%s", d)
 					}
 				}
-				if tdiff(a0, a, exact) != "" || tdiff(b0, b, exact) != "" {
+				if tapegradtest.Diff(a0, a, exact) != "" || tapegradtest.Diff(b0, b, exact) != "" {
 					t.Errorf("MatMulT changed an operand")
 				}
 			})
@@ -106,7 +107,7 @@ func TestMatMulSizes(t *testing.T) {
 }
 
 func TestMatMulBatched(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	tests := []struct {
 		name   string
 		a, b   []int
@@ -132,7 +133,7 @@ func TestMatMulBatched(t *testing.T) {
 			if !cmp.Equal(got.Shape(), tc.want) {
 				t.Errorf("MatMulT of %v and %v has shape %v, want %v", tc.a, tc.b, got.Shape(), tc.want)
 			}
-			if d := tdiff(naiveMatMul(a, b, tc.ta, tc.tb), got, gemmTol); d != "" {
+			if d := tapegradtest.Diff(naiveMatMul(a, b, tc.ta, tc.tb), got, gemmTol); d != "" {
 				t.Errorf("MatMulT mismatch (-naive +got):\n%s", d)
 			}
 		})
@@ -156,7 +157,7 @@ func TestMatMulValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -168,7 +169,7 @@ func TestMatMulValues(t *testing.T) {
 // inserted axis is dropped from the result. The values are compared with the
 // naive product of those matrices.
 func TestMatMulVector(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	tests := []struct {
 		name string
 		a, b []int
@@ -198,10 +199,10 @@ func TestMatMulVector(t *testing.T) {
 			if d := cmp.Diff(tc.want, got.Shape(), cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("MatMul shape mismatch (-want +got):\n%s", d)
 			}
-			if d := tdiff(want, got, gemmTol); d != "" {
+			if d := tapegradtest.Diff(want, got, gemmTol); d != "" {
 				t.Errorf("MatMul mismatch (-naive +got):\n%s", d)
 			}
-			if tdiff(a0, a, exact) != "" || tdiff(b0, b, exact) != "" {
+			if tapegradtest.Diff(a0, a, exact) != "" || tapegradtest.Diff(b0, b, exact) != "" {
 				t.Errorf("MatMul changed an operand")
 			}
 		})
@@ -211,7 +212,7 @@ func TestMatMulVector(t *testing.T) {
 // TestGemmTo checks dst = alpha·op(a)·op(b) + beta·dst: beta = 1 accumulates
 // (a gradient buffer), beta = 0 ignores dst even when it holds NaN.
 func TestGemmTo(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	nan := math.NaN()
 	tests := []struct {
 		name        string
@@ -247,7 +248,7 @@ func TestGemmTo(t *testing.T) {
 			if got := tensor.GemmTo(dst, tc.alpha, a, tc.ta, b, tc.tb, tc.beta); got != dst {
 				t.Errorf("GemmTo did not return dst")
 			}
-			if d := tdiff(want, dst, gemmTol); d != "" {
+			if d := tapegradtest.Diff(want, dst, gemmTol); d != "" {
 				t.Errorf("GemmTo mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -272,7 +273,7 @@ func TestMatMulPanics(t *testing.T) {
 }
 
 func benchMatMul(b *testing.B, n int) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	x, y := tensor.RandN(rng, n, n), tensor.RandN(rng, n, n)
 	b.ReportAllocs()
 	for b.Loop() {

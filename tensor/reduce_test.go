@@ -7,14 +7,33 @@ import (
 
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // naiveReduce folds x over axes (all when none; negative count from the end)
-// by visiting every element and zeroing its reduced coordinates: the
-// definition the stride-walking kernel must agree with. The result keeps the
-// reduced axes as 1 when keepDims is set.
+// with f from init, group by group (naiveGroups): the definition the
+// stride-walking kernel must agree with. The result keeps the reduced axes
+// as 1 when keepDims is set.
 func naiveReduce(x *tensor.Tensor, keepDims bool, axes []int, init float64, f func(acc, v float64) float64) *tensor.Tensor {
+	groups, shape := naiveGroups(x, keepDims, axes)
+	dst := tensor.Zeros(shape...)
+	for i, g := range groups {
+		acc := init
+		for _, v := range g {
+			acc = f(acc, v)
+		}
+		dst.Data()[i] = acc
+	}
+	return dst
+}
+
+// naiveGroups gathers the elements of x that a reduction over axes (all when
+// none; negative count from the end) folds into each output, in x's order,
+// by visiting every element and zeroing its reduced coordinates. It returns
+// the groups in the result's order and the result's shape, which keeps the
+// reduced axes as 1 when keepDims is set.
+func naiveGroups(x *tensor.Tensor, keepDims bool, axes []int) (groups [][]float64, shape []int) {
 	s := x.Shape()
 	red := make([]bool, len(s))
 	for i := range red {
@@ -23,33 +42,32 @@ func naiveReduce(x *tensor.Tensor, keepDims bool, axes []int, init float64, f fu
 	for _, a := range axes {
 		red[(a+len(s))%len(s)] = true
 	}
-	kshape, out := []int{}, []int{}
+	kshape := []int{}
+	shape = []int{}
 	for i, d := range s {
 		if red[i] {
 			kshape = append(kshape, 1)
 			if keepDims {
-				out = append(out, 1)
+				shape = append(shape, 1)
 			}
 			continue
 		}
 		kshape = append(kshape, d)
-		out = append(out, d)
+		shape = append(shape, d)
 	}
-	dst := tensor.Full(init, kshape...)
+	groups = make([][]float64, numel(kshape))
 	idx := make([]int, len(s))
 	for o, v := range x.Data() {
 		unravel(o, s, idx)
-		off := 0
-		for i := range s {
-			j := idx[i]
+		for i := range idx {
 			if red[i] {
-				j = 0
+				idx[i] = 0
 			}
-			off = off*kshape[i] + j
 		}
-		dst.Data()[off] = f(dst.Data()[off], v)
+		g := ravel(idx, kshape)
+		groups[g] = append(groups[g], v)
 	}
-	return tensor.Reshape(dst, out...)
+	return groups, shape
 }
 
 var (
@@ -88,7 +106,7 @@ var reduceAxes = [][]int{nil, {0}, {1}, {2}, {-1}, {-3}, {0, 2}, {2, 0}, {1, 2},
 // so every partial sum is exact whatever the order; Mean divides that exact
 // sum by the count as the reference does.
 func TestReductions(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	x := randInts(rng, 2, 3, 4)
 	ops := []struct {
 		name string
@@ -111,10 +129,10 @@ func TestReductions(t *testing.T) {
 					got := op.f(x, keep, axes...)
 					// Mean's reference multiplies by 1/n where Mean divides by n:
 					// one rounding apart, so 1e-15 relative.
-					if d := tdiff(op.ref(keep, axes), got, cmpopts.EquateApprox(1e-15, 0)); d != "" {
+					if d := tapegradtest.Diff(op.ref(keep, axes), got, cmpopts.EquateApprox(1e-15, 0)); d != "" {
 						t.Errorf("%s(keepDims=%v, %v) mismatch (-want +got):\n%s", op.name, keep, axes, d)
 					}
-					if d := tdiff(x0, x, exact); d != "" {
+					if d := tapegradtest.Diff(x0, x, exact); d != "" {
 						t.Errorf("%s changed its operand", op.name)
 					}
 				})
@@ -152,7 +170,7 @@ func TestReduceValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -192,7 +210,7 @@ func TestArgMax(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.ArgMax(tc.x, tc.axis)
-			if d := tdiff(tc.want, got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, got, exact); d != "" {
 				t.Errorf("ArgMax(axis %d) mismatch (-want +got):\n%s", tc.axis, d)
 			}
 		})
@@ -201,7 +219,7 @@ func TestArgMax(t *testing.T) {
 		for axis := range x.Rank() {
 			am, mx := tensor.ArgMax(x, axis), tensor.Max(x, axis)
 			picked := tensor.Gather(x, axis, toInts(am))
-			if d := tdiff(mx, picked, exact); d != "" {
+			if d := tapegradtest.Diff(mx, picked, exact); d != "" {
 				t.Errorf("x at ArgMax(axis %d) ≠ Max (-Max +picked):\n%s", axis, d)
 			}
 		}
@@ -223,14 +241,14 @@ func TestLogSumExp(t *testing.T) {
 	// log Σ eˣ does not. On moderate inputs both are within a few ulps of
 	// the truth: 1e-14 relative.
 	near := cmpopts.EquateApprox(1e-14, 0)
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	x := tensor.RandN(rng, 2, 3, 4)
 	for _, axes := range reduceAxes {
 		for _, keep := range []bool{false, true} {
 			t.Run(fmt.Sprintf("naive/axes=%v/keepDims=%v", axes, keep), func(t *testing.T) {
 				want := tensor.Log(naiveReduce(tensor.Exp(x), keep, axes, 0, addF))
 				got := withKeep(tensor.LogSumExp, tensor.LogSumExpKeepDims)(x, keep, axes...)
-				if d := tdiff(want, got, near); d != "" {
+				if d := tapegradtest.Diff(want, got, near); d != "" {
 					t.Errorf("LogSumExp mismatch (-naive +got):\n%s", d)
 				}
 			})
@@ -253,7 +271,7 @@ func TestLogSumExp(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, near); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, near); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -289,7 +307,7 @@ func TestReducePanics(t *testing.T) {
 }
 
 func benchSum(b *testing.B, n int) {
-	x := tensor.RandN(newRNG(), n, n)
+	x := tensor.RandN(tapegradtest.NewRNG(), n, n)
 	b.ReportAllocs()
 	for b.Loop() {
 		tensor.Sum(x, 0)

@@ -1,11 +1,12 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
 
 // This file holds the scans along one axis (CumSum, LogCumSumExp) and Flip.
@@ -25,17 +26,11 @@ func CumSum(x *Tensor, axis int) *Tensor { return CumSumTo(Zeros(x.Shape()...), 
 // returns dst. It panics with ErrShape if axis is out of range or dst's
 // shape is not x's.
 func CumSumTo(dst, x *Tensor, axis int) *Tensor {
-	const op = "tensor.CumSum"
-	outer, n, inner := scanSplit(op, x.Shape(), axis)
-	kernelCheckDst(op, dst, x.Shape())
-	d, xd := dst.Data(), x.Data()
-	if n == 0 || inner == 0 {
-		return dst
-	}
-	for o := 0; o < outer; o++ {
-		base := o * n * inner
+	n, inner := scanShape("tensor.CumSum", dst, x, axis)
+	d, xd := dst.data, x.data
+	for base := 0; base < len(d); base += n * inner {
+		row, src := d[base:base+n*inner], xd[base:base+n*inner]
 		if inner == 1 {
-			row, src := d[base:base+n], xd[base:base+n]
 			acc := src[0]
 			row[0] = acc
 			for k := 1; k < n; k++ {
@@ -44,10 +39,9 @@ func CumSumTo(dst, x *Tensor, axis int) *Tensor {
 			}
 			continue
 		}
-		copy(d[base:base+inner], xd[base:base+inner])
-		for k := 1; k < n; k++ {
-			cur := base + k*inner
-			floats.AddTo(d[cur:cur+inner], d[cur-inner:cur], xd[cur:cur+inner])
+		copy(row[:inner], src[:inner])
+		for k := inner; k < len(row); k += inner {
+			floats.AddTo(row[k:k+inner], row[k-inner:k], src[k:k+inner])
 		}
 	}
 	return dst
@@ -73,26 +67,35 @@ func LogCumSumExp(x *Tensor, axis int) *Tensor {
 // be x) and returns dst. It panics with ErrShape if axis is out of range or
 // dst's shape is not x's.
 func LogCumSumExpTo(dst, x *Tensor, axis int) *Tensor {
-	const op = "tensor.LogCumSumExp"
-	outer, n, inner := scanSplit(op, x.Shape(), axis)
-	kernelCheckDst(op, dst, x.Shape())
-	d, xd := dst.Data(), x.Data()
-	if n == 0 || inner == 0 {
-		return dst
-	}
-	for o := 0; o < outer; o++ {
-		base := o * n * inner
+	n, inner := scanShape("tensor.LogCumSumExp", dst, x, axis)
+	d, xd := dst.data, x.data
+	for base := 0; base < len(d); base += n * inner {
+		row, src := d[base:base+n*inner], xd[base:base+n*inner]
 		// y_0 = x_0: logaddexp(−Inf, x_0) is x_0 for every x_0.
-		copy(d[base:base+inner], xd[base:base+inner])
-		for k := 1; k < n; k++ {
-			cur := base + k*inner
-			prev, src, row := d[cur-inner:cur], xd[cur:cur+inner], d[cur:cur+inner]
-			for i, v := range src {
-				row[i] = scanLogAddExp(prev[i], v)
+		copy(row[:inner], src[:inner])
+		for k := inner; k < len(row); k += inner {
+			prev, cur := row[k-inner:k], row[k:k+inner]
+			for i, v := range src[k : k+inner] {
+				cur[i] = scanLogAddExp(prev[i], v)
 			}
 		}
 	}
 	return dst
+}
+
+// scanShape checks axis and dst (x's shape) and returns the length n of
+// the axis and the number inner of elements after it: x is a run of
+// n·inner elements per index before axis, element k of a run starting at
+// offset k·inner. A 0-d x is one run of one element. It panics with
+// ErrShape naming op if axis is out of range or dst's shape is not x's.
+func scanShape(op string, dst, x *Tensor, axis int) (n, inner int) {
+	a := shapes.NormAxisScalar(op, axis, x.shape)
+	checkDst(op, dst, x.shape)
+	if len(x.shape) == 0 {
+		return 1, 1
+	}
+	_, n, inner = split3(x.shape, a)
+	return n, inner
 }
 
 // scanLogAddExp is log(eᵃ + eᵇ) as max + log1p(exp(min − max)), PyTorch's
@@ -109,24 +112,6 @@ func scanLogAddExp(a, b float64) float64 {
 	return hi + math.Log1p(math.Exp(lo-hi))
 }
 
-// scanSplit returns the sizes of the axes before axis (as one), of axis,
-// and after it (as one), panicking with ErrShape naming op if axis is out
-// of range. A 0-d shape is one element: (1, 1, 1).
-func scanSplit(op string, shape []int, axis int) (outer, n, inner int) {
-	a := kernelAxis(op, axis, shape)
-	if len(shape) == 0 {
-		return 1, 1, 1
-	}
-	outer, inner = 1, 1
-	for _, d := range shape[:a] {
-		outer *= d
-	}
-	for _, d := range shape[a+1:] {
-		inner *= d
-	}
-	return outer, shape[a], inner
-}
-
 // Flip returns x with the order of its elements reversed along each of the
 // given axes (all axes when none are given; negative axes count from the
 // end): y[…, i, …] = x[…, n−1−i, …] for each flipped axis of size n. It is
@@ -140,37 +125,24 @@ func Flip(x *Tensor, axes ...int) *Tensor { return FlipTo(Zeros(x.Shape()...), x
 // axis or if dst's shape is not x's.
 func FlipTo(dst, x *Tensor, axes ...int) *Tensor {
 	const op = "tensor.Flip"
-	shape := x.Shape()
-	flip := make([]bool, max(len(shape), 1))
-	for i := range flip {
-		flip[i] = len(axes) == 0
-	}
-	for _, a := range axes {
-		i := kernelAxis(op, a, shape)
-		if flip[i] {
-			kernelShapePanic(op, fmt.Sprintf("axis %d given twice", a), shape)
-		}
-		flip[i] = true
-	}
-	kernelCheckDst(op, dst, shape)
-	d, xd := dst.Data(), x.Data()
+	shape := x.shape
+	var fb [8]bool
+	flip := shapes.MarkAxes(fb[:0], op, shape, axes)
+	checkDst(op, dst, shape)
+	d, xd := dst.data, x.data
 	if len(d) == 0 {
 		return dst
 	}
 	if &d[0] == &xd[0] {
 		xd = slices.Clone(xd)
 	}
-	r := len(shape)
-	if r == 0 {
-		d[0] = xd[0]
-		return dst
-	}
-	// Walk dst row by row along the last axis; src is the offset in x of
-	// the row's first element, step[ax] how src moves as dst's index along
-	// ax grows: −stride on flipped axes, which start at their far end.
-	step := make([]int, r)
+	// Walk dst row by row along the last axis (eachBroadcast): src is the
+	// offset in x of dst's first element, step[ax] how the offset moves as
+	// dst's index along ax grows: −stride on flipped axes, which start at
+	// their far end.
+	step := make([]int, len(shape))
 	src, stride := 0, 1
-	for ax := r - 1; ax >= 0; ax-- {
+	for ax := len(shape) - 1; ax >= 0; ax-- {
 		step[ax] = stride
 		if flip[ax] {
 			step[ax] = -stride
@@ -178,27 +150,15 @@ func FlipTo(dst, x *Tensor, axes ...int) *Tensor {
 		}
 		stride *= shape[ax]
 	}
-	n := shape[r-1]
-	idx := make([]int, r)
-	for o := 0; o < len(d); o += n {
-		row := d[o : o+n]
-		if flip[r-1] {
-			for i := range row {
-				row[i] = xd[src-i]
-			}
-		} else {
-			copy(row, xd[src:src+n])
+	eachBroadcast(shape, step, nil, func(o, off, _, n, k, _ int) {
+		row, at := d[o:o+n], src+off
+		if k == 1 {
+			copy(row, xd[at:at+n])
+			return
 		}
-		// advance the odometer over the leading axes
-		for ax := r - 2; ax >= 0; ax-- {
-			idx[ax]++
-			src += step[ax]
-			if idx[ax] < shape[ax] {
-				break
-			}
-			src -= step[ax] * shape[ax]
-			idx[ax] = 0
+		for i := range row {
+			row[i] = xd[at+i*k]
 		}
-	}
+	})
 	return dst
 }

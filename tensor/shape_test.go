@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -41,7 +42,7 @@ func TestReshape(t *testing.T) {
 			if tc.x.Len() == 1 && len(tc.want) == 0 {
 				want = tensor.Scalar(tc.x.Data()[0])
 			}
-			if d := tdiff(want, got, exact); d != "" {
+			if d := tapegradtest.Diff(want, got, exact); d != "" {
 				t.Errorf("Reshape(%v → %v) mismatch (-want +got):\n%s", tc.x.Shape(), tc.shape, d)
 			}
 			if got.Len() > 0 && &got.Data()[0] == &tc.x.Data()[0] {
@@ -50,7 +51,7 @@ func TestReshape(t *testing.T) {
 		})
 	}
 	t.Run("Flatten", func(t *testing.T) {
-		if d := tdiff(seq(24), tensor.Flatten(x), exact); d != "" {
+		if d := tapegradtest.Diff(seq(24), tensor.Flatten(x), exact); d != "" {
 			t.Errorf("Flatten mismatch (-want +got):\n%s", d)
 		}
 	})
@@ -96,11 +97,11 @@ func TestTranspose(t *testing.T) {
 		for _, perm := range permutations(len(shape)) {
 			t.Run(fmt.Sprintf("%v/perm=%v", shape, perm), func(t *testing.T) {
 				got := tensor.Transpose(x, perm...)
-				if d := tdiff(naivePermute(x, perm), got, exact); d != "" {
+				if d := tapegradtest.Diff(naivePermute(x, perm), got, exact); d != "" {
 					t.Errorf("Transpose mismatch (-want +got):\n%s", d)
 				}
 				back := tensor.Transpose(got, shapes.InversePerm(perm)...)
-				if d := tdiff(x, back, exact); d != "" {
+				if d := tapegradtest.Diff(x, back, exact); d != "" {
 					t.Errorf("Transpose by InversePerm did not restore x (-x +got):\n%s", d)
 				}
 			})
@@ -119,7 +120,7 @@ func TestTranspose(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -154,10 +155,10 @@ func TestSqueezeUnsqueeze(t *testing.T) {
 	}
 	t.Run("values survive", func(t *testing.T) {
 		x := seq(3, 1, 2)
-		if d := tdiff(seq(3, 2), tensor.Squeeze(x), exact); d != "" {
+		if d := tapegradtest.Diff(seq(3, 2), tensor.Squeeze(x), exact); d != "" {
 			t.Errorf("Squeeze mismatch (-want +got):\n%s", d)
 		}
-		if d := tdiff(x, tensor.Unsqueeze(tensor.Squeeze(x), 1), exact); d != "" {
+		if d := tapegradtest.Diff(x, tensor.Unsqueeze(tensor.Squeeze(x), 1), exact); d != "" {
 			t.Errorf("Unsqueeze(Squeeze(x)) ≠ x (-want +got):\n%s", d)
 		}
 	})
@@ -180,13 +181,13 @@ func TestSlicePad(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.Slice(x, tc.axis, tc.start, tc.end)
-			if d := tdiff(tc.want, got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, got, exact); d != "" {
 				t.Errorf("Slice(axis %d, [%d, %d)) mismatch (-want +got):\n%s", tc.axis, tc.start, tc.end, d)
 			}
 			// Pad puts the slice back where it came from, zero elsewhere.
 			padded := tensor.Pad(got, tc.axis, tc.start, tc.size-tc.end)
 			mask := tensor.Pad(tensor.OnesLike(got), tc.axis, tc.start, tc.size-tc.end)
-			if d := tdiff(tensor.Mul(x, mask), padded, exact); d != "" {
+			if d := tapegradtest.Diff(tensor.Mul(x, mask), padded, exact); d != "" {
 				t.Errorf("Pad(Slice(x)) ≠ x outside the cut (-want +got):\n%s", d)
 			}
 		})
@@ -194,7 +195,7 @@ func TestSlicePad(t *testing.T) {
 	t.Run("Pad values", func(t *testing.T) {
 		got := tensor.Pad(tensor.New([]float64{1, 2, 3, 4}, 2, 2), 1, 1, 2)
 		want := tensor.New([]float64{0, 1, 2, 0, 0, 0, 3, 4, 0, 0}, 2, 5)
-		if d := tdiff(want, got, exact); d != "" {
+		if d := tapegradtest.Diff(want, got, exact); d != "" {
 			t.Errorf("Pad mismatch (-want +got):\n%s", d)
 		}
 	})
@@ -203,7 +204,7 @@ func TestSlicePad(t *testing.T) {
 // TestSlicePadAdjoint checks ⟨Slice(x), y⟩ = ⟨x, Pad(y)⟩: Pad is the
 // transpose of Slice, which makes it Slice's gradient.
 func TestSlicePadAdjoint(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	for _, tc := range []struct {
 		shape            []int
 		axis, start, end int
@@ -248,7 +249,7 @@ func TestConcatStack(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -271,7 +272,7 @@ func TestIndexSelectAdd(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -281,7 +282,7 @@ func TestIndexSelectAdd(t *testing.T) {
 // TestIndexSelectAddAdjoint checks ⟨IndexSelect(x, idx), y⟩ = ⟨x, IndexAdd(y, idx)⟩,
 // repeated indices included: IndexAdd is IndexSelect's gradient.
 func TestIndexSelectAddAdjoint(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	for _, tc := range []struct {
 		shape []int
 		axis  int
@@ -329,7 +330,7 @@ func TestGatherScatter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -339,7 +340,7 @@ func TestGatherScatter(t *testing.T) {
 // TestGatherScatterAdjoint checks ⟨Gather(x, idx), y⟩ = ⟨x, Scatter(y, idx)⟩:
 // Scatter is Gather's gradient (the cross-entropy pick).
 func TestGatherScatterAdjoint(t *testing.T) {
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	for _, tc := range []struct {
 		shape []int
 		axis  int
@@ -377,12 +378,12 @@ func TestOneHot(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprint(tc.labels), func(t *testing.T) {
 			got := tensor.OneHot(tc.labels, tc.n)
-			if d := tdiff(tc.want, got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, got, exact); d != "" {
 				t.Errorf("OneHot mismatch (-want +got):\n%s", d)
 			}
 			// Gather picks the one back out.
 			if len(tc.labels) > 0 {
-				if d := tdiff(tensor.Ones(len(tc.labels)), tensor.Gather(got, 1, tc.labels), exact); d != "" {
+				if d := tapegradtest.Diff(tensor.Ones(len(tc.labels)), tensor.Gather(got, 1, tc.labels), exact); d != "" {
 					t.Errorf("Gather(OneHot) is not ones (-want +got):\n%s", d)
 				}
 			}
@@ -453,19 +454,19 @@ func FuzzReshapeTranspose(f *testing.F) {
 		x := seq(s...)
 		perm := fuzzPerm(seed, len(s))
 		y := tensor.Transpose(x, perm...)
-		if d := tdiff(naivePermute(x, perm), y, exact); d != "" {
+		if d := tapegradtest.Diff(naivePermute(x, perm), y, exact); d != "" {
 			t.Fatalf("Transpose(%v, %v) disagrees with the definition (-want +got):\n%s", s, perm, d)
 		}
-		if d := tdiff(x, tensor.Transpose(y, shapes.InversePerm(perm)...), exact); d != "" {
+		if d := tapegradtest.Diff(x, tensor.Transpose(y, shapes.InversePerm(perm)...), exact); d != "" {
 			t.Fatalf("Transpose by InversePerm(%v) did not restore %v (-want +got):\n%s", perm, s, d)
 		}
 		if len(s) >= 2 {
-			if d := tdiff(x, tensor.T(tensor.T(x)), exact); d != "" {
+			if d := tapegradtest.Diff(x, tensor.T(tensor.T(x)), exact); d != "" {
 				t.Fatalf("T(T(x)) ≠ x for %v (-want +got):\n%s", s, d)
 			}
 		}
 		flat := tensor.Reshape(x, -1)
-		if d := tdiff(x, tensor.Reshape(flat, s...), exact); d != "" {
+		if d := tapegradtest.Diff(x, tensor.Reshape(flat, s...), exact); d != "" {
 			t.Fatalf("Reshape(Reshape(x, -1), %v) ≠ x (-want +got):\n%s", s, d)
 		}
 		for i := range s {
@@ -475,7 +476,7 @@ func FuzzReshapeTranspose(f *testing.F) {
 			}
 			free := append([]int{}, s...)
 			free[i] = -1
-			if d := tdiff(x, tensor.Reshape(flat, free...), exact); d != "" {
+			if d := tapegradtest.Diff(x, tensor.Reshape(flat, free...), exact); d != "" {
 				t.Fatalf("Reshape(flat, %v) ≠ x (-want +got):\n%s", free, d)
 			}
 		}
@@ -501,12 +502,12 @@ func FuzzSliceConcat(f *testing.F) {
 		c := int(cut) % (n + 1)
 		x := seq(s...)
 		lo, hi := tensor.Slice(x, ax, 0, c), tensor.Slice(x, ax, c, n)
-		if d := tdiff(x, tensor.Concat(ax, lo, hi), exact); d != "" {
+		if d := tapegradtest.Diff(x, tensor.Concat(ax, lo, hi), exact); d != "" {
 			t.Fatalf("Concat(Slice(x, %d, 0, %d), Slice(x, %d, %d, %d)) ≠ x of %v (-want +got):\n%s", ax, c, ax, c, n, s, d)
 		}
 		// Values are whole numbers < 64, so the sum is exact.
 		sum := tensor.Add(tensor.Pad(lo, ax, 0, n-c), tensor.Pad(hi, ax, c, 0))
-		if d := tdiff(x, sum, exact); d != "" {
+		if d := tapegradtest.Diff(x, sum, exact); d != "" {
 			t.Fatalf("Pad(lo) + Pad(hi) ≠ x of %v (-want +got):\n%s", s, d)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -24,20 +25,20 @@ func naiveSoftmax(x *tensor.Tensor, axis int) *tensor.Tensor {
 // relative for the small probabilities.
 func TestSoftmaxNaive(t *testing.T) {
 	near := cmpopts.EquateApprox(1e-14, 1e-15)
-	x := tensor.RandN(newRNG(), 2, 3, 5)
+	x := tensor.RandN(tapegradtest.NewRNG(), 2, 3, 5)
 	for _, axis := range []int{0, 1, 2, -1, -2} {
 		t.Run(fmt.Sprintf("axis %d", axis), func(t *testing.T) {
 			x0 := x.Copy()
 			want := naiveSoftmax(x, axis)
 			got := tensor.Softmax(x, axis)
-			if d := tdiff(want, got, near); d != "" {
+			if d := tapegradtest.Diff(want, got, near); d != "" {
 				t.Errorf("Softmax mismatch (-naive +got):\n%s", d)
 			}
 			logWant := tensor.Log(want)
-			if d := tdiff(logWant, tensor.LogSoftmax(x, axis), near); d != "" {
+			if d := tapegradtest.Diff(logWant, tensor.LogSoftmax(x, axis), near); d != "" {
 				t.Errorf("LogSoftmax mismatch (-log naive +got):\n%s", d)
 			}
-			if d := tdiff(x0, x, exact); d != "" {
+			if d := tapegradtest.Diff(x0, x, exact); d != "" {
 				t.Errorf("Softmax changed its operand")
 			}
 		})
@@ -72,12 +73,12 @@ func TestSoftmaxStable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.Softmax(tc.x, tc.axis)
-			if d := tdiff(tc.want, got, near); d != "" {
+			if d := tapegradtest.Diff(tc.want, got, near); d != "" {
 				t.Errorf("Softmax mismatch (-want +got):\n%s", d)
 			}
 			// LogSoftmax is (x − m) − log Σ: x − m is exact and log Σ is
 			// within an ulp, so 1e-15 relative (about 4 ulps).
-			if d := tdiff(tc.wantLogSoft, tensor.LogSoftmax(tc.x, tc.axis), cmpopts.EquateApprox(1e-15, 0)); d != "" {
+			if d := tapegradtest.Diff(tc.wantLogSoft, tensor.LogSoftmax(tc.x, tc.axis), cmpopts.EquateApprox(1e-15, 0)); d != "" {
 				t.Errorf("LogSoftmax mismatch (-want +got):\n%s", d)
 			}
 			for i, v := range got.Data() {
@@ -86,7 +87,7 @@ func TestSoftmaxStable(t *testing.T) {
 				}
 			}
 			ones := tensor.Ones(tensor.SumKeepDims(got, tc.axis).Shape()...)
-			if d := tdiff(ones, tensor.SumKeepDims(got, tc.axis), near); d != "" {
+			if d := tapegradtest.Diff(ones, tensor.SumKeepDims(got, tc.axis), near); d != "" {
 				t.Errorf("Softmax rows do not sum to 1 (-want +got):\n%s", d)
 			}
 		})
@@ -97,11 +98,11 @@ func TestSoftmaxStable(t *testing.T) {
 // the maximum makes the result independent of c up to the rounding of x + c.
 // With c = 1000 that rounding is 1000·ε ≈ 1e-13 on each logit, hence 1e-12.
 func TestSoftmaxShiftInvariant(t *testing.T) {
-	x := tensor.RandN(newRNG(), 4, 6)
+	x := tensor.RandN(tapegradtest.NewRNG(), 4, 6)
 	for _, c := range []float64{-1000, -10, 10, 1000} {
 		t.Run(fmt.Sprint(c), func(t *testing.T) {
 			want, got := tensor.Softmax(x, 1), tensor.Softmax(tensor.AddScalar(x, c), 1)
-			if d := tdiff(want, got, cmpopts.EquateApprox(0, 1e-12)); d != "" {
+			if d := tapegradtest.Diff(want, got, cmpopts.EquateApprox(0, 1e-12)); d != "" {
 				t.Errorf("Softmax(x%+v) ≠ Softmax(x) (-want +got):\n%s", c, d)
 			}
 		})
@@ -121,7 +122,7 @@ func TestSoftmaxEdges(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -138,7 +139,7 @@ func TestSoftmaxPanics(t *testing.T) {
 }
 
 func benchSoftmax(b *testing.B, rows, classes int) {
-	x := tensor.RandN(newRNG(), rows, classes)
+	x := tensor.RandN(tapegradtest.NewRNG(), rows, classes)
 	b.ReportAllocs()
 	for b.Loop() {
 		tensor.Softmax(x, -1)

@@ -1,29 +1,18 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
-	"slices"
+
+	"github.com/tapegrad/tapegrad/internal/scalar"
 )
 
 // This file holds element-wise special functions (trigonometric, the
 // log1p/expm1 pair, erf and the smooth activations GELU, SiLU and
 // Softsign) and the broadcasting Hypot, each as F(x) and FTo(dst, x). Every
 // kernel is a plain loop calling Go's math package, whose functions are
-// accurate near 0 and in the tails (gonum's floats has none of them). The
-// file also holds the small private helpers stats.go and scan.go share:
-// shape panics, destination checks and axis normalisation.
-
-// specialMap writes f(x) element-wise into dst (x's shape; dst may be x) and
-// returns dst, naming op in its panic.
-func specialMap(op string, dst, x *Tensor, f func(float64) float64) *Tensor {
-	kernelCheckDst(op, dst, x.Shape())
-	d := dst.Data()
-	for i, v := range x.Data() {
-		d[i] = f(v)
-	}
-	return dst
-}
+// accurate near 0 and in the tails (gonum's floats has none of them); the
+// unary ones go through mapTo (unary.go), Hypot through binary.go's
+// broadcasting binaryKernel.
 
 // Sin returns sin(x) element-wise (x in radians).
 func Sin(x *Tensor) *Tensor { return SinTo(Zeros(x.Shape()...), x) }
@@ -31,33 +20,33 @@ func Sin(x *Tensor) *Tensor { return SinTo(Zeros(x.Shape()...), x) }
 // SinTo writes sin(x) into dst (x's shape; dst may be x) and returns dst.
 // It panics with ErrShape if dst's shape is not x's. The other unary To
 // functions of this file follow the same contract.
-func SinTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Sin", dst, x, math.Sin) }
+func SinTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Sin", dst, x, math.Sin) }
 
 // Cos returns cos(x) element-wise (x in radians).
 func Cos(x *Tensor) *Tensor { return CosTo(Zeros(x.Shape()...), x) }
 
 // CosTo writes cos(x) into dst.
-func CosTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Cos", dst, x, math.Cos) }
+func CosTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Cos", dst, x, math.Cos) }
 
 // Tan returns tan(x) element-wise (x in radians; large but finite near odd
 // multiples of π/2, which no float64 hits exactly).
 func Tan(x *Tensor) *Tensor { return TanTo(Zeros(x.Shape()...), x) }
 
 // TanTo writes tan(x) into dst.
-func TanTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Tan", dst, x, math.Tan) }
+func TanTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Tan", dst, x, math.Tan) }
 
 // Atan returns arctan(x) element-wise, in (−π/2, π/2); ±Inf give ±π/2.
 func Atan(x *Tensor) *Tensor { return AtanTo(Zeros(x.Shape()...), x) }
 
 // AtanTo writes arctan(x) into dst.
-func AtanTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Atan", dst, x, math.Atan) }
+func AtanTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Atan", dst, x, math.Atan) }
 
 // Asinh returns arsinh(x) = log(x + √(x²+1)) element-wise, computed without
 // cancellation for negative x and without overflow for large |x|.
 func Asinh(x *Tensor) *Tensor { return AsinhTo(Zeros(x.Shape()...), x) }
 
 // AsinhTo writes arsinh(x) into dst.
-func AsinhTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Asinh", dst, x, math.Asinh) }
+func AsinhTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Asinh", dst, x, math.Asinh) }
 
 // Log1p returns log(1+x) element-wise, accurate for |x| near 0 where
 // log(1+x) loses 1+x's rounding (log1p(1e-10) = 1e-10 − 5e-21); −Inf at
@@ -65,21 +54,21 @@ func AsinhTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Asinh", dst, x,
 func Log1p(x *Tensor) *Tensor { return Log1pTo(Zeros(x.Shape()...), x) }
 
 // Log1pTo writes log(1+x) into dst.
-func Log1pTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Log1p", dst, x, math.Log1p) }
+func Log1pTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Log1p", dst, x, math.Log1p) }
 
 // Expm1 returns eˣ − 1 element-wise, accurate for |x| near 0 where eˣ − 1
 // cancels; −1 at −Inf, +Inf for x above about 709.78.
 func Expm1(x *Tensor) *Tensor { return Expm1To(Zeros(x.Shape()...), x) }
 
 // Expm1To writes eˣ − 1 into dst.
-func Expm1To(dst, x *Tensor) *Tensor { return specialMap("tensor.Expm1", dst, x, math.Expm1) }
+func Expm1To(dst, x *Tensor) *Tensor { return mapTo("tensor.Expm1", dst, x, math.Expm1) }
 
 // Erf returns the error function erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt
 // element-wise, in [−1, 1].
 func Erf(x *Tensor) *Tensor { return ErfTo(Zeros(x.Shape()...), x) }
 
 // ErfTo writes erf(x) into dst.
-func ErfTo(dst, x *Tensor) *Tensor { return specialMap("tensor.Erf", dst, x, math.Erf) }
+func ErfTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Erf", dst, x, math.Erf) }
 
 // specialGELU is x·Φ(x) written as ½·x·erfc(−x/√2): the same function as
 // ½·x·(1 + erf(x/√2)), but erfc keeps the left tail, where 1 + erf cancels.
@@ -99,7 +88,7 @@ func specialGELU(x float64) float64 {
 func GELU(x *Tensor) *Tensor { return GELUTo(Zeros(x.Shape()...), x) }
 
 // GELUTo writes GELU(x) into dst.
-func GELUTo(dst, x *Tensor) *Tensor { return specialMap("tensor.GELU", dst, x, specialGELU) }
+func GELUTo(dst, x *Tensor) *Tensor { return mapTo("tensor.GELU", dst, x, specialGELU) }
 
 // specialGELUTanhC is √(2/π), the tanh approximation's scale.
 const specialGELUTanhC = 0.7978845608028654
@@ -111,7 +100,7 @@ func specialGELUTanh(x float64) float64 {
 		return math.Copysign(0, -1) // the limit; x·σ(2u) would be −Inf·0
 	}
 	u := specialGELUTanhC * (x + 0.044715*x*x*x)
-	return x * specialSigmoid(2*u)
+	return x * scalar.Sigmoid(2*u)
 }
 
 // GELUTanh returns the tanh approximation of GELU,
@@ -127,24 +116,15 @@ func GELUTanh(x *Tensor) *Tensor { return GELUTanhTo(Zeros(x.Shape()...), x) }
 
 // GELUTanhTo writes GELUTanh(x) into dst.
 func GELUTanhTo(dst, x *Tensor) *Tensor {
-	return specialMap("tensor.GELUTanh", dst, x, specialGELUTanh)
+	return mapTo("tensor.GELUTanh", dst, x, specialGELUTanh)
 }
 
-// specialSigmoid is 1/(1+e^(−x)), computed without overflow for large |x|.
-func specialSigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
-
-// specialSiLU is x·σ(x) with the stable sigmoid.
+// specialSiLU is x·σ(x) with the stable sigmoid (scalar.Sigmoid).
 func specialSiLU(x float64) float64 {
 	if math.IsInf(x, -1) {
 		return math.Copysign(0, -1) // the limit; x·σ(x) would be −Inf·0
 	}
-	return x * specialSigmoid(x)
+	return x * scalar.Sigmoid(x)
 }
 
 // SiLU returns the sigmoid linear unit (swish) x·σ(x) = x/(1+e^(−x))
@@ -154,7 +134,7 @@ func specialSiLU(x float64) float64 {
 func SiLU(x *Tensor) *Tensor { return SiLUTo(Zeros(x.Shape()...), x) }
 
 // SiLUTo writes SiLU(x) into dst.
-func SiLUTo(dst, x *Tensor) *Tensor { return specialMap("tensor.SiLU", dst, x, specialSiLU) }
+func SiLUTo(dst, x *Tensor) *Tensor { return mapTo("tensor.SiLU", dst, x, specialSiLU) }
 
 // specialSoftsign is x/(1+|x|).
 func specialSoftsign(x float64) float64 { return x / (1 + math.Abs(x)) }
@@ -166,163 +146,22 @@ func Softsign(x *Tensor) *Tensor { return SoftsignTo(Zeros(x.Shape()...), x) }
 
 // SoftsignTo writes Softsign(x) into dst.
 func SoftsignTo(dst, x *Tensor) *Tensor {
-	return specialMap("tensor.Softsign", dst, x, specialSoftsign)
+	return mapTo("tensor.Softsign", dst, x, specialSoftsign)
 }
+
+// hypotK is Hypot's kernel: binaryKernel.apply broadcasts, with flat loops
+// for equal shapes and one-element operands.
+var hypotK = binaryKernel{"tensor.Hypot", math.Hypot, nil}
 
 // Hypot returns √(a²+b²) element-wise with NumPy broadcasting, computed by
 // math.Hypot without overflow or underflow (Hypot(3e200, 4e200) = 5e200);
 // it is +Inf if either operand is ±Inf, even when the other is NaN, as in
 // C's hypot and PyTorch. It panics with ErrShape if the shapes do not
 // broadcast.
-func Hypot(a, b *Tensor) *Tensor {
-	const op = "tensor.Hypot"
-	out, ok := specialBroadcastShape(a.Shape(), b.Shape())
-	if !ok {
-		kernelShapePanic(op, specialNoBroadcast, a.Shape(), b.Shape())
-	}
-	return HypotTo(Zeros(out...), a, b)
-}
+func Hypot(a, b *Tensor) *Tensor { return hypotK.run(a, b) }
 
 // HypotTo writes Hypot(a, b) into dst, which must have the broadcast shape
 // of a and b, and returns dst. dst may be a or b when its shape is theirs.
 // It panics with ErrShape if the shapes do not broadcast or dst's shape is
 // not their broadcast.
-func HypotTo(dst, a, b *Tensor) *Tensor {
-	specialBinaryTo("tensor.Hypot", dst, a, b, math.Hypot)
-	return dst
-}
-
-const specialNoBroadcast = "shapes do not broadcast (trailing dimensions must be equal or 1)"
-
-// specialBinaryTo writes f(a, b) with broadcasting into dst, naming op in
-// its panics. Equal shapes and a one-element operand take flat loops; other
-// shapes walk dst row by row along its last axis, each operand advancing by
-// its broadcast stride (0 along the axes where it has size 1 or none).
-func specialBinaryTo(op string, dst, a, b *Tensor, f func(x, y float64) float64) {
-	as, bs := a.Shape(), b.Shape()
-	out, ok := specialBroadcastShape(as, bs)
-	if !ok {
-		kernelShapePanic(op, specialNoBroadcast, as, bs)
-	}
-	kernelCheckDst(op, dst, out)
-	d, x, y := dst.Data(), a.Data(), b.Data()
-	switch {
-	case len(d) == 0:
-	case len(x) == len(d) && len(y) == len(d):
-		for i := range d {
-			d[i] = f(x[i], y[i])
-		}
-	case len(y) == 1 && len(x) == len(d):
-		v := y[0]
-		for i := range d {
-			d[i] = f(x[i], v)
-		}
-	case len(x) == 1 && len(y) == len(d):
-		v := x[0]
-		for i := range d {
-			d[i] = f(v, y[i])
-		}
-	default:
-		sa, sb := specialStrides(as, out), specialStrides(bs, out)
-		r := len(out)
-		n := out[r-1]
-		ka, kb := sa[r-1], sb[r-1]
-		idx := make([]int, r)
-		ia, ib := 0, 0
-		for o := 0; o < len(d); o += n {
-			row := d[o : o+n]
-			for i := range row {
-				row[i] = f(x[ia+i*ka], y[ib+i*kb])
-			}
-			// advance the odometer over the leading axes
-			for ax := r - 2; ax >= 0; ax-- {
-				idx[ax]++
-				ia += sa[ax]
-				ib += sb[ax]
-				if idx[ax] < out[ax] {
-					break
-				}
-				ia -= sa[ax] * out[ax]
-				ib -= sb[ax] * out[ax]
-				idx[ax] = 0
-			}
-		}
-	}
-}
-
-// specialBroadcastShape returns the NumPy broadcast of shapes a and b
-// (aligned at the trailing axis, each pair equal or one of them 1), or
-// ok = false.
-func specialBroadcastShape(a, b []int) (out []int, ok bool) {
-	n := max(len(a), len(b))
-	out = make([]int, n)
-	for i := range out {
-		da, db := 1, 1
-		if j := len(a) - n + i; j >= 0 {
-			da = a[j]
-		}
-		if j := len(b) - n + i; j >= 0 {
-			db = b[j]
-		}
-		switch {
-		case da == db, db == 1:
-			out[i] = da
-		case da == 1:
-			out[i] = db
-		default:
-			return nil, false
-		}
-	}
-	return out, true
-}
-
-// specialStrides returns the strides of a row-major tensor of shape s seen
-// in the broadcast shape out: 0 along axes where s has size 1 or none.
-func specialStrides(s, out []int) []int {
-	st := make([]int, len(out))
-	stride := 1
-	for i := len(out) - 1; i >= 0; i-- {
-		j := len(s) - len(out) + i
-		if j < 0 {
-			break
-		}
-		if s[j] != 1 {
-			st[i] = stride
-		}
-		stride *= s[j]
-	}
-	return st
-}
-
-// kernelShapePanic panics with a *ShapeError wrapping ErrShape that names op
-// and copies of shapes.
-func kernelShapePanic(op, msg string, shapes ...[]int) {
-	cl := make([][]int, len(shapes))
-	for i, s := range shapes {
-		cl[i] = append([]int{}, s...)
-	}
-	panic(&ShapeError{Op: op, Shapes: cl, Msg: msg, Err: ErrShape})
-}
-
-// kernelCheckDst panics with ErrShape if dst's shape is not want.
-func kernelCheckDst(op string, dst *Tensor, want []int) {
-	if !slices.Equal(dst.Shape(), want) {
-		kernelShapePanic(op, fmt.Sprintf("destination has shape %v, want %v", dst.Shape(), want), dst.Shape(), want)
-	}
-}
-
-// kernelAxis maps a possibly negative axis of shape to [0, rank), panicking
-// with ErrShape when it is out of range. As in PyTorch, a 0-d tensor
-// accepts axis 0 and −1, which name its single element (the result is then
-// 0, meaning "the whole tensor", and callers treat it as an axis of size 1).
-func kernelAxis(op string, axis int, shape []int) int {
-	r := max(len(shape), 1)
-	a := axis
-	if a < 0 {
-		a += r
-	}
-	if a < 0 || a >= r {
-		kernelShapePanic(op, fmt.Sprintf("axis %d out of range for rank %d", axis, len(shape)), shape)
-	}
-	return a
-}
+func HypotTo(dst, a, b *Tensor) *Tensor { hypotK.apply(dst, a, b); return dst }

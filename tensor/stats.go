@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
 
 // This file holds statistics over axes: the variance and standard deviation
@@ -99,7 +101,7 @@ func statsVarianceTo(dst, x *Tensor, c Correction, p statsPlan, sqrt bool) *Tens
 	buf := make([]float64, 3*p.outN)
 	mean, ss, comp := buf[:p.outN], buf[p.outN:2*p.outN], buf[2*p.outN:]
 	// Pass 1: the sums, then the means.
-	p.each(func(in, out, n, step int) {
+	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
 		if step == 0 {
 			mean[out] += floats.Sum(xd[in : in+n])
 			return
@@ -111,7 +113,7 @@ func statsVarianceTo(dst, x *Tensor, c Correction, p statsPlan, sqrt bool) *Tens
 		mean[i] /= N
 	}
 	// Pass 2: Σ (x − x̄)² and Σ (x − x̄).
-	p.each(func(in, out, n, step int) {
+	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
 		if step == 0 {
 			m, s, e := mean[out], 0.0, 0.0
 			for _, v := range xd[in : in+n] {
@@ -182,7 +184,7 @@ func statsNormTo(dst, x *Tensor, p statsPlan) *Tensor {
 	xd := x.Data()
 	buf := make([]float64, 2*p.outN)
 	scale, ssq := buf[:p.outN], buf[p.outN:]
-	p.each(func(in, out, n, step int) {
+	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
 		for i, v := range xd[in : in+n] {
 			j := out + i*step
 			if a := math.Abs(v); a > scale[j] || a != a {
@@ -191,7 +193,7 @@ func statsNormTo(dst, x *Tensor, p statsPlan) *Tensor {
 		}
 	})
 	usable := func(m float64) bool { return m > 0 && m <= math.MaxFloat64 } // finite, non-zero, not NaN
-	p.each(func(in, out, n, step int) {
+	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
 		if step == 0 {
 			m := scale[out]
 			if !usable(m) {
@@ -225,37 +227,31 @@ func statsNormTo(dst, x *Tensor, p statsPlan) *Tensor {
 
 // statsPlan describes a reduction of a shape over a set of axes. Adjacent
 // axes of the same kind (reduced or kept) are merged, so a reduction walks
-// as few, as long, rows as the layout allows.
+// as few, as long, rows as the layout allows. The kernels walk x with
+// eachBroadcast(dims, ost, nil, f): f(in, out, _, n, step, _) gets each row
+// of x along the last merged axis, n elements from offset in, in x's
+// row-major order, which reduce into outputs out, out+step, … (step is 0
+// when the row is reduced, 1 when it is kept).
 type statsPlan struct {
 	op   string
-	keep []int  // the result's shape with the reduced axes as 1
-	drop []int  // the result's shape without the reduced axes
-	dims []int  // x's shape with adjacent axes of one kind merged
-	red  []bool // whether dims[i] is reduced
-	n    int    // elements reduced into each output
-	outN int    // number of outputs
-	inN  int    // number of elements of x
+	keep []int // the result's shape with the reduced axes as 1
+	drop []int // the result's shape without the reduced axes
+	dims []int // x's shape with adjacent axes of one kind merged
+	ost  []int // the output stride of each merged axis: 0 where it is reduced
+	n    int   // elements reduced into each output
+	outN int   // number of outputs
 }
 
 // statsPlanOf plans the reduction of shape over axes (all when none;
 // negative count from the end), panicking with ErrShape naming op on an
 // axis out of range or given twice. A 0-d shape accepts axis 0 or −1, as in
-// PyTorch.
+// PyTorch (shapes.MarkAxes).
 func statsPlanOf(op string, shape []int, axes []int) statsPlan {
-	p := statsPlan{op: op, keep: []int{}, drop: []int{}, n: 1, outN: 1, inN: 1}
-	red := make([]bool, max(len(shape), 1))
-	for i := range red {
-		red[i] = len(axes) == 0
-	}
-	for _, a := range axes {
-		i := kernelAxis(op, a, shape)
-		if red[i] {
-			kernelShapePanic(op, fmt.Sprintf("axis %d given twice", a), shape)
-		}
-		red[i] = true
-	}
+	var rb [8]bool
+	red := shapes.MarkAxes(rb[:0], op, shape, axes)
+	p := statsPlan{op: op, keep: []int{}, drop: []int{}, n: 1, outN: 1}
+	var merged []bool // whether dims[i] is reduced
 	for i, d := range shape {
-		p.inN *= d
 		if red[i] {
 			p.keep = append(p.keep, 1)
 			p.n *= d
@@ -264,54 +260,22 @@ func statsPlanOf(op string, shape []int, axes []int) statsPlan {
 			p.drop = append(p.drop, d)
 			p.outN *= d
 		}
-		if k := len(p.dims) - 1; k >= 0 && p.red[k] == red[i] {
+		if k := len(p.dims) - 1; k >= 0 && merged[k] == red[i] {
 			p.dims[k] *= d
 			continue
 		}
 		p.dims = append(p.dims, d)
-		p.red = append(p.red, red[i])
+		merged = append(merged, red[i])
 	}
-	return p
-}
-
-// each calls f(in, out, n, step) for each row of x along the last merged
-// axis: n elements from offset in, which reduce into outputs out, out+step,
-// … (step is 0 when the row is reduced, 1 when it is kept). Rows come in x's
-// row-major order.
-func (p statsPlan) each(f func(in, out, n, step int)) {
-	if p.inN == 0 {
-		return
-	}
-	r := len(p.dims)
-	if r == 0 {
-		f(0, 0, 1, 0)
-		return
-	}
-	// ost[i] is the output stride of merged axis i: 0 where it is reduced.
-	ost := make([]int, r)
+	p.ost = make([]int, len(p.dims))
 	stride := 1
-	for i := r - 1; i >= 0; i-- {
-		if !p.red[i] {
-			ost[i] = stride
+	for i := len(p.dims) - 1; i >= 0; i-- {
+		if !merged[i] {
+			p.ost[i] = stride
 			stride *= p.dims[i]
 		}
 	}
-	n := p.dims[r-1]
-	idx := make([]int, r)
-	out := 0
-	for in := 0; in < p.inN; in += n {
-		f(in, out, n, ost[r-1])
-		// advance the odometer over the leading merged axes
-		for ax := r - 2; ax >= 0; ax-- {
-			idx[ax]++
-			out += ost[ax]
-			if idx[ax] < p.dims[ax] {
-				break
-			}
-			out -= ost[ax] * p.dims[ax]
-			idx[ax] = 0
-		}
-	}
+	return p
 }
 
 // statsCheckDst panics with ErrShape if dst has neither of p's result
@@ -319,7 +283,7 @@ func (p statsPlan) each(f func(in, out, n, step int)) {
 func statsCheckDst(dst *Tensor, p statsPlan) {
 	s := dst.Shape()
 	if !slices.Equal(s, p.keep) && !slices.Equal(s, p.drop) {
-		kernelShapePanic(p.op, fmt.Sprintf("destination has shape %v, want %v or %v", s, p.drop, p.keep),
+		shapePanic(p.op, fmt.Sprintf("destination has shape %v, want %v or %v", s, p.drop, p.keep),
 			s, p.drop, p.keep)
 	}
 }

@@ -11,36 +11,18 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // This file holds the helpers shared by the package's tests, then the tests
-// of tensor.go and errors.go.
-
-// tview is a comparable picture of a tensor for cmp.Diff (Tensor's fields are
-// unexported).
-type tview struct {
-	Shape []int
-	Data  []float64
-}
-
-func view(t *tensor.Tensor) tview { return tview{Shape: t.Shape(), Data: t.Data()} }
-
-// tdiff returns cmp.Diff of two tensors' shapes and data. A 0-d shape may be
-// nil or empty, so empty slices compare equal; NaNs equal NaNs (tests that
-// must see a NaN say so by putting one in want).
-func tdiff(want, got *tensor.Tensor, opts ...cmp.Option) string {
-	opts = append(opts, cmpopts.EquateEmpty(), cmpopts.EquateNaNs())
-	return cmp.Diff(view(want), view(got), opts...)
-}
+// of tensor.go and errors.go. The scaffolding every package's tests share
+// (Catch, CheckPanic, Diff, NewRNG) is in internal/tapegradtest.
 
 // exact compares bit-for-bit values, for results computed by the same
 // floating-point operations as the reference, or on small integers where
 // every partial sum is exact.
 var exact = cmp.Options{}
-
-// newRNG returns the seeded generator every test draws from, so failures replay.
-func newRNG() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
 
 // randInts returns a tensor of integers in [-5, 5] as float64: sums and
 // products of a few of them are exact, so laws can be checked with ==.
@@ -51,6 +33,15 @@ func randInts(rng *rand.Rand, shape ...int) *tensor.Tensor {
 	}
 	return t
 }
+
+// randU returns values uniform on [−2, 2) in the given shape, drawn from a
+// generator seeded with seed, so operands of one test differ but replay.
+func randU(seed uint64, shape ...int) *tensor.Tensor {
+	return tensor.RandU(rand.New(rand.NewPCG(seed, seed)), -2, 2, shape...)
+}
+
+// vec is the 1-d tensor of xs.
+func vec(xs ...float64) *tensor.Tensor { return tensor.New(xs) }
 
 // seq returns 0, 1, 2, … in the given shape.
 func seq(shape ...int) *tensor.Tensor {
@@ -76,6 +67,15 @@ func unravel(off int, shape, idx []int) {
 		idx[i] = off % shape[i]
 		off /= shape[i]
 	}
+}
+
+// ravel is the flat offset of multi-index idx in shape (unravel's inverse).
+func ravel(idx, shape []int) int {
+	off := 0
+	for i, d := range shape {
+		off = off*d + idx[i]
+	}
+	return off
 }
 
 // bcastAt reads x at the multi-index idx of a broadcast shape: x's axes are
@@ -111,47 +111,13 @@ type panicRow struct {
 	msg  []string // substrings of the message: the op and the shapes
 }
 
-// runPanics runs each row, recovering the panic value and checking that it is
-// an error wrapping the row's sentinel whose message holds the row's substrings.
+// runPanics runs each row as a subtest through tapegradtest.CheckPanic.
 func runPanics(t *testing.T, rows []panicRow) {
 	t.Helper()
 	for _, tc := range rows {
-		t.Run(tc.name, func(t *testing.T) {
-			err := catch(tc.f)
-			if err == nil {
-				t.Fatalf("got no panic, want one wrapping %v", tc.err)
-			}
-			if !errors.Is(err, tc.err) {
-				t.Errorf("got panic %v, want one wrapping %v", err, tc.err)
-			}
-			for _, s := range tc.msg {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("got message %q, want it to contain %q", err.Error(), s)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tapegradtest.CheckPanic(t, tc.f, tc.err, tc.msg...) })
 	}
 }
-
-// catch runs f and returns the error it panics with: nil if it returns,
-// an error describing the value if it panics with a non-error.
-func catch(f func()) (err error) {
-	defer func() {
-		switch r := recover().(type) {
-		case nil:
-		case error:
-			err = r
-		default:
-			err = &nonError{r}
-		}
-	}()
-	f()
-	return nil
-}
-
-type nonError struct{ v any }
-
-func (e *nonError) Error() string { return "panic with a non-error value" }
 
 func TestNew(t *testing.T) {
 	tests := []struct {
@@ -170,8 +136,8 @@ func TestNew(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.New(tc.data, tc.shape...)
-			want := tview{Shape: tc.want, Data: tc.data}
-			if d := cmp.Diff(want, view(got), cmpopts.EquateEmpty()); d != "" {
+			want := tapegradtest.View{Shape: tc.want, Data: tc.data}
+			if d := cmp.Diff(want, tapegradtest.ViewOf(got), cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("New mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -191,23 +157,25 @@ func TestNew(t *testing.T) {
 
 func TestConstructors(t *testing.T) {
 	tests := []struct {
-		name string
-		got  *tensor.Tensor
-		want tview
+		name  string
+		got   *tensor.Tensor
+		shape []int     // the expected shape
+		data  []float64 // and data
 	}{
-		{"Zeros", tensor.Zeros(2, 3), tview{[]int{2, 3}, make([]float64, 6)}},
-		{"Zeros 0-d", tensor.Zeros(), tview{nil, []float64{0}}},
-		{"Zeros empty", tensor.Zeros(2, 0), tview{[]int{2, 0}, nil}},
-		{"Ones", tensor.Ones(3), tview{[]int{3}, []float64{1, 1, 1}}},
-		{"Full", tensor.Full(2.5, 2, 1), tview{[]int{2, 1}, []float64{2.5, 2.5}}},
-		{"Full 0-d", tensor.Full(-1), tview{nil, []float64{-1}}},
-		{"Scalar", tensor.Scalar(4), tview{nil, []float64{4}}},
-		{"ZerosLike", tensor.ZerosLike(tensor.Ones(1, 2)), tview{[]int{1, 2}, []float64{0, 0}}},
-		{"OnesLike", tensor.OnesLike(tensor.Zeros(2)), tview{[]int{2}, []float64{1, 1}}},
+		{"Zeros", tensor.Zeros(2, 3), []int{2, 3}, make([]float64, 6)},
+		{"Zeros 0-d", tensor.Zeros(), nil, []float64{0}},
+		{"Zeros empty", tensor.Zeros(2, 0), []int{2, 0}, nil},
+		{"Ones", tensor.Ones(3), []int{3}, []float64{1, 1, 1}},
+		{"Full", tensor.Full(2.5, 2, 1), []int{2, 1}, []float64{2.5, 2.5}},
+		{"Full 0-d", tensor.Full(-1), nil, []float64{-1}},
+		{"Scalar", tensor.Scalar(4), nil, []float64{4}},
+		{"ZerosLike", tensor.ZerosLike(tensor.Ones(1, 2)), []int{1, 2}, []float64{0, 0}},
+		{"OnesLike", tensor.OnesLike(tensor.Zeros(2)), []int{2}, []float64{1, 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := cmp.Diff(tc.want, view(tc.got), cmpopts.EquateEmpty()); d != "" {
+			want := tapegradtest.View{Shape: tc.shape, Data: tc.data}
+			if d := cmp.Diff(want, tapegradtest.ViewOf(tc.got), cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -234,7 +202,7 @@ func TestArange(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.Arange(tc.start, tc.stop, tc.step)
 			want := tensor.New(tc.want)
-			if d := tdiff(want, got, approx); d != "" {
+			if d := tapegradtest.Diff(want, got, approx); d != "" {
 				t.Errorf("Arange(%v, %v, %v) mismatch (-want +got):\n%s", tc.start, tc.stop, tc.step, d)
 			}
 		})
@@ -261,7 +229,7 @@ func TestLinspace(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tensor.Linspace(tc.start, tc.stop, tc.n)
-			if d := tdiff(tensor.New(tc.want), got, approx); d != "" {
+			if d := tapegradtest.Diff(tensor.New(tc.want), got, approx); d != "" {
 				t.Errorf("Linspace(%v, %v, %d) mismatch (-want +got):\n%s", tc.start, tc.stop, tc.n, d)
 			}
 			if tc.n > 0 && (got.Data()[0] != tc.start || (tc.n > 1 && got.Data()[tc.n-1] != tc.stop)) {
@@ -277,12 +245,12 @@ func TestRandom(t *testing.T) {
 	// make a false failure practically impossible (and the seed is fixed).
 	se := 5 / math.Sqrt(n)
 	t.Run("RandN", func(t *testing.T) {
-		x := tensor.RandN(newRNG(), 4, n/4)
+		x := tensor.RandN(tapegradtest.NewRNG(), 4, n/4)
 		if got := x.Shape(); !cmp.Equal(got, []int{4, n / 4}) {
 			t.Fatalf("got shape %v, want [4 %d]", got, n/4)
 		}
-		again := tensor.RandN(newRNG(), 4, n/4)
-		if d := tdiff(x, again, exact); d != "" {
+		again := tensor.RandN(tapegradtest.NewRNG(), 4, n/4)
+		if d := tapegradtest.Diff(x, again, exact); d != "" {
 			t.Errorf("same seed, different samples (-first +second):\n%s", d)
 		}
 		mean := tensor.Mean(x).Item()
@@ -297,7 +265,7 @@ func TestRandom(t *testing.T) {
 	})
 	t.Run("RandU", func(t *testing.T) {
 		lo, hi := -2.0, 3.0
-		x := tensor.RandU(newRNG(), lo, hi, n)
+		x := tensor.RandU(tapegradtest.NewRNG(), lo, hi, n)
 		for i, v := range x.Data() {
 			if v < lo || v >= hi {
 				t.Fatalf("got x[%d] = %v, want it in [%v, %v)", i, v, lo, hi)
@@ -310,7 +278,7 @@ func TestRandom(t *testing.T) {
 		}
 	})
 	t.Run("empty", func(t *testing.T) {
-		if got := tensor.RandN(newRNG(), 0, 3).Len(); got != 0 {
+		if got := tensor.RandN(tapegradtest.NewRNG(), 0, 3).Len(); got != 0 {
 			t.Errorf("got %d elements, want 0", got)
 		}
 	})
@@ -355,7 +323,7 @@ func TestMutation(t *testing.T) {
 		x := tensor.Zeros(2, 3)
 		x.Set(5, 1, 0)
 		want := tensor.New([]float64{0, 0, 0, 5, 0, 0}, 2, 3)
-		if d := tdiff(want, x, exact); d != "" {
+		if d := tapegradtest.Diff(want, x, exact); d != "" {
 			t.Errorf("Set mismatch (-want +got):\n%s", d)
 		}
 	})
@@ -370,7 +338,7 @@ func TestMutation(t *testing.T) {
 	t.Run("CopyFrom", func(t *testing.T) {
 		x, src := tensor.Zeros(2, 2), seq(2, 2)
 		x.CopyFrom(src)
-		if d := tdiff(src, x, exact); d != "" {
+		if d := tapegradtest.Diff(src, x, exact); d != "" {
 			t.Errorf("CopyFrom mismatch (-want +got):\n%s", d)
 		}
 	})
@@ -455,7 +423,7 @@ func TestShapeError(t *testing.T) {
 	}
 	t.Run("panic value is a *ShapeError holding copies of the shapes", func(t *testing.T) {
 		a := tensor.Zeros(2, 3)
-		err := catch(func() { tensor.Add(a, tensor.Zeros(4)) })
+		err := tapegradtest.Catch(func() { tensor.Add(a, tensor.Zeros(4)) })
 		var se *tensor.ShapeError
 		if !errors.As(err, &se) {
 			t.Fatalf("got panic %v, want a *tensor.ShapeError", err)

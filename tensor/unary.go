@@ -12,8 +12,11 @@ import (
 
 // MapTo writes f(x) element-wise into dst (same element count as x; dst may
 // be x) and returns dst. It panics with ErrShape if the shapes differ.
-func MapTo(dst, x *Tensor, f func(float64) float64) *Tensor {
-	checkDst("tensor.Map", dst, x.shape)
+func MapTo(dst, x *Tensor, f func(float64) float64) *Tensor { return mapTo("tensor.Map", dst, x, f) }
+
+// mapTo is MapTo naming op in its panic, for the element-wise ops built on it.
+func mapTo(op string, dst, x *Tensor, f func(float64) float64) *Tensor {
+	checkDst(op, dst, x.shape)
 	for i, v := range x.data {
 		dst.data[i] = f(v)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -79,10 +80,10 @@ func TestUnaryOps(t *testing.T) {
 				want.Data()[i] = tc.ref(v)
 			}
 			got := tc.f(x)
-			if d := tdiff(want, got, tc.opt); d != "" {
+			if d := tapegradtest.Diff(want, got, tc.opt); d != "" {
 				t.Errorf("%s mismatch (-want +got):\n%s", tc.name, d)
 			}
-			if d := tdiff(x0, x, exact); d != "" {
+			if d := tapegradtest.Diff(x0, x, exact); d != "" {
 				t.Errorf("%s changed its operand (-before +after):\n%s", tc.name, d)
 			}
 		})
@@ -119,7 +120,7 @@ func TestUnaryEdges(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if d := tdiff(tc.want, tc.got, exact); d != "" {
+			if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
 		})
@@ -158,11 +159,11 @@ func TestUnaryTo(t *testing.T) {
 			if got := tc.to(dst, x); got != dst {
 				t.Errorf("%s did not return dst", tc.name)
 			}
-			if d := tdiff(want, dst, exact); d != "" {
+			if d := tapegradtest.Diff(want, dst, exact); d != "" {
 				t.Errorf("%s mismatch (-want +got):\n%s", tc.name, d)
 			}
 			tc.to(x, x)
-			if d := tdiff(want, x, exact); d != "" {
+			if d := tapegradtest.Diff(want, x, exact); d != "" {
 				t.Errorf("%s in place mismatch (-want +got):\n%s", tc.name, d)
 			}
 		})
@@ -206,7 +207,7 @@ func TestReLUBits(t *testing.T) {
 	inf, negZero := math.Inf(1), math.Copysign(0, -1)
 	x := tensor.New([]float64{negNaN, payloadNaN, negZero, -inf, inf, -2, 3, 0x1p-1074}, 2, 4)
 	want := tensor.New([]float64{negNaN, payloadNaN, 0, 0, inf, 0, 3, 0x1p-1074}, 2, 4)
-	if d := cmp.Diff(view(want), view(tensor.ReLU(x)), bitwise); d != "" {
+	if d := cmp.Diff(tapegradtest.ViewOf(want), tapegradtest.ViewOf(tensor.ReLU(x)), bitwise); d != "" {
 		t.Errorf("ReLU (-want +got):\n%s", d)
 	}
 }
@@ -220,7 +221,7 @@ func TestReLUBackwardTo(t *testing.T) {
 	// random: y = ReLU(x) for normal x of shape (37, 29) (1073 elements:
 	// the vector loops and a tail), where g where y > 0 is
 	// Where(Step(x), g, 0), an oracle written with other ops.
-	rng := newRNG()
+	rng := tapegradtest.NewRNG()
 	x, g := tensor.Zeros(37, 29), tensor.Zeros(37, 29)
 	for i := range x.Data() {
 		x.Data()[i], g.Data()[i] = rng.NormFloat64(), rng.NormFloat64()
@@ -244,23 +245,23 @@ func TestReLUBackwardTo(t *testing.T) {
 			if got := tensor.ReLUBackwardTo(dst, tc.y, tc.g); got != dst {
 				t.Errorf("ReLUBackwardTo did not return dst")
 			}
-			if d := cmp.Diff(view(tc.want), view(dst), bitwise, cmpopts.EquateEmpty()); d != "" {
+			if d := cmp.Diff(tapegradtest.ViewOf(tc.want), tapegradtest.ViewOf(dst), bitwise, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("mismatch (-want +got):\n%s", d)
 			}
-			if d := cmp.Diff(view(y0), view(tc.y), bitwise, cmpopts.EquateEmpty()); d != "" {
+			if d := cmp.Diff(tapegradtest.ViewOf(y0), tapegradtest.ViewOf(tc.y), bitwise, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("y changed (-before +after):\n%s", d)
 			}
-			if d := cmp.Diff(view(g0), view(tc.g), bitwise, cmpopts.EquateEmpty()); d != "" {
+			if d := cmp.Diff(tapegradtest.ViewOf(g0), tapegradtest.ViewOf(tc.g), bitwise, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("g changed (-before +after):\n%s", d)
 			}
 			gIn := tc.g.Copy()
 			tensor.ReLUBackwardTo(gIn, tc.y, gIn)
-			if d := cmp.Diff(view(tc.want), view(gIn), bitwise, cmpopts.EquateEmpty()); d != "" {
+			if d := cmp.Diff(tapegradtest.ViewOf(tc.want), tapegradtest.ViewOf(gIn), bitwise, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("in place over g (-want +got):\n%s", d)
 			}
 			yIn := tc.y.Copy()
 			tensor.ReLUBackwardTo(yIn, yIn, tc.g)
-			if d := cmp.Diff(view(tc.want), view(yIn), bitwise, cmpopts.EquateEmpty()); d != "" {
+			if d := cmp.Diff(tapegradtest.ViewOf(tc.want), tapegradtest.ViewOf(yIn), bitwise, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("in place over y (-want +got):\n%s", d)
 			}
 		})

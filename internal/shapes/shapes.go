@@ -6,15 +6,29 @@ import (
 )
 
 // NormAxis maps a possibly negative axis (counting from the end) to
-// [0, rank). It panics with ErrShape naming op and shape if it is out of range.
+// [0, rank). It panics with ErrShape naming op, shape and the axis as given
+// if it is out of range.
 func NormAxis(op string, axis, rank int, shape []int) int {
-	if axis < 0 {
-		axis += rank
+	a := axis
+	if a < 0 {
+		a += rank
 	}
-	if axis < 0 || axis >= rank {
+	if a < 0 || a >= rank {
 		Panic(op, fmt.Sprintf("axis %d out of range for rank %d", axis, rank), shape)
 	}
-	return axis
+	return a
+}
+
+// NormAxisScalar is NormAxis for an axis of shape, except that, as in
+// PyTorch, a 0-d shape accepts axis 0 and −1, which name its single element
+// (the result is then 0; callers treat it as an axis of size 1). The ops
+// that follow PyTorch here (Variance, Std, Norm, CumSum, LogCumSumExp,
+// Flip) use it; the older reductions reject any axis of a 0-d shape.
+func NormAxisScalar(op string, axis int, shape []int) int {
+	if len(shape) == 0 && (axis == 0 || axis == -1) {
+		return 0
+	}
+	return NormAxis(op, axis, len(shape), shape)
 }
 
 // BroadcastShapesInto returns the NumPy broadcast of shapes a and b,
@@ -91,6 +105,22 @@ func ReducedAxes(red []bool, op string, shape []int, axes []int) []bool {
 		red[a] = true
 	}
 	return red
+}
+
+// MarkAxes is ReducedAxes with NormAxisScalar's rule for 0-d shapes: there
+// it checks axes (each 0 or −1, at most one of them) and returns an empty
+// mask. It panics like ReducedAxes.
+func MarkAxes(mask []bool, op string, shape []int, axes []int) []bool {
+	if len(shape) > 0 {
+		return ReducedAxes(mask, op, shape, axes)
+	}
+	for i, a := range axes {
+		NormAxisScalar(op, a, shape)
+		if i > 0 {
+			Panic(op, fmt.Sprintf("axis %d given twice", a), shape)
+		}
+	}
+	return mask[:0]
 }
 
 // ResolveShape returns shape with a single −1 replaced by the dimension that

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 )
 
 func TestReduceShape(t *testing.T) {
@@ -29,6 +31,31 @@ func TestReduceShape(t *testing.T) {
 			got := ReduceShape("test", s, tc.keep, tc.axes...)
 			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("ReduceShape mismatch (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestMarkAxes checks the axis masks of MarkAxes, and NormAxisScalar
+// through it: as ReducedAxes for rank ≥ 1, and PyTorch's 0-d rule (axis 0
+// or −1 names the single element; the mask is empty).
+func TestMarkAxes(t *testing.T) {
+	tests := []struct {
+		shape, axes []int
+		want        []bool
+	}{
+		{[]int{2, 3, 4}, nil, []bool{true, true, true}},
+		{[]int{2, 3, 4}, []int{-1, 0}, []bool{true, false, true}},
+		{[]int{}, nil, []bool{}},
+		{[]int{}, []int{0}, []bool{}},
+		{[]int{}, []int{-1}, []bool{}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.shape, tc.axes), func(t *testing.T) {
+			var buf [4]bool
+			got := MarkAxes(buf[:0], "test", tc.shape, tc.axes)
+			if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("MarkAxes mismatch (-want +got):\n%s", d)
 			}
 		})
 	}
@@ -135,6 +162,10 @@ func TestPanics(t *testing.T) {
 	}{
 		{"ReduceShape axis", func() { ReduceShape("tensor.Thing", []int{4}, false, 1) }, []string{"tensor.Thing", "[4]", "axis 1"}},
 		{"ReduceShape twice", func() { ReduceShape("tensor.Thing", []int{4}, false, 0, -1) }, []string{"tensor.Thing", "[4]", "twice"}},
+		{"NormAxis as given", func() { NormAxis("tensor.Thing", -3, 2, []int{2, 3}) }, []string{"tensor.Thing", "[2 3]", "axis -3 out of range for rank 2"}},
+		{"NormAxisScalar 0-d", func() { NormAxisScalar("tensor.Thing", 1, []int{}) }, []string{"tensor.Thing", "[]", "axis 1 out of range for rank 0"}},
+		{"MarkAxes 0-d twice", func() { MarkAxes(nil, "tensor.Thing", []int{}, []int{0, -1}) }, []string{"tensor.Thing", "twice"}},
+		{"MarkAxes twice", func() { MarkAxes(nil, "tensor.Thing", []int{2, 3}, []int{1, -1}) }, []string{"tensor.Thing", "[2 3]", "twice"}},
 		{"ResolveShape", func() { ResolveShape("tensor.Reshape", []int{5}, 5, []int{2, -1}) }, []string{"tensor.Reshape", "[5]", "infer"}},
 		{"PermShape", func() { PermShape([]int{2, 3}, []int{0, 0}) }, []string{"tensor.Transpose", "[2 3]", "repeats"}},
 		{"SqueezeShape", func() { SqueezeShape([]int{2, 3}, 0) }, []string{"tensor.Squeeze", "[2 3]", "not 1"}},
@@ -145,15 +176,10 @@ func TestPanics(t *testing.T) {
 	}
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
-			err := catch(tc.f)
+			err := tapegradtest.CheckPanic(t, tc.f, ErrShape, tc.msg...)
 			var se *Error
-			if !errors.As(err, &se) || !errors.Is(err, ErrShape) {
-				t.Fatalf("got panic %v, want an *Error wrapping ErrShape", err)
-			}
-			for _, s := range tc.msg {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("got message %q, want it to contain %q", err.Error(), s)
-				}
+			if !errors.As(err, &se) {
+				t.Fatalf("got panic %v, want an *Error", err)
 			}
 			// The site is this test's line, not a frame of this package.
 			if !strings.Contains(se.Site, "shapes_test.go:") {
@@ -161,18 +187,4 @@ func TestPanics(t *testing.T) {
 			}
 		})
 	}
-}
-
-// catch runs f and returns the error it panics with (nil if it returns).
-func catch(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			var ok bool
-			if err, ok = r.(error); !ok {
-				err = fmt.Errorf("non-error panic: %v", r)
-			}
-		}
-	}()
-	f()
-	return nil
 }

@@ -2,29 +2,13 @@ package data
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
-
-// recoverErr runs f and returns the error it panicked with, nil if it did
-// not panic, or a description if it panicked with something else.
-func recoverErr(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			e, ok := r.(error)
-			if !ok {
-				e = fmt.Errorf("panic with non-error %v", r)
-			}
-			err = e
-		}
-	}()
-	f()
-	return nil
-}
 
 // toy returns a 4-sample classification set whose row i is (10i, 10i+1).
 func toy() *Dataset {
@@ -161,7 +145,7 @@ func TestSubsetPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := recoverErr(func() { tt.ds.Subset(tt.idx) })
+			err := tapegradtest.Catch(func() { tt.ds.Subset(tt.idx) })
 			if !errors.Is(err, tt.want) {
 				t.Errorf("Subset(%v) panicked with %v, want %v", tt.idx, err, tt.want)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -114,7 +115,7 @@ func TestTrainTestSplitPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := recoverErr(func() { TrainTestSplit(tt.ds, tt.frac, nil) })
+			err := tapegradtest.Catch(func() { TrainTestSplit(tt.ds, tt.frac, nil) })
 			if !errors.Is(err, ErrArgument) {
 				t.Errorf("panicked with %v, want ErrArgument", err)
 			}
@@ -207,7 +208,7 @@ func TestBatchesBreak(t *testing.T) {
 
 func TestBatchesPanics(t *testing.T) {
 	for _, tt := range []struct{ n, size int }{{-1, 2}, {4, 0}, {4, -3}} {
-		err := recoverErr(func() { Batches(tt.n, tt.size, nil) })
+		err := tapegradtest.Catch(func() { Batches(tt.n, tt.size, nil) })
 		if !errors.Is(err, ErrArgument) {
 			t.Errorf("Batches(%d, %d) panicked with %v, want ErrArgument", tt.n, tt.size, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -105,7 +106,7 @@ func TestStandardizerPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := recoverErr(tt.f); !errors.Is(err, tensor.ErrShape) {
+			if err := tapegradtest.Catch(tt.f); !errors.Is(err, tensor.ErrShape) {
 				t.Errorf("panicked with %v, want tensor.ErrShape", err)
 			}
 		})

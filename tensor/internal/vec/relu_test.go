@@ -2,15 +2,15 @@ package vec
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 )
 
 // specials are the inputs where a ReLU kernel can go wrong: both zeros,
@@ -393,30 +393,8 @@ func TestLengths(t *testing.T) {
 		{"ReLUBackward g", func() { ReLUBackward(x, x, make([]float64, 1)) }, "len(g) = 1"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := catch(tc.f)
-			if !errors.Is(err, ErrLength) {
-				t.Fatalf("got panic %v, want one wrapping ErrLength", err)
-			}
-			if !strings.Contains(err.Error(), tc.msg) {
-				t.Errorf("got message %q, want it to contain %q", err.Error(), tc.msg)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tapegradtest.CheckPanic(t, tc.f, ErrLength, tc.msg) })
 	}
-}
-
-// catch runs f and returns the error it panics with (nil if none).
-func catch(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			var ok bool
-			if err, ok = r.(error); !ok {
-				err = fmt.Errorf("panic with non-error %v", r)
-			}
-		}
-	}()
-	f()
-	return nil
 }
 
 // FuzzReLU checks both kernels (the assembly where in use) against the

@@ -1,0 +1,14 @@
+// Package tapegradtest holds the scaffolding that the tests of tapegrad's
+// packages share, so that no package keeps its own copy:
+//
+//   - Catch and CheckPanic, for misuse that must panic with an error
+//     wrapping a sentinel (tensor.ErrShape, nn.ErrArg, …) whose message names
+//     the op and the shapes or values involved;
+//   - View and Diff, a cmp.Diff of two tensors' shapes and data that takes
+//     tolerances as cmp options (cmpopts.EquateApprox);
+//   - NewRNG, the seeded generator tests draw from, so failures replay.
+//
+// It imports none of tapegrad's packages (a tensor is anything with Shape
+// and Data methods), so the tests of every package, internal/shapes'
+// included, may use it without an import cycle.
+package tapegradtest

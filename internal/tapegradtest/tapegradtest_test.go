@@ -1,0 +1,77 @@
+package tapegradtest
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+var errSentinel = errors.New("sentinel")
+
+func TestCatch(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func()
+		want func(error) bool
+	}{
+		{"returns", func() {}, func(err error) bool { return err == nil }},
+		{"error", func() { panic(errSentinel) }, func(err error) bool { return err == errSentinel }},
+		{"non-error", func() { panic(42) }, func(err error) bool {
+			var ne *NonErrorPanic
+			return errors.As(err, &ne) && ne.Value == 42 && !errors.Is(err, errSentinel)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := Catch(tc.f); !tc.want(err) {
+				t.Errorf("got %v", err)
+			}
+		})
+	}
+}
+
+func TestCheckPanic(t *testing.T) {
+	err := CheckPanic(t, func() { panic(errors.Join(errSentinel, errors.New("op [2 3]"))) }, errSentinel, "op", "[2 3]")
+	if !errors.Is(err, errSentinel) {
+		t.Errorf("got %v, want the panic's error", err)
+	}
+}
+
+// vec is a 1-d Tensor for the Diff tests.
+type vec []float64
+
+func (v vec) Shape() []int    { return []int{len(v)} }
+func (v vec) Data() []float64 { return v }
+
+func TestDiff(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name      string
+		want, got vec
+		tol       float64 // relative tolerance: 0 for exact
+		same      bool
+	}{
+		{"equal", vec{1, 2}, vec{1, 2}, 0, true},
+		{"NaN equals NaN", vec{nan}, vec{nan}, 0, true},
+		{"NaN differs from a number", vec{1}, vec{nan}, 0, false},
+		{"off by 1e-16 exact", vec{1}, vec{1 + 2.220446049250313e-16}, 0, false},
+		{"off by an ulp within 1e-15", vec{1}, vec{1 + 2.220446049250313e-16}, 1e-15, true},
+		{"shape", vec{1}, vec{1, 1}, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Diff(tc.want, tc.got, cmpopts.EquateApprox(tc.tol, 0))
+			if (d == "") != tc.same {
+				t.Errorf("Diff = %q, want same = %v", d, tc.same)
+			}
+		})
+	}
+}
+
+func TestNewRNG(t *testing.T) {
+	if a, b := NewRNG().Uint64(), NewRNG().Uint64(); a != b {
+		t.Errorf("two NewRNG generators drew %d and %d, want the same", a, b)
+	}
+}
