@@ -70,6 +70,14 @@ func Erf(x *Tensor) *Tensor { return ErfTo(Zeros(x.Shape()...), x) }
 // ErfTo writes erf(x) into dst.
 func ErfTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Erf", dst, x, math.Erf) }
 
+// Erfc returns the complementary error function erfc(x) = 1 − erf(x)
+// element-wise (torch.erfc), accurate in the right tail where 1 − erf(x)
+// rounds to 0: erfc(10) = 2.088e-45.
+func Erfc(x *Tensor) *Tensor { return ErfcTo(Zeros(x.Shape()...), x) }
+
+// ErfcTo writes erfc(x) into dst.
+func ErfcTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Erfc", dst, x, math.Erfc) }
+
 // specialGELU is x·Φ(x) written as ½·x·erfc(−x/√2): the same function as
 // ½·x·(1 + erf(x/√2)), but erfc keeps the left tail, where 1 + erf cancels.
 func specialGELU(x float64) float64 {

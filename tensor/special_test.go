@@ -43,6 +43,7 @@ func TestSpecialOps(t *testing.T) {
 		{"Log1p", tensor.Log1p, tensor.Log1pTo, math.Log1p, exact},
 		{"Expm1", tensor.Expm1, tensor.Expm1To, math.Expm1, exact},
 		{"Erf", tensor.Erf, tensor.ErfTo, math.Erf, exact},
+		{"Erfc", tensor.Erfc, tensor.ErfcTo, math.Erfc, exact},
 		{"GELU", tensor.GELU, tensor.GELUTo,
 			func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }, geluTol},
 		{"GELUTanh", tensor.GELUTanh, tensor.GELUTanhTo, func(x float64) float64 {
@@ -95,6 +96,8 @@ func TestSpecialKnownValues(t *testing.T) {
 		// erf(0.5) = 0.52049987781304653768… (mpmath).
 		{"Erf 0.5", tensor.Erf(vec(0.5, -0.5, 0, inf, -inf)),
 			vec(0.5204998778130465, -0.5204998778130465, 0, 1, -1), ulps},
+		// erfc(10) = 2.0884875837625447570e-45 (mpmath), where 1 − erf(10) is 0.
+		{"Erfc tail", tensor.Erfc(vec(10, 0, -inf, inf)), vec(2.0884875837625446e-45, 1, 2, 0), ulps},
 		// log1p(x) = x − x²/2 + x³/3 …: 1e-10 − 5e-21 to within 3e-31, far
 		// below an ulp (1.3e-26); log(1+1e-10) would be off by 8e-18.
 		{"Log1p tiny", tensor.Log1p(vec(1e-10, -1, -2)), vec(1e-10-5e-21, -inf, nan), ulps},
