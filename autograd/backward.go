@@ -194,11 +194,11 @@ func (tp *Tape) run(y Var, seed Var, ph phase, direct bool) {
 			checked = checked || tp.dbg.anomaly
 		}
 		for j := range ins {
-			if gin[j].Valid() {
+			if gj := gin[j]; gj.Valid() {
 				if checked {
-					tp.checkRuleGrad(i, j, ins[j], gin[j])
+					tp.checkRuleGrad(i, j, ins[j], gj)
 				}
-				tp.deliver(ins[j], gin[j])
+				tp.deliver(&ins[j], gj)
 			}
 		}
 	}
@@ -206,32 +206,36 @@ func (tp *Tape) run(y Var, seed Var, ph phase, direct bool) {
 
 // deliver adds the gradient gj that a rule computed to input in's
 // gradient: the one place where a gradient's destination is decided.
-//   - a parameter's gradient goes into its stored gradient (Backward) or is
-//     summed for the caller (Grad, VJP, or a debugged Backward);
 //   - a node's gradient is summed into what reaches it, with a tape op, so
-//     the sum is recorded in create-graph mode.
-func (tp *Tape) deliver(in, gj Var) {
-	bw := &tp.bw
-	if p := in.p; p != nil {
-		switch {
-		case p.frozen || p.constant:
-		case bw.direct:
-			p.accumulate(tp.val(gj))
-		default:
-			if old, ok := bw.pgrads[p]; ok {
-				gj = tp.Add(old, gj)
-			}
-			bw.pgrads[p] = gj
-		}
+//     the sum is recorded in create-graph mode;
+//   - a parameter's gradient goes into its stored gradient (Backward) or is
+//     summed for the caller (Grad, VJP, or a debugged Backward).
+func (tp *Tape) deliver(in *Var, gj Var) {
+	if in.p != nil {
+		tp.deliverParam(in.p, gj)
 		return
 	}
 	if in.id < 0 || !tp.nodes[in.id].needs {
 		return
 	}
-	if old := bw.grads[in.id]; old.Valid() {
+	if old := tp.bw.grads[in.id]; old.Valid() {
 		gj = tp.Add(old, gj)
 	}
-	bw.grads[in.id] = gj
+	tp.bw.grads[in.id] = gj
+}
+
+// deliverParam is deliver for a parameter's gradient.
+func (tp *Tape) deliverParam(p *param, gj Var) {
+	switch {
+	case p.frozen || p.constant:
+	case tp.bw.direct:
+		p.accumulate(tp.val(gj))
+	default:
+		if old, ok := tp.bw.pgrads[p]; ok {
+			gj = tp.Add(old, gj)
+		}
+		tp.bw.pgrads[p] = gj
+	}
 }
 
 // deliverInto lets an op with an into rule write its parameters' gradients
@@ -239,8 +243,8 @@ func (tp *Tape) deliver(in, gj Var) {
 // must not touch them, create-graph needs Vars, debugging looks at every
 // gradient). Each input it serves is marked done, so vjp skips it.
 func (tp *Tape) deliverInto(o *op, y, g Var, ins []Var) {
-	for j, in := range ins {
-		p := in.p
+	for j := range ins {
+		p := ins[j].p
 		if p == nil || p.frozen || p.constant {
 			continue
 		}

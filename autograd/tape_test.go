@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -260,21 +261,13 @@ func TestPoolReplayAcrossChangingPasses(t *testing.T) {
 }
 
 // mustPanic runs f and returns the error it panicked with.
-func mustPanic(t *testing.T, f func()) (err error) {
+func mustPanic(t *testing.T, f func()) error {
 	t.Helper()
-	defer func() {
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic")
-		}
-		e, ok := r.(error)
-		if !ok {
-			t.Fatalf("panic value %v is not an error", r)
-		}
-		err = e
-	}()
-	f()
-	return nil
+	err := tapegradtest.Catch(f)
+	if err == nil {
+		t.Fatalf("no panic")
+	}
+	return err
 }
 
 func TestMisusePanics(t *testing.T) {

@@ -49,15 +49,17 @@ func (p *param) accumulate(g *tensor.Tensor) {
 // ignored (a new gradient, or one ZeroGrad marked zero, which the writer
 // then overwrites) and 1 otherwise. The writer clears gradZero.
 func (p *param) gradDst() (dst *tensor.Tensor, beta float64) {
-	switch {
-	case p.grad == nil:
-		p.grad, p.gradZero = tensor.Zeros(p.value.Shape()...), true
-		return p.grad, 0
-	case p.gradZero:
+	if p.grad == nil {
+		p.newGrad()
+	}
+	if p.gradZero {
 		return p.grad, 0
 	}
 	return p.grad, 1
 }
+
+// newGrad allocates a parameter's first gradient, marked zero.
+func (p *param) newGrad() { p.grad, p.gradZero = tensor.Zeros(p.value.Shape()...), true }
 
 // settle clears a gradient that ZeroGrad marked as zero.
 func (p *param) settle() {
