@@ -75,50 +75,45 @@ func init() {
 			return tp.Concat(tp.params(y).axes[0], ts...)
 		},
 	})
-	indexSelectOp = def(op{name: "index_select", text: "∂x = g added back at the selected indices",
-		vjp: func(tp *Tape, y, g Var, gin []Var) {
-			ax, x := tp.params(y).axes, tp.ins(y)[0]
-			gin[0] = tp.IndexAdd(g, ax[0], ax[1:], tp.axisLen(x, ax[0]))
-		},
-		jvp: func(tp *Tape, y Var, t []Var) Var {
-			ax := tp.params(y).axes
-			return tp.IndexSelect(t[0], ax[0], ax[1:])
-		},
-	})
-	indexAddOp = def(op{name: "index_add", text: "∂x = g selected at the indices",
-		vjp: func(tp *Tape, y, g Var, gin []Var) {
-			ax := tp.params(y).axes
-			gin[0] = tp.IndexSelect(g, ax[0], ax[1:])
-		},
-		jvp: func(tp *Tape, y Var, t []Var) Var {
-			ax := tp.params(y).axes
-			return tp.IndexAdd(t[0], ax[0], ax[1:], tp.axisLen(y, ax[0]))
-		},
-	})
-	gatherOp = def(op{name: "gather", text: "∂x = g scattered back to the gathered places",
-		vjp: func(tp *Tape, y, g Var, gin []Var) {
-			ax, x := tp.params(y).axes, tp.ins(y)[0]
-			gin[0] = tp.Scatter(g, ax[0], ax[1:], tp.axisLen(x, ax[0]))
-		},
-		jvp: func(tp *Tape, y Var, t []Var) Var {
-			ax := tp.params(y).axes
-			return tp.Gather(t[0], ax[0], ax[1:])
-		},
-	})
-	scatterOp = def(op{name: "scatter", text: "∂x = g gathered at the scattered places",
-		vjp: func(tp *Tape, y, g Var, gin []Var) {
-			ax := tp.params(y).axes
-			gin[0] = tp.Gather(g, ax[0], ax[1:])
-		},
-		jvp: func(tp *Tape, y Var, t []Var) Var {
-			ax := tp.params(y).axes
-			return tp.Scatter(t[0], ax[0], ax[1:], tp.axisLen(y, ax[0]))
-		},
-	})
+	indexSelectOp, indexAddOp = defIndexPair("index_select", "∂x = g added back at the selected indices",
+		"index_add", "∂x = g selected at the indices", (*Tape).IndexSelect, (*Tape).IndexAdd)
+	gatherOp, scatterOp = defIndexPair("gather", "∂x = g scattered back to the gathered places",
+		"scatter", "∂x = g gathered at the scattered places", (*Tape).Gather, (*Tape).Scatter)
 	flipOp = def(op{name: "flip", text: "∂x = g flipped back",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Flip(g, tp.params(y).axes...) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Flip(t[0], tp.params(y).axes...) },
 	})
+}
+
+// defIndexPair defines an op that picks slices or elements along an axis
+// at indices (pick: index_select, gather) and its adjoint, which puts them
+// back into zeros of a given size along the axis (put: index_add,
+// scatter). Each one's gradient is the other; each one's tangent is itself.
+// Their parameters are the axis followed by the indices.
+func defIndexPair(pickName, pickText, putName, putText string,
+	pick func(tp *Tape, x Var, axis int, idx []int) Var,
+	put func(tp *Tape, x Var, axis int, idx []int, size int) Var) (pickOp, putOp *op) {
+	pickOp = def(op{name: pickName, text: pickText,
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax := tp.params(y).axes
+			gin[0] = put(tp, g, ax[0], ax[1:], tp.axisLen(tp.ins(y)[0], ax[0]))
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return pick(tp, t[0], ax[0], ax[1:])
+		},
+	})
+	putOp = def(op{name: putName, text: putText,
+		vjp: func(tp *Tape, y, g Var, gin []Var) {
+			ax := tp.params(y).axes
+			gin[0] = pick(tp, g, ax[0], ax[1:])
+		},
+		jvp: func(tp *Tape, y Var, t []Var) Var {
+			ax := tp.params(y).axes
+			return put(tp, t[0], ax[0], ax[1:], tp.axisLen(y, ax[0]))
+		},
+	})
+	return pickOp, putOp
 }
 
 // Reshape returns x with a new shape (one dimension may be −1); the
