@@ -6,7 +6,10 @@
 //     the op and the shapes or values involved;
 //   - View and Diff, a cmp.Diff of two tensors' shapes and data that takes
 //     tolerances as cmp options (cmpopts.EquateApprox);
-//   - NewRNG, the seeded generator tests draw from, so failures replay.
+//   - NewRNG, the seeded generator tests draw from, so failures replay;
+//   - ExportedAPI, MissingRows and NoRuntimePanic, for tests that call
+//     every exported entry point of a package with nil and zero arguments
+//     and fail when one crashes with a runtime error or has no row.
 //
 // It imports none of tapegrad's packages (a tensor is anything with Shape
 // and Data methods), so the tests of every package, internal/shapes'

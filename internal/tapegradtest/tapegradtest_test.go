@@ -3,8 +3,10 @@ package tapegradtest
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
@@ -75,3 +77,41 @@ func TestNewRNG(t *testing.T) {
 		t.Errorf("two NewRNG generators drew %d and %d, want the same", a, b)
 	}
 }
+
+func TestExportedAPI(t *testing.T) {
+	api := ExportedAPI(t, ".")
+	for _, want := range []string{"Catch", "CheckPanic", "ExportedAPI", "MissingRows", "NoRuntimePanic", "NonErrorPanic.Error", "ViewOf"} {
+		if !slices.Contains(api, want) {
+			t.Errorf("ExportedAPI(.) = %v lacks %s", api, want)
+		}
+	}
+	missing, stale := MissingRows([]string{"A", "B.C"}, map[string]bool{"A": true, "D": true})
+	if d := cmp.Diff([]string{"B.C"}, missing); d != "" {
+		t.Errorf("missing (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"D"}, stale); d != "" {
+		t.Errorf("stale (-want +got):\n%s", d)
+	}
+}
+
+func TestNoRuntimePanic(t *testing.T) {
+	ft := &fakeT{}
+	var m map[string]int
+	NoRuntimePanic(ft, "nil map write", func() { m["x"] = 1 })
+	if !ft.failed {
+		t.Errorf("a runtime panic passed")
+	}
+	ft = &fakeT{}
+	if err := NoRuntimePanic(ft, "documented", func() { panic(errors.New("bad input")) }); ft.failed || err == nil {
+		t.Errorf("a documented error panic failed (%v) or was not returned", ft.failed)
+	}
+}
+
+// fakeT records failures instead of failing the test.
+type fakeT struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fakeT) Helper()               {}
+func (f *fakeT) Errorf(string, ...any) { f.failed = true }
