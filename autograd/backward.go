@@ -46,7 +46,10 @@ func (tp *Tape) Backward(loss Var) {
 // It panics with tensor.ErrShape if grad's shape is not out's.
 func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
 	tp.checkOut("BackwardWith", out)
+	checkTensor("BackwardWith's gradient", grad)
 	checkSeed(out, grad)
+	tp.enter("Backward")
+	defer tp.busy.Store(false)
 	tp.run(out, tp.Const(grad), backwardValues, tp.dbg == nil)
 	for p, g := range tp.bw.pgrads { // (empty unless debugging kept the direct path off)
 		p.accumulate(g.Value())
@@ -104,6 +107,8 @@ func (tp *Tape) vjp(y, seed Var, ph phase, wrt []Var) []Var {
 	}
 	tp.check("VJP", seed)
 	checkSeed(y, seed.Value())
+	tp.enter("Grad")
+	defer tp.busy.Store(false)
 	tp.run(y, seed, ph, false)
 	out := make([]Var, len(wrt))
 	for i, x := range wrt {

@@ -77,5 +77,8 @@ func (tp *Tape) Apply(op *CustomOp, in ...Var) Var {
 		vals[i] = tp.val(x)
 	}
 	out := op.Forward(vals) // not pooled: Forward may return storage it owns
+	if out == nil {
+		panic(fmt.Errorf("%w: custom op %s: Forward returned a nil tensor", ErrTape, op.Name))
+	}
 	return tp.record(customOp, out, &params{custom: op}, in...)
 }

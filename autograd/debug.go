@@ -74,11 +74,13 @@ func (e *AnomalyError) Unwrap() error { return ErrAnomaly }
 // into a NaN or Inf (forward), or produces a non-finite gradient (backward),
 // panics with an *AnomalyError naming the op, the shapes, the call site and
 // the phase. Off by default; when off it costs nothing but the test of one
-// pointer per op.
+// pointer per op. On a nil tape, which records nothing, it does nothing.
 func (tp *Tape) SetAnomaly(on bool) {
-	if on {
+	switch {
+	case tp == nil:
+	case on:
 		tp.debugging().anomaly = true
-	} else if tp.dbg != nil {
+	case tp.dbg != nil:
 		tp.dbg.anomaly = false
 		tp.settle()
 	}

@@ -40,6 +40,12 @@ type DOTOptions struct {
 // with `dot -Tsvg`. Ops that need no gradient keep no inputs on the tape, so
 // they are drawn without incoming edges. It returns w's first write error.
 func (tp *Tape) DOT(w io.Writer, opts DOTOptions) error {
+	if w == nil {
+		return fmt.Errorf("%w: DOT to a nil io.Writer", ErrTape)
+	}
+	if tp == nil {
+		tp = &Tape{} // a nil tape recorded nothing: an empty graph
+	}
 	if opts.MaxElems <= 0 {
 		opts.MaxElems = smallLen
 	}

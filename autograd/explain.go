@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"fmt"
 	"io"
 	"strings"
 
@@ -24,6 +25,9 @@ type traceFunc func(i int, g Var, gin []Var)
 // usual); the trace only reads them. It returns w's first write error; it
 // panics like Backward (ErrTape, tensor.ErrShape for a non-scalar loss).
 func (tp *Tape) Explain(w io.Writer, loss Var) error {
+	if w == nil {
+		return fmt.Errorf("%w: Explain to a nil io.Writer", ErrTape)
+	}
 	tp.checkOut("Explain", loss)
 	if loss.Value().Len() != 1 {
 		panic(shapeErr("autograd.Explain", "loss must have one element", loss.Shape()))

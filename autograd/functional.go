@@ -36,12 +36,31 @@ func copies(vs []Var) []*tensor.Tensor {
 // checkLike panics with tensor.ErrShape unless ts has one tensor of each
 // shape of xs.
 func checkLike(op string, ts, xs []*tensor.Tensor) {
+	checkTensors(op, ts)
 	if len(ts) != len(xs) {
 		panic(&tensor.ShapeError{Op: op, Msg: fmt.Sprintf("%d tensors for %d inputs", len(ts), len(xs)), Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
 	for i := range ts {
 		if !sameShape(ts[i].Shape(), xs[i].Shape()) {
 			panic(shapeErr(op, fmt.Sprintf("tensor %d must have input %d's shape", i, i), xs[i].Shape(), ts[i].Shape()))
+		}
+	}
+}
+
+// checkFunc panics with ErrTape if f is nil or a tensor of xs is nil: the
+// functional transforms' and the checker's argument check.
+func checkFunc(op string, f Func, xs []*tensor.Tensor) {
+	if f == nil {
+		panic(fmt.Errorf("%w: %s of a nil Func", ErrTape, op))
+	}
+	checkTensors(op, xs)
+}
+
+// checkTensors panics with ErrTape if a tensor of ts is nil.
+func checkTensors(op string, ts []*tensor.Tensor) {
+	for i, t := range ts {
+		if t == nil {
+			panic(fmt.Errorf("%w: %s: tensor %d is nil", ErrTape, op, i))
 		}
 	}
 }
@@ -57,6 +76,7 @@ func Grad(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 // ValueAndGrad returns f(xs) and ∇f(xs) from one forward and one backward
 // pass. It panics with tensor.ErrShape if f's output has more than one element.
 func ValueAndGrad(f Func, xs []*tensor.Tensor) (float64, []*tensor.Tensor) {
+	checkFunc("autograd.ValueAndGrad", f, xs)
 	tp, xv, y := recordFunc(f, xs)
 	if y.Value().Len() != 1 {
 		panic(shapeErr("autograd.Grad", "f must return one element; use VJPFunc or Jacobian", y.Shape()))
@@ -68,6 +88,7 @@ func ValueAndGrad(f Func, xs []*tensor.Tensor) (float64, []*tensor.Tensor) {
 // per input, of xᵢ's shape) from one forward and one backward pass.
 // It panics with tensor.ErrShape if v's shape is not y's.
 func VJPFunc(f Func, xs []*tensor.Tensor, v *tensor.Tensor) (out *tensor.Tensor, vjp []*tensor.Tensor) {
+	checkFunc("autograd.VJPFunc", f, xs)
 	tp, xv, y := recordFunc(f, xs)
 	return y.Value().Copy(), copies(tp.VJP(y, tp.Const(v), xv...))
 }
@@ -80,6 +101,7 @@ func VJPFunc(f Func, xs []*tensor.Tensor, v *tensor.Tensor) (out *tensor.Tensor,
 // product, whose tangent takes two more products).
 // It panics with tensor.ErrShape unless tangents match xs in number and shape.
 func JVP(f Func, xs, tangents []*tensor.Tensor) (out, jvp *tensor.Tensor) {
+	checkFunc("autograd.JVP", f, xs)
 	checkLike("autograd.JVP", tangents, xs)
 	tp := NewTape()
 	y := f(tp, duals(tp, xs, tangents))
@@ -100,6 +122,7 @@ func duals(tp *Tape, xs, tangents []*tensor.Tensor) []Var {
 // reverse mode: one VJP per element of y on a single recording (cheap when y
 // is small and the inputs large).
 func Jacobian(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
+	checkFunc("autograd.Jacobian", f, xs)
 	tp, xv, y := recordFunc(f, xs)
 	return jacRev(tp, y, xv)
 }
@@ -124,6 +147,7 @@ func jacRev(tp *Tape, y Var, xv []Var) []*tensor.Tensor {
 // JVP per input element (column J·e_j), each a forward pass with one unit
 // tangent on a reused tape (cheap when the inputs are small and y large).
 func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
+	checkFunc("autograd.JacobianFwd", f, xs)
 	tp := NewTape()
 	var js []*tensor.Tensor
 	ts := make([]*tensor.Tensor, len(xs))
@@ -169,6 +193,7 @@ func jacAlloc(out []int, xs []*tensor.Tensor) []*tensor.Tensor {
 // products with the Hessian are needed.
 // It panics with tensor.ErrShape if f's output has more than one element.
 func Hessian(f Func, xs []*tensor.Tensor) [][]*tensor.Tensor {
+	checkFunc("autograd.Hessian", f, xs)
 	tp, xv, y := recordFunc(f, xs)
 	gs := tp.GradGraph(y, xv...)
 	h := make([][]*tensor.Tensor, len(xv))
@@ -186,6 +211,7 @@ func Hessian(f Func, xs []*tensor.Tensor) [][]*tensor.Tensor {
 // It panics with tensor.ErrShape if f's output has more than one element or
 // vs does not match xs in number and shape.
 func HVP(f Func, xs, vs []*tensor.Tensor) []*tensor.Tensor {
+	checkFunc("autograd.HVP", f, xs)
 	checkLike("autograd.HVP", vs, xs)
 	tp, xv, y := recordFuncWith(f, xs, vs)
 	if tp.val(y).Len() != 1 {

@@ -78,6 +78,7 @@ func (r CheckReport) String() string {
 // deterministic and smooth near inputs (keep points away from kinks).
 // The inputs are not modified.
 func Check(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, error) {
+	checkFunc("autograd.Check", f, inputs)
 	o := opts.withDefaults()
 	x0, split := pack(inputs)
 	tp := NewTape()
@@ -115,6 +116,7 @@ func Check(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, er
 // records the backward pass, and checks that gradient function with Check.
 // A pass means every op's derivative rule is itself correctly differentiable.
 func CheckSecond(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, error) {
+	checkFunc("autograd.CheckSecond", f, inputs)
 	var r *tensor.Tensor
 	grad := func(tp *Tape, xs []Var) Var {
 		y := f(tp, xs)

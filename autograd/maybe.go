@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -17,6 +18,9 @@ import (
 // A tape whose op panicked midway may hold a partial record; Reset it (or
 // drop it) before reusing it.
 func Maybe(f func()) (err error) {
+	if f == nil {
+		return fmt.Errorf("%w: Maybe of a nil function", ErrTape)
+	}
 	defer func() {
 		r := recover()
 		if r == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -59,7 +60,7 @@ const (
 // inference without any bookkeeping.
 type Tape struct {
 	nodes     []node
-	gen       uint32
+	gen       uint64 // the pass: Vars of earlier passes are stale (64 bits never wrap)
 	phase     phase
 	inArena   []Var            // arena for node inputs
 	ps        []params         // arena for op parameters
@@ -69,10 +70,11 @@ type Tape struct {
 	leafGrads map[int32]*tensor.Tensor
 	pool      pool
 	bw        backwardState
-	dbg       *debug    // anomaly mode, hooks and tracing; nil when none is on
-	spare     *debug    // a cleared debug kept for reuse, so hooks allocate nothing per pass
-	fwd       *tangents // forward mode; nil until a tangent is set
-	fwdSpare  *tangents // a cleared tangents kept for reuse after Reset
+	dbg       *debug      // anomaly mode, hooks and tracing; nil when none is on
+	spare     *debug      // a cleared debug kept for reuse, so hooks allocate nothing per pass
+	fwd       *tangents   // forward mode; nil until a tangent is set
+	fwdSpare  *tangents   // a cleared tangents kept for reuse after Reset
+	busy      atomic.Bool // a backward pass or Reset runs (see enter)
 }
 
 // NewTape returns an empty tape that records.
@@ -85,8 +87,13 @@ func NewTape() *Tape {
 // recycled and the Vars themselves become invalid (using one panics with
 // ErrTape). Parameters and their gradients are untouched, and so is anomaly
 // mode; hooks and tangents are dropped. Copy out any value you want to keep
-// (Item, Value().Copy()) before Reset.
+// (Item, Value().Copy()) before Reset. On a nil tape Reset does nothing.
 func (tp *Tape) Reset() {
+	if tp == nil { // a nil tape records nothing: nothing to forget
+		return
+	}
+	tp.enter("Reset")
+	defer tp.busy.Store(false)
 	// The node list, arenas and value list are truncated, not cleared: the
 	// next pass overwrites them, and what they point to is the tape's own
 	// pool or parameters the user holds anyway.
@@ -98,10 +105,7 @@ func (tp *Tape) Reset() {
 	tp.leaves = tp.leaves[:0]
 	clear(tp.leafGrads)
 	tp.pool.rewind()
-	tp.gen++
-	if tp.gen == 0 { // after 2³² resets: 0 marks the zero Var
-		tp.gen = 1
-	}
+	tp.gen++ // 64 bits: a stale Var can never become current again
 	tp.phase = forward
 	tp.bw.node = -1
 	if f := tp.fwd; f != nil { // kept cleared for the next pass's tangents
@@ -114,6 +118,21 @@ func (tp *Tape) Reset() {
 		if !d.anomaly {
 			tp.spare, tp.dbg = d, nil
 		}
+	}
+}
+
+// enter marks the start of a backward pass or a Reset, panicking with
+// ErrTape if one is already running: a Backward called from a hook or a
+// rule (re-entrant: it would add every gradient again), or the tape used by
+// two goroutines at once. One atomic operation per pass, not per op: a
+// second goroutine recording ops on the tape is caught when either of them
+// enters Backward, Grad or Reset while the other is inside one, which is
+// where a training step per goroutine meets; the race detector sees the
+// rest. The caller clears busy when it is done.
+func (tp *Tape) enter(op string) {
+	if !tp.busy.CompareAndSwap(false, true) {
+		panic(fmt.Errorf("%w: %s while a backward pass or Reset of this tape is running: "+
+			"called from a hook or a derivative rule (not allowed), or the tape is used by two goroutines at once (use one tape per goroutine)", ErrTape, op))
 	}
 }
 
@@ -152,6 +171,9 @@ func (tp *Tape) opName(i int32) string {
 // record no derivative rules, so nothing flows back through them. Forward
 // mode still computes tangents inside f.
 func (tp *Tape) NoGrad(f func()) {
+	if f == nil {
+		panic(fmt.Errorf("%w: NoGrad of a nil function", ErrTape))
+	}
 	if tp == nil {
 		f()
 		return
@@ -361,6 +383,7 @@ func (tp *Tape) keepAxisInts(axis int, idx []int) []int {
 // Const records t as a constant: a leaf that needs no gradient. t is not
 // copied; the tape never writes to it.
 func (tp *Tape) Const(t *tensor.Tensor) Var {
+	checkTensor("Const", t)
 	if tp == nil {
 		return Const(t)
 	}
@@ -371,6 +394,7 @@ func (tp *Tape) Const(t *tensor.Tensor) Var {
 // the tape pass: after Backward its gradient is v.Grad(). Use it for inputs
 // you differentiate with respect to (Grad, Jacobian) that are not parameters.
 func (tp *Tape) Var(t *tensor.Tensor) Var {
+	checkTensor("Var", t)
 	if tp == nil {
 		return Const(t)
 	}
@@ -380,6 +404,13 @@ func (tp *Tape) Var(t *tensor.Tensor) Var {
 		tp.leaves = append(tp.leaves, v.id)
 	}
 	return v
+}
+
+// checkTensor panics with ErrTape if t is nil.
+func checkTensor(op string, t *tensor.Tensor) {
+	if t == nil {
+		panic(fmt.Errorf("%w: %s of a nil tensor", ErrTape, op))
+	}
 }
 
 // Scalar records the constant 0-d value c.

@@ -15,7 +15,7 @@ type Var struct {
 	tp  *Tape
 	p   *param
 	id  int32
-	gen uint32
+	gen uint64
 }
 
 // param is the storage of a parameter or free constant: it outlives tapes.
@@ -72,16 +72,23 @@ func (p *param) settle() {
 // NewParam returns a parameter holding t (not copied): a leaf that outlives
 // tapes and accumulates its gradient across Backward calls until ZeroGrad.
 // Expressions of parameters alone are differentiable on any tape.
-func NewParam(t *tensor.Tensor) Var { return Var{p: &param{value: t}} }
+func NewParam(t *tensor.Tensor) Var {
+	checkTensor("NewParam", t)
+	return Var{p: &param{value: t}}
+}
 
 // NewNamedParam is NewParam with a name used when printing.
 func NewNamedParam(name string, t *tensor.Tensor) Var {
+	checkTensor("NewNamedParam", t)
 	return Var{p: &param{value: t, name: name}}
 }
 
 // Const returns a free constant holding t (not copied), usable on any tape.
 // No gradient flows into it.
-func Const(t *tensor.Tensor) Var { return Var{p: &param{value: t, constant: true}} }
+func Const(t *tensor.Tensor) Var {
+	checkTensor("Const", t)
+	return Var{p: &param{value: t, constant: true}}
+}
 
 // Valid reports whether v is not the zero Var.
 func (v Var) Valid() bool { return v.p != nil || v.tp != nil }
