@@ -40,8 +40,12 @@ func (a *act) String() string { return a.name }
 
 // NewActivation returns an Activation computing f (written with tape ops, so
 // it is differentiable), printed as name, whose preceding layer's weights
-// are drawn from init (XavierUniform(1) when init is nil).
+// are drawn from init (XavierUniform(1) when init is nil). It panics with
+// ErrArg if f is nil.
 func NewActivation(name string, f func(tp *autograd.Tape, x autograd.Var) autograd.Var, init Init) Activation {
+	if f == nil {
+		argPanic("nn.NewActivation", "nil function f for activation %q", name)
+	}
 	if init == nil {
 		init = XavierUniform(1)
 	}

@@ -95,6 +95,7 @@ func TestStepHasNoGradient(t *testing.T) {
 // TestWeightInit checks each activation's initialiser by replaying a seed:
 // Xavier (gain 1) for saturating units, He for rectifiers.
 func TestWeightInit(t *testing.T) {
+	id := func(_ *autograd.Tape, x autograd.Var) autograd.Var { return x }
 	tests := []struct {
 		g    nn.Activation
 		want nn.Init
@@ -107,8 +108,8 @@ func TestWeightInit(t *testing.T) {
 		{nn.ReLU(), nn.HeNormal(math.Sqrt2)},
 		// gain √(2/(1+0.5²)) = √1.6
 		{nn.LeakyReLU(0.5), nn.HeNormal(math.Sqrt(1.6))},
-		{nn.NewActivation("custom", nil, nil), nn.XavierUniform(1)},
-		{nn.NewActivation("custom he", nil, nn.HeUniform(1)), nn.HeUniform(1)},
+		{nn.NewActivation("custom", id, nil), nn.XavierUniform(1)},
+		{nn.NewActivation("custom he", id, nn.HeUniform(1)), nn.HeUniform(1)},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.g), func(t *testing.T) {

@@ -80,7 +80,11 @@
 // a (n, 1) output against a (n) target) panic with a *tensor.ShapeError
 // wrapping tensor.ErrShape, a label out of range with one wrapping
 // tensor.ErrIndex; the message names the layer or cost and the shapes.
-// Other bad arguments (a dropout probability of 1.5) wrap ErrArg.
+// Other bad arguments (a dropout probability of 1.5) wrap ErrArg, as do
+// nil arguments where a value is needed (a nil module, rng, tensor or
+// function, a nil layer inside a Sequential, the zero Var as a cost's
+// output or target, a layer made as a zero value rather than by its
+// constructor): the message names the function and the argument.
 //
 // # Concurrency
 //

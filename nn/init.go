@@ -12,7 +12,8 @@ import (
 // from rng. fanIn and fanOut are the number of inputs feeding each unit and
 // of units each input feeds: for a Linear weight of shape (in, out) they are
 // in and out, whatever the layout. Initialisers that do not scale by the
-// fans ignore them. The same seed gives the same tensor.
+// fans ignore them. The same seed gives the same tensor. The initialisers of
+// this package that draw panic with ErrArg if rng is nil.
 type Init func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor
 
 // Zeros is the initialiser that returns zeros: the default for biases.
@@ -26,6 +27,7 @@ func Uniform(lo, hi float64) Init {
 		panic(fmt.Errorf("%w: nn.Uniform: hi %g < lo %g", ErrArg, hi, lo))
 	}
 	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor {
+		checkRNG("nn.Uniform", rng)
 		return tensor.RandU(rng, lo, hi, shape...)
 	}
 }
@@ -37,6 +39,7 @@ func Normal(mean, std float64) Init {
 		panic(fmt.Errorf("%w: nn.Normal: std %g < 0", ErrArg, std))
 	}
 	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor {
+		checkRNG("nn.Normal", rng)
 		t := tensor.RandN(rng, shape...)
 		d := t.Data()
 		for i := range d {
@@ -56,6 +59,7 @@ func Normal(mean, std float64) Init {
 // ErrArg if fanIn + fanOut ≤ 0.
 func XavierUniform(gain float64) Init {
 	return func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
+		checkRNG("nn.XavierUniform", rng)
 		a := gain * math.Sqrt(6/float64(checkFan("nn.XavierUniform", fanIn+fanOut)))
 		return tensor.RandU(rng, -a, a, shape...)
 	}
@@ -66,6 +70,7 @@ func XavierUniform(gain float64) Init {
 // It panics with ErrArg if fanIn + fanOut ≤ 0.
 func XavierNormal(gain float64) Init {
 	return func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
+		checkRNG("nn.XavierNormal", rng)
 		s := gain * math.Sqrt(2/float64(checkFan("nn.XavierNormal", fanIn+fanOut)))
 		return Normal(0, s)(rng, fanIn, fanOut, shape...)
 	}
@@ -81,6 +86,7 @@ func XavierNormal(gain float64) Init {
 // if fanIn ≤ 0.
 func HeUniform(gain float64) Init {
 	return func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
+		checkRNG("nn.HeUniform", rng)
 		a := gain * math.Sqrt(3/float64(checkFan("nn.HeUniform", fanIn)))
 		return tensor.RandU(rng, -a, a, shape...)
 	}
@@ -91,8 +97,16 @@ func HeUniform(gain float64) Init {
 // √(2/fanIn)). It panics with ErrArg if fanIn ≤ 0.
 func HeNormal(gain float64) Init {
 	return func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
+		checkRNG("nn.HeNormal", rng)
 		s := gain / math.Sqrt(float64(checkFan("nn.HeNormal", fanIn)))
 		return Normal(0, s)(rng, fanIn, fanOut, shape...)
+	}
+}
+
+// checkRNG panics with ErrArg naming op if rng is nil.
+func checkRNG(op string, rng *rand.Rand) {
+	if rng == nil {
+		argPanic(op, "nil rng")
 	}
 }
 

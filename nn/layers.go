@@ -32,13 +32,18 @@ type Neuron struct {
 }
 
 // NewNeuron returns a neuron with n inputs and activation g, its weights
-// drawn with g.WeightInit() (fan-in n, fan-out 1) and its bias zero.
-// It panics with ErrArg if n ≤ 0.
+// drawn with g.WeightInit() (fan-in n, fan-out 1; XavierUniform(1) when g
+// or its WeightInit is nil) and its bias zero.
+// It panics with ErrArg if rng is nil or n ≤ 0.
 func NewNeuron(rng *rand.Rand, n int, g Activation) *Neuron {
-	init := XavierUniform(1)
+	var init Init
 	if g != nil {
 		init = g.WeightInit()
 	}
+	if init == nil {
+		init = XavierUniform(1)
+	}
+	checkRNG("nn.NewNeuron", rng)
 	checkFan("nn.NewNeuron", n)
 	return &Neuron{
 		W: autograd.NewNamedParam("weight", init(rng, n, 1, n, 1)),
@@ -68,6 +73,9 @@ func (u *Neuron) String() string {
 	if u.G != nil {
 		g = fmt.Sprint(u.G)
 	}
+	if !u.W.Valid() {
+		return fmt.Sprintf("Neuron(no weight, %s)", g)
+	}
 	return fmt.Sprintf("Neuron(in=%d, %s)", u.W.Shape()[0], g)
 }
 
@@ -91,11 +99,12 @@ type Linear struct {
 // NewLinear returns a dense layer with weights drawn by init (fan-in in,
 // fan-out out; XavierUniform(1) when init is nil) and a zero bias. Pass the
 // WeightInit of the activation that follows (NewMLP does).
-// It panics with ErrArg if in or out is not positive.
+// It panics with ErrArg if rng is nil or in or out is not positive.
 func NewLinear(rng *rand.Rand, in, out int, init Init) *Linear {
 	if init == nil {
 		init = XavierUniform(1)
 	}
+	checkRNG("nn.NewLinear", rng)
 	checkFan("nn.NewLinear", in)
 	checkFan("nn.NewLinear", out)
 	return &Linear{
@@ -106,9 +115,13 @@ func NewLinear(rng *rand.Rand, in, out int, init Init) *Linear {
 
 // LinearFromTorch returns a layer holding PyTorch's nn.Linear parameters:
 // weight of shape (out, in), transposed into W (in, out), and bias (out),
-// copied (nil for none). It panics with tensor.ErrShape on other shapes.
+// copied (nil for none). It panics with tensor.ErrShape on other shapes and
+// with ErrArg if weight is nil.
 func LinearFromTorch(weight, bias *tensor.Tensor) *Linear {
 	const op = "nn.LinearFromTorch"
+	if weight == nil {
+		argPanic(op, "nil weight")
+	}
 	if weight.Rank() != 2 {
 		shapePanic(op, "weight must have rank 2 (out, in)", weight.Shape())
 	}
@@ -138,13 +151,21 @@ func (l *Linear) NamedParams() []NamedParam {
 
 // String prints the layer's sizes, PyTorch-style.
 func (l *Linear) String() string {
+	if !l.W.Valid() {
+		return fmt.Sprintf("Linear(no weight, bias=%t)", l.B.Valid())
+	}
 	s := l.W.Shape()
 	return fmt.Sprintf("Linear(in=%d, out=%d, bias=%t)", s[0], s[1], l.B.Valid())
 }
 
 // affine returns x·w + b for x of shape (batch, in) or (in), w (in, out),
-// b (out) or the zero Var, panicking with tensor.ErrShape named op.
+// b (out) or the zero Var, panicking with tensor.ErrShape named op, or with
+// ErrArg if x or w is the zero Var.
 func affine(tp *autograd.Tape, op string, x, w, b autograd.Var) autograd.Var {
+	checkVar(op, "input", x)
+	if !w.Valid() {
+		argPanic(op, "weight is the zero Var (make the layer with its New function)")
+	}
 	xs, ws := x.Shape(), w.Shape()
 	if len(ws) != 2 {
 		shapePanic(op, "weight must have rank 2 (in, out)", ws)
@@ -179,12 +200,13 @@ func affine(tp *autograd.Tape, op string, x, w, b autograd.Var) autograd.Var {
 // ReLU), biases are zero. NewMLP(rng, []int{2, 2, 1}, Sigmoid(), Sigmoid())
 // is the 2-2-1 sigmoid network; its parameters are layers.0.weight (2, 2),
 // layers.0.bias (2), layers.2.weight (2, 1), layers.2.bias (1).
-// It panics with ErrArg if sizes has fewer than two entries or one is not
-// positive.
+// It panics with ErrArg if rng is nil or sizes has fewer than two entries
+// or one is not positive.
 func NewMLP(rng *rand.Rand, sizes []int, hidden, output Activation) *Sequential {
 	if len(sizes) < 2 {
 		panic(fmt.Errorf("%w: nn.NewMLP: sizes %v: need at least the input and output widths", ErrArg, sizes))
 	}
+	checkRNG("nn.NewMLP", rng)
 	var layers []Module
 	for i := 0; i+1 < len(sizes); i++ {
 		g := hidden
@@ -234,10 +256,14 @@ func NewDropout(rng *rand.Rand, p float64) *Dropout {
 
 // Forward returns x with a fresh random mask applied while training, and x
 // itself in evaluation mode or when P is 0. With P = 1 every element is
-// zeroed. Any shape is accepted.
+// zeroed. Any shape is accepted. It panics with ErrArg if it must draw a
+// mask and has no rng (a Dropout made as a zero value, not by NewDropout).
 func (d *Dropout) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
 	if !d.training || d.P == 0 {
 		return x
+	}
+	if d.rng == nil {
+		argPanic("nn.Dropout.Forward", "nil rng (make the layer with NewDropout)")
 	}
 	m := tensor.Zeros(x.Shape()...)
 	if d.P < 1 {

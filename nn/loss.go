@@ -98,7 +98,10 @@ func reduce(tp *autograd.Tape, per autograd.Var, c lossConfig) autograd.Var {
 // y have the same shape with a first (datapoint) axis of positive length.
 // The shapes must match exactly: broadcasting (n, 1) against (n) would
 // silently compare every output with every target.
+// The zero Var as either panics with ErrArg.
 func checkPair(op string, a, y autograd.Var) {
+	checkVar(op, "output", a)
+	checkVar(op, "target", y)
 	as, ys := a.Shape(), y.Shape()
 	if !slices.Equal(as, ys) {
 		shapePanic(op, "output and target shapes differ (no broadcasting: reshape one of them)", as, ys)
@@ -142,7 +145,7 @@ func sumUnits(tp *autograd.Tape, e autograd.Var) autograd.Var {
 // gradient.) It is MSE times the number of output units k = elements per
 // datapoint; with ReduceSum it equals PyTorch's MSELoss(reduction="sum").
 // ∂C/∂a = 2(a − y)/n. It panics with tensor.ErrShape if the shapes differ or
-// there is no datapoint.
+// there is no datapoint, and with ErrArg if a or y is the zero Var.
 func Quadratic(tp *autograd.Tape, a, y autograd.Var, opts ...LossOption) autograd.Var {
 	const op = "nn.Quadratic"
 	c := config(op, false, opts)
@@ -158,7 +161,8 @@ func Quadratic(tp *autograd.Tape, a, y autograd.Var, opts ...LossOption) autogra
 // so MSE = Quadratic / k (equal for one output unit). ReduceMean matches
 // PyTorch; ReduceNone returns cₓ of shape (n) (PyTorch returns the
 // element-wise squares) and ReduceSum Σₓ cₓ (PyTorch's sum is Quadratic's).
-// It panics with tensor.ErrShape if the shapes differ or there is no datapoint.
+// It panics with tensor.ErrShape if the shapes differ or there is no
+// datapoint, and with ErrArg if a or y is the zero Var.
 func MSE(tp *autograd.Tape, a, y autograd.Var, opts ...LossOption) autograd.Var {
 	const op = "nn.MSE"
 	c := config(op, false, opts)
@@ -189,7 +193,8 @@ const logFloor = -100
 // units BCELoss (a mean over all elements) is C/k. For a sigmoid output,
 // prefer BCEWithLogits on the logits z (p = σ(z)): it is exact for |z| up to
 // 1000 where 1 − p rounds to 0. It panics with tensor.ErrShape if the shapes
-// differ or there is no datapoint, and with ErrArg if a p is outside [0, 1].
+// differ or there is no datapoint, and with ErrArg if a p is outside [0, 1]
+// or p or y is the zero Var.
 func BinaryCrossEntropy(tp *autograd.Tape, p, y autograd.Var, opts ...LossOption) autograd.Var {
 	const op = "nn.BinaryCrossEntropy"
 	c := config(op, false, opts)
@@ -215,7 +220,8 @@ func BinaryCrossEntropy(tp *autograd.Tape, p, y autograd.Var, opts ...LossOption
 //
 // which neither overflows nor loses the answer for |z| up to 1000 or more;
 // its derivative is σ(z) − y. z and y have equal shape (n) or (n, units…).
-// It panics with tensor.ErrShape if the shapes differ or there is no datapoint.
+// It panics with tensor.ErrShape if the shapes differ or there is no
+// datapoint, and with ErrArg if z or y is the zero Var.
 func BCEWithLogits(tp *autograd.Tape, z, y autograd.Var, opts ...LossOption) autograd.Var {
 	const op = "nn.BCEWithLogits"
 	c := config(op, false, opts)
@@ -236,7 +242,8 @@ func BCEWithLogits(tp *autograd.Tape, z, y autograd.Var, opts ...LossOption) aut
 // layer with the log-likelihood cost, fused. With ClassWeights each cₓ is
 // weighted by w[yₓ] (and the mean divides by Σₓ w[yₓ]).
 // It panics with tensor.ErrShape if z is not (n, classes) with n ≥ 1 or
-// len(labels) ≠ n, and with tensor.ErrIndex if a label is out of range.
+// len(labels) ≠ n, with tensor.ErrIndex if a label is out of range, and
+// with ErrArg if z is the zero Var.
 func CrossEntropy(tp *autograd.Tape, z autograd.Var, labels []int, opts ...LossOption) autograd.Var {
 	const op = "nn.CrossEntropy"
 	c := config(op, true, opts)
@@ -283,7 +290,9 @@ func weighted(tp *autograd.Tape, per autograd.Var, labels []int, c lossConfig) a
 // checkLabels panics with tensor.ErrShape unless z is (n, classes) with
 // n ≥ 1, labels has n entries and weights (if any) has shape (classes), and
 // with tensor.ErrIndex if a label is outside [0, classes).
+// The zero Var as z panics with ErrArg.
 func checkLabels(op string, z autograd.Var, labels []int, weights *tensor.Tensor) {
+	checkVar(op, "input", z)
 	zs := z.Shape()
 	if len(zs) != 2 {
 		shapePanic(op, "input must have shape (n, classes); reshape a single datapoint to (1, classes)", zs)
@@ -302,5 +311,13 @@ func checkLabels(op string, z autograd.Var, labels []int, weights *tensor.Tensor
 		if l < 0 || l >= k {
 			indexPanic(op, fmt.Sprintf("label %d of datapoint %d is outside [0, %d)", l, i, k), zs, []int{len(labels)})
 		}
+	}
+}
+
+// checkVar panics with ErrArg naming op and the argument what if v is the
+// zero Var.
+func checkVar(op, what string, v autograd.Var) {
+	if !v.Valid() {
+		argPanic(op, "%s is the zero Var", what)
 	}
 }

@@ -11,9 +11,13 @@ import (
 // shape (n, classes), 1/n Σₓ [argmaxⱼ logits[x, j] = yₓ], the first index
 // winning ties. It panics with tensor.ErrShape unless logits is (n, classes)
 // with n ≥ 1 and classes ≥ 2 (use BinaryAccuracy for one output unit) and
-// labels has n entries, and with tensor.ErrIndex if a label is out of range.
+// labels has n entries, with tensor.ErrIndex if a label is out of range, and
+// with ErrArg if logits is nil.
 func Accuracy(logits *tensor.Tensor, labels []int) float64 {
 	const op = "nn.Accuracy"
+	if logits == nil {
+		argPanic(op, "nil logits")
+	}
 	s := logits.Shape()
 	if len(s) != 2 || s[0] == 0 || s[1] < 2 {
 		shapePanic(op, "logits must have shape (n, classes) with n ≥ 1 and classes ≥ 2; for one output unit use BinaryAccuracy", s)
@@ -39,9 +43,13 @@ func Accuracy(logits *tensor.Tensor, labels []int) float64 {
 // thresholded (class 1 where out > threshold, else 0), equals their label in
 // {0, 1}: threshold 0.5 for sigmoid probabilities, 0 for logits. out has
 // shape (n) or (n, 1). It panics with tensor.ErrShape on another shape or
-// len(labels) ≠ n, and with tensor.ErrIndex if a label is not 0 or 1.
+// len(labels) ≠ n, with tensor.ErrIndex if a label is not 0 or 1, and with
+// ErrArg if out is nil.
 func BinaryAccuracy(out *tensor.Tensor, labels []int, threshold float64) float64 {
 	const op = "nn.BinaryAccuracy"
+	if out == nil {
+		argPanic(op, "nil outputs")
+	}
 	s := out.Shape()
 	if len(s) == 0 || len(s) > 2 || s[0] == 0 || (len(s) == 2 && s[1] != 1) {
 		shapePanic(op, "outputs must have shape (n) or (n, 1) with n ≥ 1", s)

@@ -46,20 +46,47 @@ type Trainable interface {
 }
 
 // Walk calls f on m and then, depth first in order, on every module inside it.
+// It panics with ErrArg if m, a module inside it or f is nil.
 func Walk(m Module, f func(Module)) {
+	if f == nil {
+		argPanic("nn.Walk", "nil function f")
+	}
+	walk("nn.Walk", m, f)
+}
+
+// walk is Walk, its panics named op.
+func walk(op string, m Module, f func(Module)) {
+	checkModule(op, m)
 	f(m)
 	if c, ok := m.(Container); ok {
-		for _, ch := range c.Children() {
-			Walk(ch, f)
+		for i, ch := range c.Children() {
+			if ch == nil {
+				argPanic(op, "child %d of a %T is a nil module", i, m)
+			}
+			walk(op, ch, f)
 		}
 	}
 }
 
+// checkModule panics with ErrArg naming op if m is nil.
+func checkModule(op string, m Module) {
+	if m == nil {
+		argPanic(op, "nil module")
+	}
+}
+
+// argPanic panics with an error wrapping ErrArg: "nn: invalid argument:
+// op: message".
+func argPanic(op, format string, args ...any) {
+	panic(fmt.Errorf("%w: %s: %s", ErrArg, op, fmt.Sprintf(format, args...)))
+}
+
 // SetTraining switches every Trainable module in the tree of m to training
 // (on) or evaluation (off) mode, like PyTorch's model.train() / model.eval().
-// In evaluation mode Dropout is the identity.
+// In evaluation mode Dropout is the identity. It panics with ErrArg if m or
+// a module inside it is nil.
 func SetTraining(m Module, on bool) {
-	Walk(m, func(m Module) {
+	walk("nn.SetTraining", m, func(m Module) {
 		if t, ok := m.(Trainable); ok {
 			t.SetTraining(on)
 		}
@@ -69,7 +96,12 @@ func SetTraining(m Module, on bool) {
 // Params returns the parameters of m in the order of m.NamedParams. A
 // parameter that appears under several names (weights tied between layers)
 // is listed once, at its first name, so an optimiser updates it once.
-func Params(m Module) []autograd.Var {
+// It panics with ErrArg if m is nil.
+func Params(m Module) []autograd.Var { return params("nn.Params", m) }
+
+// params is Params, its panics named op.
+func params(op string, m Module) []autograd.Var {
+	checkModule(op, m)
 	nps := m.NamedParams()
 	out := make([]autograd.Var, 0, len(nps))
 	for _, np := range nps {
@@ -91,17 +123,19 @@ func containsVar(vs []autograd.Var, v autograd.Var) bool {
 
 // ZeroGrad sets the accumulated gradient of every parameter of m to zero.
 // Call it before each training step's Backward (gradients accumulate).
+// It panics with ErrArg if m is nil.
 func ZeroGrad(m Module) {
-	for _, p := range Params(m) {
+	for _, p := range params("nn.ZeroGrad", m) {
 		p.ZeroGrad()
 	}
 }
 
 // NumParams returns the number of scalar parameters of m: the sum of the
 // element counts of Params(m). A 2-2-1 network has 2·2+2 + 2·1+1 = 9.
+// It panics with ErrArg if m is nil.
 func NumParams(m Module) int {
 	n := 0
-	for _, p := range Params(m) {
+	for _, p := range params("nn.NumParams", m) {
 		n += p.Value().Len()
 	}
 	return n
@@ -130,21 +164,37 @@ var (
 )
 
 // NewSequential returns a Sequential of the given layers.
-func NewSequential(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
+// It panics with ErrArg if a layer is nil.
+func NewSequential(layers ...Module) *Sequential {
+	for i, l := range layers {
+		if l == nil {
+			argPanic("nn.NewSequential", "layer %d is a nil module", i)
+		}
+	}
+	return &Sequential{Layers: layers}
+}
 
 // Forward passes x through each layer in turn. Shapes are those of the
-// layers; a layer panics when its input has the wrong shape.
+// layers; a layer panics when its input has the wrong shape. It panics with
+// ErrArg if a layer is nil.
 func (s *Sequential) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
-	for _, l := range s.Layers {
+	for i, l := range s.Layers {
+		if l == nil {
+			argPanic("nn.Sequential.Forward", "layer %d is a nil module", i)
+		}
 		x = l.Forward(tp, x)
 	}
 	return x
 }
 
 // NamedParams lists the layers' parameters, named "layers.i.NAME".
+// It panics with ErrArg if a layer is nil.
 func (s *Sequential) NamedParams() []NamedParam {
 	var out []NamedParam
 	for i, l := range s.Layers {
+		if l == nil {
+			argPanic("nn.Sequential.NamedParams", "layer %d is a nil module", i)
+		}
 		out = append(out, prefixed(fmt.Sprintf("layers.%d", i), l)...)
 	}
 	return out

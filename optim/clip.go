@@ -21,13 +21,16 @@ import (
 // NaN or 0 as PyTorch's does; check the result if gradients may overflow.
 // The norms use gonum's overflow-safe floats.Norm and math.Hypot.
 // A maxNorm of +Inf clips nothing, which computes the norm alone.
-// It panics with ErrConfig if maxNorm is negative or NaN.
+// It panics with ErrConfig if maxNorm is negative or NaN or a parameter is
+// the zero Var.
 func ClipGradNorm(params []autograd.Var, maxNorm float64) float64 {
+	const op = "optim.ClipGradNorm"
 	if !(maxNorm >= 0) {
-		configPanic("optim.ClipGradNorm", "maxNorm", maxNorm, "≥ 0")
+		configPanic(op, "maxNorm", maxNorm, "≥ 0")
 	}
 	total := 0.0
-	for _, p := range params {
+	for i, p := range params {
+		checkValid(op, i, p)
 		if g := p.Grad(); g != nil {
 			total = math.Hypot(total, floats.Norm(g.Data(), 2))
 		}
@@ -49,12 +52,15 @@ func ClipGradNorm(params []autograd.Var, maxNorm float64) float64 {
 //	gᵢⱼ ← max(−clip, min(clip, gᵢⱼ))
 //
 // Parameters whose Grad is nil are skipped; NaN elements stay NaN.
-// It panics with ErrConfig if clip is negative or NaN.
+// It panics with ErrConfig if clip is negative or NaN or a parameter is the
+// zero Var.
 func ClipGradValue(params []autograd.Var, clip float64) {
+	const op = "optim.ClipGradValue"
 	if !(clip >= 0) {
-		configPanic("optim.ClipGradValue", "clip", clip, "≥ 0")
+		configPanic(op, "clip", clip, "≥ 0")
 	}
-	for _, p := range params {
+	for i, p := range params {
+		checkValid(op, i, p)
 		if g := p.Grad(); g != nil {
 			tensor.ClampTo(g, g, -clip, clip)
 		}

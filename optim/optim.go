@@ -90,6 +90,13 @@ func orDefault(v, def float64) float64 {
 	return v
 }
 
+// checkValid panics with ErrConfig naming op if params[i], p, is the zero Var.
+func checkValid(op string, i int, p autograd.Var) {
+	if !p.Valid() {
+		panic(fmt.Errorf("%w: %s: params[%d] is the zero Var", ErrConfig, op, i))
+	}
+}
+
 // checkParams validates an optimiser's parameter list and returns a copy of it.
 // Each element must be a parameter (autograd.NewParam), none twice.
 func checkParams(op string, params []autograd.Var) []autograd.Var {
@@ -98,6 +105,7 @@ func checkParams(op string, params []autograd.Var) []autograd.Var {
 	}
 	seen := make(map[autograd.Var]int, len(params))
 	for i, p := range params {
+		checkValid(op, i, p)
 		if !p.IsParam() {
 			panic(fmt.Errorf("%w: %s: params[%d] (%s) is not a parameter made by autograd.NewParam", ErrConfig, op, i, p.Op()))
 		}

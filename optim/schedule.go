@@ -3,6 +3,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"reflect"
 )
 
 // The schedules' convention (made after the optimiser, Step once per epoch
@@ -17,10 +18,18 @@ type schedule struct {
 }
 
 func newSchedule(op string, opt LRSetter) schedule {
-	if opt == nil {
-		panic(fmt.Errorf("%w: %s: nil optimiser", ErrConfig, op))
+	if v := reflect.ValueOf(opt); opt == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+		panic(fmt.Errorf("%w: %s: nil optimiser %T", ErrConfig, op, opt))
 	}
 	return schedule{opt: opt, base: opt.LR()}
+}
+
+// made panics with ErrConfig naming op if s is a zero value, made without
+// its New function (it has no optimiser, and At would divide by zero).
+func (s *schedule) made(op string) {
+	if s.opt == nil {
+		panic(fmt.Errorf("%w: %s: zero-value schedule; make it with its New function", ErrConfig, op))
+	}
 }
 
 // StepLR multiplies the learning rate by γ every stepSize epochs:
@@ -50,10 +59,19 @@ func NewStepLR(opt LRSetter, stepSize int, gamma float64) *StepLR {
 }
 
 // At returns the rate of epoch e ≥ 0, η₀·γ^⌊e/stepSize⌋.
-func (s *StepLR) At(e int) float64 { return s.base * powInt(s.gamma, e/s.stepSize) }
+// It panics with ErrConfig if s is a zero value.
+func (s *StepLR) At(e int) float64 {
+	s.made("optim.StepLR.At")
+	return s.base * powInt(s.gamma, e/s.stepSize)
+}
 
 // Step advances one epoch and sets the optimiser's rate to At(Epoch()).
-func (s *StepLR) Step() { s.epoch++; s.opt.SetLR(s.At(s.epoch)) }
+// It panics with ErrConfig if s is a zero value (not made by its New function).
+func (s *StepLR) Step() {
+	s.made("optim.StepLR.Step")
+	s.epoch++
+	s.opt.SetLR(s.At(s.epoch))
+}
 
 // Epoch returns the number of Step calls so far.
 func (s *StepLR) Epoch() int { return s.epoch }
@@ -81,10 +99,19 @@ func NewExponentialLR(opt LRSetter, gamma float64) *ExponentialLR {
 }
 
 // At returns the rate of epoch e ≥ 0, η₀·γᵉ.
-func (s *ExponentialLR) At(e int) float64 { return s.base * powInt(s.gamma, e) }
+// It panics with ErrConfig if s is a zero value.
+func (s *ExponentialLR) At(e int) float64 {
+	s.made("optim.ExponentialLR.At")
+	return s.base * powInt(s.gamma, e)
+}
 
 // Step advances one epoch and sets the optimiser's rate to At(Epoch()).
-func (s *ExponentialLR) Step() { s.epoch++; s.opt.SetLR(s.At(s.epoch)) }
+// It panics with ErrConfig if s is a zero value (not made by its New function).
+func (s *ExponentialLR) Step() {
+	s.made("optim.ExponentialLR.Step")
+	s.epoch++
+	s.opt.SetLR(s.At(s.epoch))
+}
 
 // Epoch returns the number of Step calls so far.
 func (s *ExponentialLR) Epoch() int { return s.epoch }
@@ -118,12 +145,19 @@ func NewCosineAnnealingLR(opt LRSetter, tMax int, etaMin float64) *CosineAnneali
 }
 
 // At returns the rate of epoch e ≥ 0, ηmin + (η₀ − ηmin)·(1 + cos(π·e/tMax))/2.
+// It panics with ErrConfig if s is a zero value.
 func (s *CosineAnnealingLR) At(e int) float64 {
+	s.made("optim.CosineAnnealingLR.At")
 	return s.etaMin + (s.base-s.etaMin)*(1+math.Cos(math.Pi*float64(e)/float64(s.tMax)))/2
 }
 
 // Step advances one epoch and sets the optimiser's rate to At(Epoch()).
-func (s *CosineAnnealingLR) Step() { s.epoch++; s.opt.SetLR(s.At(s.epoch)) }
+// It panics with ErrConfig if s is a zero value (not made by its New function).
+func (s *CosineAnnealingLR) Step() {
+	s.made("optim.CosineAnnealingLR.Step")
+	s.epoch++
+	s.opt.SetLR(s.At(s.epoch))
+}
 
 // Epoch returns the number of Step calls so far.
 func (s *CosineAnnealingLR) Epoch() int { return s.epoch }
@@ -158,12 +192,19 @@ func NewLinearWarmup(opt LRSetter, startFactor float64, n int) *LinearWarmup {
 }
 
 // At returns the rate of epoch e ≥ 0, η₀·(f + (1 − f)·min(e, n)/n).
+// It panics with ErrConfig if s is a zero value.
 func (s *LinearWarmup) At(e int) float64 {
+	s.made("optim.LinearWarmup.At")
 	return s.base * (s.start + (1-s.start)*float64(min(e, s.n))/float64(s.n))
 }
 
 // Step advances one epoch and sets the optimiser's rate to At(Epoch()).
-func (s *LinearWarmup) Step() { s.epoch++; s.opt.SetLR(s.At(s.epoch)) }
+// It panics with ErrConfig if s is a zero value (not made by its New function).
+func (s *LinearWarmup) Step() {
+	s.made("optim.LinearWarmup.Step")
+	s.epoch++
+	s.opt.SetLR(s.At(s.epoch))
+}
 
 // Epoch returns the number of Step calls so far.
 func (s *LinearWarmup) Epoch() int { return s.epoch }

@@ -9,7 +9,9 @@
 //   - NewRNG, the seeded generator tests draw from, so failures replay;
 //   - ExportedAPI, MissingRows and NoRuntimePanic, for tests that call
 //     every exported entry point of a package with nil and zero arguments
-//     and fail when one crashes with a runtime error or has no row.
+//     and fail when one crashes with a runtime error or has no row;
+//     CheckEntryPoints and CheckCall run such a table in one call, also
+//     failing on a panic that wraps none of the package's sentinels.
 //
 // It imports none of tapegrad's packages (a tensor is anything with Shape
 // and Data methods), so the tests of every package, internal/shapes'

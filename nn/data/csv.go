@@ -27,8 +27,11 @@ const maxLine = 1 << 20
 // gzip-compressed: it is sniffed for the gzip magic number.
 //
 // Malformed input gives an error that wraps ErrFormat and names the line and
-// field; a negative cols gives an error that wraps ErrArgument.
+// field; a negative cols or a nil r gives an error that wraps ErrArgument.
 func ParseMatrix(r io.Reader, sep rune, cols int) (*tensor.Tensor, error) {
+	if err := checkReader("data.ParseMatrix", r); err != nil {
+		return nil, err
+	}
 	if cols < 0 {
 		return nil, fmt.Errorf("data.ParseMatrix: cols %d < 0: %w", cols, ErrArgument)
 	}
@@ -82,8 +85,11 @@ func ParseMatrix(r io.Reader, sep rune, cols int) (*tensor.Tensor, error) {
 // must equal n. Blank lines are skipped; the input may be gzip-compressed.
 //
 // Malformed input gives an error that wraps ErrFormat and names the line and
-// what is wrong.
+// what is wrong; a nil r gives an error that wraps ErrArgument.
 func ParseCSV(r io.Reader) (*Dataset, error) {
+	if err := checkReader("data.ParseCSV", r); err != nil {
+		return nil, err
+	}
 	ls, err := newLines(r)
 	if err != nil {
 		return nil, err

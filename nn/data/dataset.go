@@ -31,15 +31,33 @@ type Dataset struct {
 	FeatureNames []string
 }
 
-// Len returns the number of samples n (rows of X).
-func (d *Dataset) Len() int { return d.X.Dim(0) }
+// Len returns the number of samples n (rows of X). It panics with an error
+// wrapping ErrArgument if d or X is nil.
+func (d *Dataset) Len() int { d.mustX("data.Dataset.Len"); return d.X.Dim(0) }
 
-// Features returns the number of features (columns of X).
-func (d *Dataset) Features() int { return d.X.Dim(1) }
+// Features returns the number of features (columns of X). It panics with an
+// error wrapping ErrArgument if d or X is nil, and with one wrapping
+// tensor.ErrShape if X has rank below 2.
+func (d *Dataset) Features() int { d.mustX("data.Dataset.Features"); return d.X.Dim(1) }
+
+// mustX panics with an error wrapping ErrArgument, naming op, if d or d.X
+// is nil.
+func (d *Dataset) mustX(op string) {
+	if d == nil {
+		argPanic(op, "nil dataset")
+	}
+	if d.X == nil {
+		argPanic(op, "dataset %q has a nil X", d.Name)
+	}
+}
 
 // NumClasses returns len(ClassNames) when the names are known, and otherwise
-// one more than the largest label (0 for a regression set).
+// one more than the largest label (0 for a regression set). It panics with
+// an error wrapping ErrArgument if d is nil.
 func (d *Dataset) NumClasses() int {
+	if d == nil {
+		argPanic("data.Dataset.NumClasses", "nil dataset")
+	}
 	if d.ClassNames != nil {
 		return len(d.ClassNames)
 	}

@@ -67,6 +67,14 @@ func argPanic(op, format string, args ...any) {
 	panic(fmt.Errorf("%s: %s: %w", op, fmt.Sprintf(format, args...), ErrArgument))
 }
 
+// checkReader returns an error wrapping ErrArgument, naming op, if r is nil.
+func checkReader(op string, r io.Reader) error {
+	if r == nil {
+		return fmt.Errorf("%s: nil reader: %w", op, ErrArgument)
+	}
+	return nil
+}
+
 // gzipMagic is the first two bytes of every gzip stream (RFC 1952).
 var gzipMagic = [2]byte{0x1f, 0x8b}
 

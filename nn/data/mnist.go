@@ -51,13 +51,14 @@ var digitNames = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 // Errors name the file and what is wrong with it: a missing file, a bad magic
 // number or length (wrapping ErrFormat), an image count that differs from the
 // label count, or a label above 9. The training set takes about 376 MB as
-// float64.
-func LoadMNIST(dir string) (train, test *Dataset, err error) {
-	train, err = loadMNISTPair(dir, "mnist-train", mnistFiles.trainImages, mnistFiles.trainLabels)
+// float64. The files are read by ReadIDXImages and ReadIDXLabels with opts
+// (MaxElements; the default limit admits MNIST and Fashion-MNIST).
+func LoadMNIST(dir string, opts ...IDXOption) (train, test *Dataset, err error) {
+	train, err = loadMNISTPair(dir, "mnist-train", mnistFiles.trainImages, mnistFiles.trainLabels, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	test, err = loadMNISTPair(dir, "mnist-test", mnistFiles.testImages, mnistFiles.testLabels)
+	test, err = loadMNISTPair(dir, "mnist-test", mnistFiles.testImages, mnistFiles.testLabels, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,10 +66,10 @@ func LoadMNIST(dir string) (train, test *Dataset, err error) {
 }
 
 // loadMNISTPair reads one images file and its labels file into a Dataset.
-func loadMNISTPair(dir, name, images, labels string) (*Dataset, error) {
+func loadMNISTPair(dir, name, images, labels string, opts []IDXOption) (*Dataset, error) {
 	var x *tensor.Tensor
 	imgPath, err := readFileAny(dir, images, func(f *os.File) (err error) {
-		x, err = ReadIDXImages(f)
+		x, err = ReadIDXImages(f, opts...)
 		return err
 	})
 	if err != nil {
@@ -76,7 +77,7 @@ func loadMNISTPair(dir, name, images, labels string) (*Dataset, error) {
 	}
 	var y []int
 	lblPath, err := readFileAny(dir, labels, func(f *os.File) (err error) {
-		y, err = ReadIDXLabels(f)
+		y, err = ReadIDXLabels(f, opts...)
 		return err
 	})
 	if err != nil {

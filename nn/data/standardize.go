@@ -25,8 +25,11 @@ type Standardizer struct {
 // FitStandardizer returns the Standardizer of the columns of x, a tensor of
 // shape (n, features) with n ≥ 1. It costs O(n·features).
 // It panics with an error wrapping tensor.ErrShape if x is not of rank 2 or
-// has no rows.
+// has no rows, and with one wrapping ErrArgument if x is nil.
 func FitStandardizer(x *tensor.Tensor) *Standardizer {
+	if x == nil {
+		argPanic("data.FitStandardizer", "nil x")
+	}
 	if x.Rank() != 2 || x.Dim(0) == 0 {
 		panic(&tensor.ShapeError{Op: "data.FitStandardizer", Shapes: [][]int{x.Shape()},
 			Msg: "want (n, features) with n ≥ 1", Err: tensor.ErrShape})
@@ -49,7 +52,8 @@ func FitStandardizer(x *tensor.Tensor) *Standardizer {
 
 // Transform returns (x − Mean) / Std, feature by feature, for x of shape
 // (m, features). x is unchanged.
-// It panics with an error wrapping tensor.ErrShape if x is not (m, len(Mean)).
+// It panics with an error wrapping tensor.ErrShape if x is not (m, len(Mean)),
+// and with one wrapping ErrArgument if s or x is nil.
 func (s *Standardizer) Transform(x *tensor.Tensor) *tensor.Tensor {
 	s.check("data.Standardizer.Transform", x)
 	return tensor.Div(tensor.Sub(x, tensor.New(s.Mean)), tensor.New(s.Std))
@@ -57,14 +61,21 @@ func (s *Standardizer) Transform(x *tensor.Tensor) *tensor.Tensor {
 
 // Inverse undoes Transform: it returns z·Std + Mean, feature by feature, for
 // z of shape (m, features). z is unchanged.
-// It panics with an error wrapping tensor.ErrShape if z is not (m, len(Mean)).
+// It panics with an error wrapping tensor.ErrShape if z is not (m, len(Mean)),
+// and with one wrapping ErrArgument if s or z is nil.
 func (s *Standardizer) Inverse(z *tensor.Tensor) *tensor.Tensor {
 	s.check("data.Standardizer.Inverse", z)
 	return tensor.Add(tensor.Mul(z, tensor.New(s.Std)), tensor.New(s.Mean))
 }
 
-// check panics unless x has shape (m, len(s.Mean)).
+// check panics unless s and x are not nil and x has shape (m, len(s.Mean)).
 func (s *Standardizer) check(op string, x *tensor.Tensor) {
+	if s == nil {
+		argPanic(op, "nil Standardizer")
+	}
+	if x == nil {
+		argPanic(op, "nil tensor")
+	}
 	if x.Rank() != 2 || x.Dim(1) != len(s.Mean) || len(s.Std) != len(s.Mean) {
 		panic(&tensor.ShapeError{Op: op, Shapes: [][]int{x.Shape()},
 			Msg: fmt.Sprintf("want (m, %d) for a Standardizer of %d features", len(s.Mean), len(s.Mean)), Err: tensor.ErrShape})

@@ -1,0 +1,53 @@
+package tapegradtest
+
+import (
+	"errors"
+	"maps"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// CheckEntryPoints is the whole test of a package's entry points with nil
+// and zero arguments. rows maps each name of ExportedAPI(t, ".") ("Func",
+// "Type.Method") to the calls that try it; a name without a row, or a row
+// naming nothing, fails t, so a new entry point cannot go unchecked (a row
+// with no calls records a deliberate exception, which a comment explains).
+// Each row runs as a subtest, each call through CheckCall.
+func CheckEntryPoints(t *testing.T, rows map[string][]func(), documented ...error) {
+	t.Helper()
+	have := make(map[string]bool, len(rows))
+	for name := range rows {
+		have[name] = true
+	}
+	missing, stale := MissingRows(ExportedAPI(t, "."), have)
+	if len(missing) > 0 {
+		t.Errorf("entry points without a row: %v", missing)
+	}
+	if len(stale) > 0 {
+		t.Errorf("rows naming no entry point: %v", stale)
+	}
+	for _, name := range slices.Sorted(maps.Keys(rows)) {
+		t.Run(name, func(t *testing.T) {
+			for i, f := range rows[name] {
+				CheckCall(t, name, i, f, documented...)
+			}
+		})
+	}
+}
+
+// CheckCall runs f, call i of the row name, and fails t if it panics with a
+// runtime error (see NoRuntimePanic) or with an error that wraps none of
+// documented, the package's sentinels. A call that returns passes.
+func CheckCall(t testing.TB, name string, i int, f func(), documented ...error) {
+	t.Helper()
+	err := NoRuntimePanic(t, name, f)
+	var re runtime.Error
+	var np *NonErrorPanic
+	if err == nil || errors.As(err, &re) || errors.As(err, &np) {
+		return // passed, or NoRuntimePanic has failed t
+	}
+	if !slices.ContainsFunc(documented, func(s error) bool { return errors.Is(err, s) }) {
+		t.Errorf("%s, call %d: panic %q wraps none of the documented errors %q", name, i, err, documented)
+	}
+}

@@ -1,0 +1,121 @@
+package optim
+
+import (
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// stateful is every optimiser's method set.
+type stateful interface {
+	optimiser
+	Stateful
+}
+
+// TestNilArgs calls every exported function and method of optim with nil
+// and zero-value arguments (a nil or empty parameter list, the zero Var, a
+// parameter without a gradient, a nil optimiser, nil state tensors, a
+// zero-value optimiser or schedule) and fails if a runtime error escapes:
+// each must work or panic with ErrConfig (or return ErrState). A new entry
+// point without a row fails the test.
+func TestNilArgs(t *testing.T) {
+	var zero autograd.Var
+	// withGrad returns two parameters, the first with a gradient and the
+	// second without (Step skips it, as PyTorch skips a None grad).
+	withGrad := func() []autograd.Var {
+		ps := twoParams()
+		ps[0].SetGrad(tensor.Ones(2, 2))
+		return ps
+	}
+	rows := map[string][]func(){
+		"ClipGradNorm": {
+			func() { ClipGradNorm(nil, 0) },
+			func() { ClipGradNorm([]autograd.Var{zero}, 1) },
+			func() { ClipGradNorm(withGrad(), 0) },
+		},
+		"ClipGradValue": {
+			func() { ClipGradValue(nil, 0) },
+			func() { ClipGradValue([]autograd.Var{zero}, 1) },
+			func() { ClipGradValue(withGrad(), 0) },
+		},
+	}
+	// Each optimiser: its constructor with nil and zero-Var parameter lists,
+	// and its methods on a zero value and on a made optimiser whose second
+	// parameter has no gradient.
+	optimisers := []struct {
+		name   string
+		make   func([]autograd.Var) stateful
+		zero   func() stateful
+		config func(stateful)
+	}{
+		{"GD", func(ps []autograd.Var) stateful { return NewGD(ps, GDConfig{Rates: []*tensor.Tensor{nil, nil}}) },
+			func() stateful { return new(GD) }, nil},
+		{"SGD", func(ps []autograd.Var) stateful { return NewSGD(ps, SGDConfig{Momentum: 0.9}) },
+			func() stateful { return new(SGD) }, func(o stateful) { o.(*SGD).Config() }},
+		{"Adam", func(ps []autograd.Var) stateful { return NewAdam(ps, AdamConfig{}) },
+			func() stateful { return new(Adam) }, func(o stateful) { o.(*Adam).Config() }},
+		{"AdamW", func(ps []autograd.Var) stateful { return NewAdamW(ps, AdamWConfig{}) },
+			func() stateful { return new(AdamW) }, func(o stateful) { o.(*AdamW).Config() }},
+		{"RMSprop", func(ps []autograd.Var) stateful { return NewRMSprop(ps, RMSpropConfig{}) },
+			func() stateful { return new(RMSprop) }, func(o stateful) { o.(*RMSprop).Config() }},
+		{"Adagrad", func(ps []autograd.Var) stateful { return NewAdagrad(ps, AdagradConfig{}) },
+			func() stateful { return new(Adagrad) }, func(o stateful) { o.(*Adagrad).Config() }},
+	}
+	for _, o := range optimisers {
+		both := func(f func(stateful)) []func() {
+			return []func(){func() { f(o.zero()) }, func() { f(o.make(withGrad())) }}
+		}
+		rows["New"+o.name] = []func(){
+			func() { o.make(nil) },
+			func() { o.make([]autograd.Var{zero, zero}) },
+		}
+		rows[o.name+".Step"] = both(func(s stateful) { s.Step(); s.Step() })
+		rows[o.name+".ZeroGrad"] = both(func(s stateful) { s.ZeroGrad() })
+		rows[o.name+".LR"] = both(func(s stateful) { s.LR() })
+		rows[o.name+".SetLR"] = both(func(s stateful) { s.SetLR(0) })
+		rows[o.name+".StateTensors"] = both(func(s stateful) { s.StateTensors() })
+		rows[o.name+".LoadStateTensors"] = append(both(func(s stateful) { s.LoadStateTensors(nil) }),
+			both(func(s stateful) { s.LoadStateTensors(map[string]*tensor.Tensor{"0.step": nil, "0.sum": nil}) })...)
+		if o.config != nil {
+			rows[o.name+".Config"] = both(o.config)
+		}
+	}
+	// Each schedule: its constructor with a nil optimiser and with a nil
+	// *SGD, and its methods on a zero value and on a made schedule.
+	schedules := []struct {
+		name string
+		make func(LRSetter) schedulable
+		zero func() schedulable
+	}{
+		{"StepLR", func(o LRSetter) schedulable { return NewStepLR(o, 1, 0) }, func() schedulable { return new(StepLR) }},
+		{"ExponentialLR", func(o LRSetter) schedulable { return NewExponentialLR(o, 0) }, func() schedulable { return new(ExponentialLR) }},
+		{"CosineAnnealingLR", func(o LRSetter) schedulable { return NewCosineAnnealingLR(o, 1, 0) }, func() schedulable { return new(CosineAnnealingLR) }},
+		{"LinearWarmup", func(o LRSetter) schedulable { return NewLinearWarmup(o, 1, 1) }, func() schedulable { return new(LinearWarmup) }},
+	}
+	for _, s := range schedules {
+		both := func(f func(schedulable)) []func() {
+			made := func() schedulable { return s.make(NewSGD(twoParams(), SGDConfig{})) }
+			return []func(){func() { f(s.zero()) }, func() { f(made()) }}
+		}
+		rows["New"+s.name] = []func(){
+			func() { s.make(nil) },
+			func() { s.make((*SGD)(nil)) },
+		}
+		rows[s.name+".At"] = both(func(s schedulable) { s.At(0) })
+		rows[s.name+".Step"] = both(func(s schedulable) { s.Step() })
+		rows[s.name+".Epoch"] = both(func(s schedulable) { s.Epoch() })
+		if _, ok := s.zero().(interface{ SetEpoch(int) }); ok { // resuming a schedule
+			rows[s.name+".SetEpoch"] = both(func(s schedulable) { s.(interface{ SetEpoch(int) }).SetEpoch(0) })
+		}
+	}
+	tapegradtest.CheckEntryPoints(t, rows, ErrConfig, ErrState, tensor.ErrShape)
+}
+
+// schedulable is every schedule's method set.
+type schedulable interface {
+	At(e int) float64
+	Step()
+	Epoch() int
+}
