@@ -55,6 +55,9 @@ func b2f(b bool) float64 {
 
 // apply computes dst = k(a, b) with broadcasting; dst must have the broadcast shape.
 func (k binaryKernel) apply(dst, a, b *Tensor) {
+	check(k.name, "dst", dst)
+	check(k.name, "a", a)
+	check(k.name, "b", b)
 	if len(a.data) == 1 && len(b.data) == 1 && len(dst.data) == 1 &&
 		len(a.shape) == len(dst.shape) && len(b.shape) == len(dst.shape) && len(dst.shape) < 2 {
 		dst.data[0] = k.f(a.data[0], b.data[0]) // scalars and 1-vectors: no broadcasting to work out
@@ -127,13 +130,17 @@ func isSuffix(s, t []int) bool {
 
 // run allocates the broadcast result of k(a, b).
 func (k binaryKernel) run(a, b *Tensor) *Tensor {
-	dst := Zeros(mustBroadcast(k.name, a.shape, b.shape)...)
+	check(k.name, "a", a)
+	check(k.name, "b", b)
+	dst := zeros(k.name, mustBroadcast(k.name, a.shape, b.shape))
 	k.apply(dst, a, b)
 	return dst
 }
 
 // Add returns a + b element-wise with NumPy broadcasting.
-// It panics with ErrShape if the shapes do not broadcast.
+// It panics with ErrShape if the shapes do not broadcast or the result would
+// exceed MaxElements elements, and with ErrArg if a tensor is nil or a zero
+// value. So do the other element-wise binary functions and their To forms.
 func Add(a, b *Tensor) *Tensor { return addK.run(a, b) }
 
 // Sub returns a − b element-wise with broadcasting.
@@ -204,9 +211,13 @@ func EqualTo(dst, a, b *Tensor) *Tensor { eqK.apply(dst, a, b); return dst }
 // Where returns cond ≠ 0 ? a : b element-wise, broadcasting all three.
 // It panics with ErrShape if the shapes do not broadcast.
 func Where(cond, a, b *Tensor) *Tensor {
-	s := mustBroadcast("tensor.Where", cond.shape, a.shape)
-	s = mustBroadcast("tensor.Where", s, b.shape)
-	dst := Zeros(s...)
+	const op = "tensor.Where"
+	check(op, "cond", cond)
+	check(op, "a", a)
+	check(op, "b", b)
+	s := mustBroadcast(op, cond.shape, a.shape)
+	s = mustBroadcast(op, s, b.shape)
+	dst := zeros(op, s)
 	WhereTo(dst, cond, a, b)
 	return dst
 }
@@ -214,16 +225,20 @@ func Where(cond, a, b *Tensor) *Tensor {
 // WhereTo writes cond ≠ 0 ? a : b into dst, whose shape must be the
 // broadcast of the three shapes. It panics with ErrShape otherwise.
 func WhereTo(dst, cond, a, b *Tensor) *Tensor {
+	check("tensor.Where", "dst", dst)
+	check("tensor.Where", "cond", cond)
+	check("tensor.Where", "a", a)
+	check("tensor.Where", "b", b)
 	s := mustBroadcast("tensor.Where", cond.shape, a.shape)
 	checkDst("tensor.Where", dst, mustBroadcast("tensor.Where", s, b.shape))
 	c, x, y := cond, a, b
-	if !SameShape(c, dst) {
+	if !sameShape(c, dst) {
 		c = BroadcastTo(cond, dst.shape...)
 	}
-	if !SameShape(x, dst) {
+	if !sameShape(x, dst) {
 		x = BroadcastTo(a, dst.shape...)
 	}
-	if !SameShape(y, dst) {
+	if !sameShape(y, dst) {
 		y = BroadcastTo(b, dst.shape...)
 	}
 	for i := range dst.data {
@@ -239,6 +254,8 @@ func WhereTo(dst, cond, a, b *Tensor) *Tensor {
 // AddScaledTo computes dst += alpha·x for tensors of equal length and returns dst.
 // It panics with ErrShape if the element counts differ.
 func AddScaledTo(dst *Tensor, alpha float64, x *Tensor) *Tensor {
+	check("tensor.AddScaledTo", "dst", dst)
+	check("tensor.AddScaledTo", "x", x)
 	if len(dst.data) != len(x.data) {
 		shapePanic("tensor.AddScaledTo", "element counts differ", dst.shape, x.shape)
 	}

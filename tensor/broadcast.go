@@ -9,10 +9,15 @@ import (
 
 // BroadcastShapes returns the NumPy broadcast of shapes a and b: aligned at
 // the trailing axis, each pair of dimensions must be equal or one of them 1.
-// ok is false when the shapes do not broadcast.
+// ok is false when the shapes do not broadcast or a dimension is negative.
 func BroadcastShapes(a, b []int) (shape []int, ok bool) {
+	if slices.ContainsFunc(a, isNeg) || slices.ContainsFunc(b, isNeg) {
+		return nil, false
+	}
 	return shapes.BroadcastShapesInto(nil, a, b)
 }
+
+func isNeg(d int) bool { return d < 0 }
 
 // broadcastInto is BroadcastShapes appending into dst[:0].
 func broadcastInto(dst, a, b []int) ([]int, bool) { return shapes.BroadcastShapesInto(dst, a, b) }
@@ -68,15 +73,19 @@ func CanBroadcastTo(s, to []int) bool {
 }
 
 // BroadcastTo returns x broadcast (materialised) to shape.
-// It panics with ErrShape if x's shape does not broadcast to shape.
+// It panics with ErrShape if x's shape does not broadcast to shape or shape
+// is not valid (see Zeros).
 func BroadcastTo(x *Tensor, shape ...int) *Tensor {
-	return ExpandTo(Zeros(shape...), x)
+	check("tensor.BroadcastTo", "x", x)
+	return ExpandTo(zeros("tensor.BroadcastTo", shape), x)
 }
 
 // ExpandTo writes x broadcast to dst's shape into dst (PyTorch's expand,
 // materialised) and returns dst: dst[i] = x[i with broadcast axes at 0].
 // It panics with ErrShape if x's shape does not broadcast to dst's.
 func ExpandTo(dst, x *Tensor) *Tensor {
+	check("tensor.BroadcastTo", "dst", dst)
+	check("tensor.BroadcastTo", "x", x)
 	if !CanBroadcastTo(x.shape, dst.shape) {
 		shapePanic("tensor.BroadcastTo", "cannot broadcast the first shape to the second", x.shape, dst.shape)
 	}
@@ -104,13 +113,16 @@ func ExpandTo(dst, x *Tensor) *Tensor {
 // x's shape: the adjoint of BroadcastTo, used to reduce the gradient of a
 // broadcast operand. It panics with ErrShape if shape does not broadcast to x's shape.
 func SumTo(x *Tensor, shape ...int) *Tensor {
-	return ReduceSumTo(Zeros(shape...), x)
+	check("tensor.SumTo", "x", x)
+	return ReduceSumTo(zeros("tensor.SumTo", shape), x)
 }
 
 // ReduceSumTo writes into dst the sum of x over the axes along which dst's
 // shape broadcasts to x's shape (the adjoint of ExpandTo) and returns dst.
 // It panics with ErrShape if dst's shape does not broadcast to x's.
 func ReduceSumTo(dst, x *Tensor) *Tensor {
+	check("tensor.SumTo", "dst", dst)
+	check("tensor.SumTo", "x", x)
 	if !CanBroadcastTo(dst.shape, x.shape) {
 		shapePanic("tensor.SumTo", "the target shape does not broadcast to the operand", x.shape, dst.shape)
 	}

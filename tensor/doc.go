@@ -40,6 +40,18 @@
 // *ShapeError that names the operation and the shapes and wraps ErrShape
 // (ErrIndex for an index out of range), the way gonum's mat panics with
 // mat.ErrShape. Recover it and test with errors.Is(err, tensor.ErrShape).
+// A bad argument that is not a shape (a nil *Tensor or a zero-value Tensor
+// where a tensor is needed, a nil function given to Map or MapTo, a nil
+// *rand.Rand given to RandN or RandU) panics with a *ShapeError wrapping
+// ErrArg. No function of this package lets a runtime error (a nil
+// dereference, an index out of range) escape on bad input.
+//
+// Element counts are checked wherever one is computed (New, Zeros and the
+// other constructors, Reshape, broadcasting, MatMul, Concat, Pad, OneHot,
+// Scatter, IndexAdd, Arange, Linspace, …): a negative dimension, or
+// dimensions whose product (counting only the non-zero ones, so no partial
+// product overflows either) exceeds MaxElements, panic with ErrShape
+// naming the function called, never wrapping around to a small count.
 //
 // # Numerical care
 //

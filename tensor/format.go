@@ -8,10 +8,14 @@ import (
 
 // String formats t the way NumPy prints an array: nested brackets, one row
 // per line, columns aligned, and "..." eliding the middle of axes longer than
-// 1000 elements in total. A scalar prints as its value.
+// 1000 elements in total. A scalar prints as its value, a nil *Tensor as
+// "<nil>" and a zero-value Tensor as "<zero Tensor>": String never panics.
 func (t *Tensor) String() string {
 	if t == nil {
 		return "<nil>"
+	}
+	if len(t.shape) == 0 && len(t.data) != 1 {
+		return "<zero Tensor>"
 	}
 	if len(t.shape) == 0 {
 		return formatFloat(t.data[0])
@@ -79,8 +83,11 @@ func (t *Tensor) format(b *strings.Builder, ax, off, width int, summarise bool) 
 // AllClose reports whether a and b have the same shape and every pair of
 // elements satisfies |a − b| ≤ atol + rtol·|b| (NumPy's allclose: NaNs are
 // never close, and an infinity is close only to an equal infinity).
+// It panics with ErrArg if a or b is nil or a zero-value Tensor.
 func AllClose(a, b *Tensor, rtol, atol float64) bool {
-	if !SameShape(a, b) {
+	check("tensor.AllClose", "a", a)
+	check("tensor.AllClose", "b", b)
+	if !sameShape(a, b) {
 		return false
 	}
 	for i, x := range a.data {
@@ -97,9 +104,12 @@ func AllClose(a, b *Tensor, rtol, atol float64) bool {
 }
 
 // MaxAbsDiff returns max |a − b| over elements, +Inf if the shapes differ,
-// and NaN if any element is NaN.
+// and NaN if any element is NaN. It panics with ErrArg if a or b is nil or
+// a zero-value Tensor.
 func MaxAbsDiff(a, b *Tensor) float64 {
-	if !SameShape(a, b) {
+	check("tensor.MaxAbsDiff", "a", a)
+	check("tensor.MaxAbsDiff", "b", b)
+	if !sameShape(a, b) {
 		return math.Inf(1)
 	}
 	m := 0.0

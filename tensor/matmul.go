@@ -35,16 +35,20 @@ func (t Transposition) String() string {
 // axes, and the leading (batch) axes broadcast: (…, m, k)·(…, k, n) →
 // (…, m, n). A 1-D operand is a vector: (k)·(…, k, n) → (…, n),
 // (…, m, k)·(k) → (…, m) and (k)·(k) → a 0-d scalar (the dot product).
-// It panics with ErrShape if an operand is 0-d, the inner dimensions differ
-// or the batch axes do not broadcast.
+// It panics with ErrShape if an operand is 0-d, the inner dimensions differ,
+// the batch axes do not broadcast or the product would exceed MaxElements
+// elements, and with ErrArg if an operand is nil or a zero value.
 func MatMul(a, b *Tensor) *Tensor {
+	const op = "tensor.MatMul"
+	check(op, "a", a)
+	check(op, "b", b)
 	if len(a.shape) >= 2 && len(b.shape) >= 2 {
-		return MatMulT(a, b, NoTrans, NoTrans)
+		return matMulT(op, a, b, NoTrans, NoTrans)
 	}
 	// View a vector as a (1, k) or (k, 1) matrix over the same storage,
 	// multiply, and drop the inserted axis from the product's shape.
 	as, bs, prod, out := shapes.MatMulVectorShapes(a.shape, b.shape)
-	dst := Zeros(out...)
+	dst := zeros(op, out)
 	GemmTo(&Tensor{shape: prod, data: dst.data}, 1, &Tensor{shape: as, data: a.data}, NoTrans,
 		&Tensor{shape: bs, data: b.data}, NoTrans, 0)
 	return dst
@@ -56,8 +60,16 @@ func MatMul(a, b *Tensor) *Tensor {
 // It panics with ErrShape if a rank is below 2 (use MatMul for vectors), the
 // inner dimensions differ or the batch axes do not broadcast.
 func MatMulT(a, b *Tensor, ta, tb Transposition) *Tensor {
+	const op = "tensor.MatMulT"
+	check(op, "a", a)
+	check(op, "b", b)
+	return matMulT(op, a, b, ta, tb)
+}
+
+// matMulT is MatMulT naming op for a product too large.
+func matMulT(op string, a, b *Tensor, ta, tb Transposition) *Tensor {
 	var buf [8]int
-	dst := Zeros(shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, ta == Trans, tb == Trans)...)
+	dst := zeros(op, shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, ta == Trans, tb == Trans))
 	return GemmTo(dst, 1, a, ta, b, tb, 0)
 }
 
@@ -68,6 +80,9 @@ func MatMulT(a, b *Tensor, ta, tb Transposition) *Tensor {
 // or b. It panics with ErrShape if the operands do not multiply (see
 // MatMulT) or dst's shape is not the product's.
 func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, tb Transposition, beta float64) *Tensor {
+	check("tensor.MatMul", "dst", dst)
+	check("tensor.MatMul", "a", a)
+	check("tensor.MatMul", "b", b)
 	transA, transB := ta == Trans, tb == Trans // internal/gemm's flags
 	var buf [8]int
 	want := shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, transA, transB)

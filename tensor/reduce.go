@@ -13,6 +13,8 @@ import (
 // one: either the keep-dims or the dropped shape), starting from init and
 // combining with f.
 func reduceTo(op string, dst, x *Tensor, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
+	check(op, "dst", dst)
+	check(op, "x", x)
 	var kb, sb [8]int
 	kshape := shapes.ReduceShapeInto(kb[:0], op, x.shape, true, axes...)
 	if n := numel(kshape); len(dst.data) != n {
@@ -49,7 +51,8 @@ func reduceTo(op string, dst, x *Tensor, axes []int, init float64, f func(acc, v
 
 // reduce allocates the result of reduceTo with the requested shape.
 func reduce(op string, x *Tensor, keepDims bool, axes []int, init float64, f func(acc, v float64) float64) *Tensor {
-	dst := Zeros(shapes.ReduceShape(op, x.shape, keepDims, axes...)...)
+	check(op, "x", x)
+	dst := zeros(op, shapes.ReduceShape(op, x.shape, keepDims, axes...))
 	return reduceTo(op, dst, x, axes, init, f)
 }
 
@@ -58,7 +61,8 @@ func add(a, v float64) float64 { return a + v }
 // Sum returns the sum of x over axes (all axes when none are given;
 // negative axes count from the end), dropping the reduced axes: for x of
 // shape (2, 3, 4), Sum(x, 1) has shape (2, 4) and Sum(x) is 0-d.
-// It panics with ErrShape on an axis out of range or given twice.
+// It panics with ErrShape on an axis out of range or given twice, and with
+// ErrArg if x is nil or a zero-value Tensor (as do all reductions).
 func Sum(x *Tensor, axes ...int) *Tensor { return sum("tensor.Sum", x, false, axes) }
 
 // SumKeepDims is Sum keeping the reduced axes as size 1, so the result
@@ -68,6 +72,7 @@ func SumKeepDims(x *Tensor, axes ...int) *Tensor { return sum("tensor.Sum", x, t
 
 // sum is Sum naming op in its panics.
 func sum(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
+	check(op, "x", x)
 	if len(axes) == 0 && !keepDims {
 		return Scalar(floats.Sum(x.data))
 	}
@@ -78,6 +83,8 @@ func sum(op string, x *Tensor, keepDims bool, axes []int) *Tensor {
 // shape is the reduced one with or without kept axes, and returns dst.
 // It panics with ErrShape on a bad axis or destination.
 func SumAxesTo(dst, x *Tensor, axes ...int) *Tensor {
+	check("tensor.Sum", "dst", dst)
+	check("tensor.Sum", "x", x)
 	if len(dst.data) == 1 && (len(axes) == 0 || len(x.data) == 1) {
 		var kb [8]int
 		shapes.ReduceShapeInto(kb[:0], "tensor.Sum", x.shape, true, axes...) // checks the axes
@@ -101,6 +108,8 @@ func MinAxesTo(dst, x *Tensor, axes ...int) *Tensor {
 // computed stably. Reducing the last axis alone works row by row without
 // allocating.
 func LogSumExpAxesTo(dst, x *Tensor, axes ...int) *Tensor {
+	check("tensor.LogSumExp", "dst", dst)
+	check("tensor.LogSumExp", "x", x)
 	r := len(x.shape)
 	if r > 0 && len(axes) == 1 && (axes[0] == r-1 || axes[0] == -1) {
 		n := x.shape[r-1]
@@ -195,6 +204,7 @@ func LogSumExp(x *Tensor, axes ...int) *Tensor { return logSumExp(x, false, axes
 func LogSumExpKeepDims(x *Tensor, axes ...int) *Tensor { return logSumExp(x, true, axes) }
 
 func logSumExp(x *Tensor, keepDims bool, axes []int) *Tensor {
+	check("tensor.LogSumExp", "x", x)
 	out := shapes.ReduceShape("tensor.LogSumExp", x.shape, keepDims, axes...) // checks the axes
 	m := MaxKeepDims(x, axes...)
 	for i, v := range m.data {
@@ -202,7 +212,7 @@ func logSumExp(x *Tensor, keepDims bool, axes []int) *Tensor {
 			m.data[i] = 0 // all −Inf (or a +Inf): shift by 0, the sum decides
 		}
 	}
-	e := SubTo(Zeros(x.shape...), x, m)
+	e := SubTo(like("tensor.LogSumExp", x), x, m)
 	MapTo(e, e, math.Exp)
 	s := SumKeepDims(e, axes...)
 	for i := range s.data {
@@ -219,6 +229,7 @@ func logSumExp(x *Tensor, keepDims bool, axes []int) *Tensor {
 // empty axis.
 func ArgMax(x *Tensor, axis int) *Tensor {
 	const op = "tensor.ArgMax"
+	check(op, "x", x)
 	axis = normAxis(op, axis, len(x.shape), x.shape)
 	n := x.shape[axis]
 	if n == 0 {
@@ -227,7 +238,7 @@ func ArgMax(x *Tensor, axis int) *Tensor {
 	inner := numel(x.shape[axis+1:])
 	outer := numel(x.shape[:axis])
 	out := slices.Delete(slices.Clone(x.shape), axis, axis+1)
-	dst := Zeros(out...)
+	dst := zeros(op, out)
 	for o := 0; o < outer; o++ {
 		for in := 0; in < inner; in++ {
 			best, bi := math.Inf(-1), 0

@@ -20,7 +20,7 @@ import (
 // summed left to right in float64 (PyTorch's order, so rounding grows with
 // the axis's length as in any running sum). It panics with ErrShape if axis
 // is out of range.
-func CumSum(x *Tensor, axis int) *Tensor { return CumSumTo(Zeros(x.Shape()...), x, axis) }
+func CumSum(x *Tensor, axis int) *Tensor { return CumSumTo(like("tensor.CumSum", x), x, axis) }
 
 // CumSumTo writes CumSum(x, axis) into dst (x's shape; dst may be x) and
 // returns dst. It panics with ErrShape if axis is out of range or dst's
@@ -60,7 +60,7 @@ func CumSumTo(dst, x *Tensor, axis int) *Tensor {
 // or twice, so the error grows with the axis's length. It panics with
 // ErrShape if axis is out of range.
 func LogCumSumExp(x *Tensor, axis int) *Tensor {
-	return LogCumSumExpTo(Zeros(x.Shape()...), x, axis)
+	return LogCumSumExpTo(like("tensor.LogCumSumExp", x), x, axis)
 }
 
 // LogCumSumExpTo writes LogCumSumExp(x, axis) into dst (x's shape; dst may
@@ -89,6 +89,8 @@ func LogCumSumExpTo(dst, x *Tensor, axis int) *Tensor {
 // offset k·inner. A 0-d x is one run of one element. It panics with
 // ErrShape naming op if axis is out of range or dst's shape is not x's.
 func scanShape(op string, dst, x *Tensor, axis int) (n, inner int) {
+	check(op, "dst", dst)
+	check(op, "x", x)
 	a := shapes.NormAxisScalar(op, axis, x.shape)
 	checkDst(op, dst, x.shape)
 	if len(x.shape) == 0 {
@@ -118,13 +120,15 @@ func scanLogAddExp(a, b float64) float64 {
 // torch.flip, except that no axes means all axes (NumPy's np.flip and this
 // package's reductions), where torch.flip with an empty list copies x.
 // It panics with ErrShape on an axis out of range or given twice.
-func Flip(x *Tensor, axes ...int) *Tensor { return FlipTo(Zeros(x.Shape()...), x, axes...) }
+func Flip(x *Tensor, axes ...int) *Tensor { return FlipTo(like("tensor.Flip", x), x, axes...) }
 
 // FlipTo writes Flip(x, axes...) into dst (x's shape) and returns dst. dst
 // may be x; the flip then first copies x. It panics with ErrShape on a bad
 // axis or if dst's shape is not x's.
 func FlipTo(dst, x *Tensor, axes ...int) *Tensor {
 	const op = "tensor.Flip"
+	check(op, "dst", dst)
+	check(op, "x", x)
 	shape := x.shape
 	var fb [8]bool
 	flip := shapes.MarkAxes(fb[:0], op, shape, axes)

@@ -18,7 +18,7 @@ func LogSoftmax(x *Tensor, axis int) *Tensor { return softmax("tensor.LogSoftmax
 // exact; forming m + log Σ e^z instead would round it to |m|·ε, an error of
 // about 1e-13 in every probability at logits of 1000.
 func softmax(op string, x *Tensor, axis int, log bool) *Tensor {
-	return softmaxTo(op, Zeros(x.shape...), x, axis, log)
+	return softmaxTo(op, like(op, x), x, axis, log)
 }
 
 // SoftmaxTo writes Softmax(x, axis) into dst (x's shape) and returns dst;
@@ -34,6 +34,8 @@ func LogSoftmaxTo(dst, x *Tensor, axis int) *Tensor {
 }
 
 func softmaxTo(op string, dst, x *Tensor, axis int, log bool) *Tensor {
+	check(op, "dst", dst)
+	check(op, "x", x)
 	axis = normAxis(op, axis, len(x.shape), x.shape)
 	checkDst(op, dst, x.shape)
 	outer, n, inner := split3(x.shape, axis)

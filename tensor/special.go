@@ -15,7 +15,7 @@ import (
 // broadcasting binaryKernel.
 
 // Sin returns sin(x) element-wise (x in radians).
-func Sin(x *Tensor) *Tensor { return SinTo(Zeros(x.Shape()...), x) }
+func Sin(x *Tensor) *Tensor { return SinTo(like("tensor.Sin", x), x) }
 
 // SinTo writes sin(x) into dst (x's shape; dst may be x) and returns dst.
 // It panics with ErrShape if dst's shape is not x's. The other unary To
@@ -23,27 +23,27 @@ func Sin(x *Tensor) *Tensor { return SinTo(Zeros(x.Shape()...), x) }
 func SinTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Sin", dst, x, math.Sin) }
 
 // Cos returns cos(x) element-wise (x in radians).
-func Cos(x *Tensor) *Tensor { return CosTo(Zeros(x.Shape()...), x) }
+func Cos(x *Tensor) *Tensor { return CosTo(like("tensor.Cos", x), x) }
 
 // CosTo writes cos(x) into dst.
 func CosTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Cos", dst, x, math.Cos) }
 
 // Tan returns tan(x) element-wise (x in radians; large but finite near odd
 // multiples of π/2, which no float64 hits exactly).
-func Tan(x *Tensor) *Tensor { return TanTo(Zeros(x.Shape()...), x) }
+func Tan(x *Tensor) *Tensor { return TanTo(like("tensor.Tan", x), x) }
 
 // TanTo writes tan(x) into dst.
 func TanTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Tan", dst, x, math.Tan) }
 
 // Atan returns arctan(x) element-wise, in (−π/2, π/2); ±Inf give ±π/2.
-func Atan(x *Tensor) *Tensor { return AtanTo(Zeros(x.Shape()...), x) }
+func Atan(x *Tensor) *Tensor { return AtanTo(like("tensor.Atan", x), x) }
 
 // AtanTo writes arctan(x) into dst.
 func AtanTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Atan", dst, x, math.Atan) }
 
 // Asinh returns arsinh(x) = log(x + √(x²+1)) element-wise, computed without
 // cancellation for negative x and without overflow for large |x|.
-func Asinh(x *Tensor) *Tensor { return AsinhTo(Zeros(x.Shape()...), x) }
+func Asinh(x *Tensor) *Tensor { return AsinhTo(like("tensor.Asinh", x), x) }
 
 // AsinhTo writes arsinh(x) into dst.
 func AsinhTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Asinh", dst, x, math.Asinh) }
@@ -51,21 +51,21 @@ func AsinhTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Asinh", dst, x, math
 // Log1p returns log(1+x) element-wise, accurate for |x| near 0 where
 // log(1+x) loses 1+x's rounding (log1p(1e-10) = 1e-10 − 5e-21); −Inf at
 // x = −1, NaN below.
-func Log1p(x *Tensor) *Tensor { return Log1pTo(Zeros(x.Shape()...), x) }
+func Log1p(x *Tensor) *Tensor { return Log1pTo(like("tensor.Log1p", x), x) }
 
 // Log1pTo writes log(1+x) into dst.
 func Log1pTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Log1p", dst, x, math.Log1p) }
 
 // Expm1 returns eˣ − 1 element-wise, accurate for |x| near 0 where eˣ − 1
 // cancels; −1 at −Inf, +Inf for x above about 709.78.
-func Expm1(x *Tensor) *Tensor { return Expm1To(Zeros(x.Shape()...), x) }
+func Expm1(x *Tensor) *Tensor { return Expm1To(like("tensor.Expm1", x), x) }
 
 // Expm1To writes eˣ − 1 into dst.
 func Expm1To(dst, x *Tensor) *Tensor { return mapTo("tensor.Expm1", dst, x, math.Expm1) }
 
 // Erf returns the error function erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt
 // element-wise, in [−1, 1].
-func Erf(x *Tensor) *Tensor { return ErfTo(Zeros(x.Shape()...), x) }
+func Erf(x *Tensor) *Tensor { return ErfTo(like("tensor.Erf", x), x) }
 
 // ErfTo writes erf(x) into dst.
 func ErfTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Erf", dst, x, math.Erf) }
@@ -73,7 +73,7 @@ func ErfTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Erf", dst, x, math.Erf
 // Erfc returns the complementary error function erfc(x) = 1 − erf(x)
 // element-wise (torch.erfc), accurate in the right tail where 1 − erf(x)
 // rounds to 0: erfc(10) = 2.088e-45.
-func Erfc(x *Tensor) *Tensor { return ErfcTo(Zeros(x.Shape()...), x) }
+func Erfc(x *Tensor) *Tensor { return ErfcTo(like("tensor.Erfc", x), x) }
 
 // ErfcTo writes erfc(x) into dst.
 func ErfcTo(dst, x *Tensor) *Tensor { return mapTo("tensor.Erfc", dst, x, math.Erfc) }
@@ -93,7 +93,7 @@ func specialGELU(x float64) float64 {
 // is the same function but keeps full relative accuracy in the left tail:
 // GELU(−10) ≈ −7.6e-23, where the erf form (PyTorch's) rounds to −0.
 // −Inf gives −0, the limit, where PyTorch gives NaN (−Inf·0).
-func GELU(x *Tensor) *Tensor { return GELUTo(Zeros(x.Shape()...), x) }
+func GELU(x *Tensor) *Tensor { return GELUTo(like("tensor.GELU", x), x) }
 
 // GELUTo writes GELU(x) into dst.
 func GELUTo(dst, x *Tensor) *Tensor { return mapTo("tensor.GELU", dst, x, specialGELU) }
@@ -120,7 +120,7 @@ func specialGELUTanh(x float64) float64 {
 // underflows). For |x| beyond about 5.6e102, x³ overflows and the result is
 // x for positive x and −0 for negative x, the limits; −Inf gives −0 where
 // PyTorch gives NaN (−Inf·0).
-func GELUTanh(x *Tensor) *Tensor { return GELUTanhTo(Zeros(x.Shape()...), x) }
+func GELUTanh(x *Tensor) *Tensor { return GELUTanhTo(like("tensor.GELUTanh", x), x) }
 
 // GELUTanhTo writes GELUTanh(x) into dst.
 func GELUTanhTo(dst, x *Tensor) *Tensor {
@@ -139,7 +139,7 @@ func specialSiLU(x float64) float64 {
 // element-wise, computed with a sigmoid that never overflows: SiLU(1000) =
 // 1000, SiLU(−1000) = −0; +Inf gives +Inf and −Inf gives −0, the limits,
 // where PyTorch gives NaN for −Inf (−Inf/Inf).
-func SiLU(x *Tensor) *Tensor { return SiLUTo(Zeros(x.Shape()...), x) }
+func SiLU(x *Tensor) *Tensor { return SiLUTo(like("tensor.SiLU", x), x) }
 
 // SiLUTo writes SiLU(x) into dst.
 func SiLUTo(dst, x *Tensor) *Tensor { return mapTo("tensor.SiLU", dst, x, specialSiLU) }
@@ -150,7 +150,7 @@ func specialSoftsign(x float64) float64 { return x / (1 + math.Abs(x)) }
 // Softsign returns x/(1+|x|) element-wise, in (−1, 1). As in PyTorch, the
 // formula is taken literally, so ±Inf give NaN (Inf/Inf) rather than the
 // limits ±1.
-func Softsign(x *Tensor) *Tensor { return SoftsignTo(Zeros(x.Shape()...), x) }
+func Softsign(x *Tensor) *Tensor { return SoftsignTo(like("tensor.Softsign", x), x) }
 
 // SoftsignTo writes Softsign(x) into dst.
 func SoftsignTo(dst, x *Tensor) *Tensor {

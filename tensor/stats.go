@@ -48,15 +48,15 @@ const (
 // an Inf or NaN element gives NaN. It panics with ErrShape on an axis out
 // of range or given twice.
 func Variance(x *Tensor, c Correction, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Variance", x.Shape(), axes)
-	return statsVarianceTo(Zeros(p.drop...), x, c, p, false)
+	p := statsPlanOf("tensor.Variance", x, axes)
+	return statsVarianceTo(zeros(p.op, p.drop), x, c, p, false)
 }
 
 // VarianceKeepDims is Variance keeping the reduced axes as size 1, so the
 // result broadcasts against x.
 func VarianceKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Variance", x.Shape(), axes)
-	return statsVarianceTo(Zeros(p.keep...), x, c, p, false)
+	p := statsPlanOf("tensor.Variance", x, axes)
+	return statsVarianceTo(zeros(p.op, p.keep), x, c, p, false)
 }
 
 // VarianceTo writes Variance(x, c, axes...) into dst and returns dst. dst's
@@ -64,7 +64,7 @@ func VarianceKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
 // size 1; it decides which. It panics with ErrShape on a bad axis or if
 // dst's shape is neither.
 func VarianceTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Variance", x.Shape(), axes)
+	p := statsPlanOf("tensor.Variance", x, axes)
 	statsCheckDst(dst, p)
 	return statsVarianceTo(dst, x, c, p, false)
 }
@@ -74,21 +74,21 @@ func VarianceTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
 // algorithm, the divisor and the edge cases (a NaN variance gives NaN, an
 // infinite one +Inf). It panics with ErrShape on a bad axis.
 func Std(x *Tensor, c Correction, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Std", x.Shape(), axes)
-	return statsVarianceTo(Zeros(p.drop...), x, c, p, true)
+	p := statsPlanOf("tensor.Std", x, axes)
+	return statsVarianceTo(zeros(p.op, p.drop), x, c, p, true)
 }
 
 // StdKeepDims is Std keeping the reduced axes as size 1.
 func StdKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Std", x.Shape(), axes)
-	return statsVarianceTo(Zeros(p.keep...), x, c, p, true)
+	p := statsPlanOf("tensor.Std", x, axes)
+	return statsVarianceTo(zeros(p.op, p.keep), x, c, p, true)
 }
 
 // StdTo writes Std(x, c, axes...) into dst, whose shape (reduced axes
 // dropped or kept as 1) decides which, and returns dst. It panics with
 // ErrShape on a bad axis or destination.
 func StdTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Std", x.Shape(), axes)
+	p := statsPlanOf("tensor.Std", x, axes)
 	statsCheckDst(dst, p)
 	return statsVarianceTo(dst, x, c, p, true)
 }
@@ -158,21 +158,21 @@ func statsVarianceTo(dst, x *Tensor, c Correction, p statsPlan, sqrt bool) *Tens
 // an infinite element gives +Inf; a NaN gives NaN. It panics with ErrShape
 // on an axis out of range or given twice.
 func Norm(x *Tensor, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Norm", x.Shape(), axes)
-	return statsNormTo(Zeros(p.drop...), x, p)
+	p := statsPlanOf("tensor.Norm", x, axes)
+	return statsNormTo(zeros(p.op, p.drop), x, p)
 }
 
 // NormKeepDims is Norm keeping the reduced axes as size 1.
 func NormKeepDims(x *Tensor, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Norm", x.Shape(), axes)
-	return statsNormTo(Zeros(p.keep...), x, p)
+	p := statsPlanOf("tensor.Norm", x, axes)
+	return statsNormTo(zeros(p.op, p.keep), x, p)
 }
 
 // NormTo writes Norm(x, axes...) into dst, whose shape (reduced axes
 // dropped or kept as 1) decides which, and returns dst. It panics with
 // ErrShape on a bad axis or destination.
 func NormTo(dst, x *Tensor, axes ...int) *Tensor {
-	p := statsPlanOf("tensor.Norm", x.Shape(), axes)
+	p := statsPlanOf("tensor.Norm", x, axes)
 	statsCheckDst(dst, p)
 	return statsNormTo(dst, x, p)
 }
@@ -242,11 +242,13 @@ type statsPlan struct {
 	outN int   // number of outputs
 }
 
-// statsPlanOf plans the reduction of shape over axes (all when none;
+// statsPlanOf plans the reduction of x's shape over axes (all when none;
 // negative count from the end), panicking with ErrShape naming op on an
-// axis out of range or given twice. A 0-d shape accepts axis 0 or −1, as in
-// PyTorch (shapes.MarkAxes).
-func statsPlanOf(op string, shape []int, axes []int) statsPlan {
+// axis out of range or given twice, and with ErrArg if x is nil or a zero
+// value. A 0-d shape accepts axis 0 or −1, as in PyTorch (shapes.MarkAxes).
+func statsPlanOf(op string, x *Tensor, axes []int) statsPlan {
+	check(op, "x", x)
+	shape := x.shape
 	var rb [8]bool
 	red := shapes.MarkAxes(rb[:0], op, shape, axes)
 	p := statsPlan{op: op, keep: []int{}, drop: []int{}, n: 1, outN: 1}
@@ -281,7 +283,8 @@ func statsPlanOf(op string, shape []int, axes []int) statsPlan {
 // statsCheckDst panics with ErrShape if dst has neither of p's result
 // shapes (reduced axes kept as 1 or dropped).
 func statsCheckDst(dst *Tensor, p statsPlan) {
-	s := dst.Shape()
+	check(p.op, "dst", dst)
+	s := dst.shape
 	if !slices.Equal(s, p.keep) && !slices.Equal(s, p.drop) {
 		shapePanic(p.op, fmt.Sprintf("destination has shape %v, want %v or %v", s, p.drop, p.keep),
 			s, p.drop, p.keep)

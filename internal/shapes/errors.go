@@ -13,20 +13,28 @@ var ErrShape = errors.New("shape mismatch")
 // ErrIndex is the sentinel of every index-out-of-range panic (tensor.ErrIndex).
 var ErrIndex = errors.New("index out of range")
 
+// ErrArg is the sentinel of every bad-argument panic (tensor.ErrArg): a nil
+// or zero-value tensor, a nil function or a nil random generator.
+var ErrArg = errors.New("bad argument")
+
 // Error describes a misuse of shapes: the operation, the shapes it saw and
-// what was wrong. It wraps ErrShape (or ErrIndex for bad indices). Package
-// tensor exports it as tensor.ShapeError.
+// what was wrong. It wraps ErrShape (ErrIndex for bad indices, ErrArg for a
+// nil argument). Package tensor exports it as tensor.ShapeError.
 type Error struct {
 	Op     string  // the operation, e.g. "tensor.Add"
 	Shapes [][]int // the operand shapes involved
 	Msg    string  // what was wrong and, where useful, what to do
-	Err    error   // ErrShape or ErrIndex
+	Err    error   // ErrShape, ErrIndex or ErrArg
 	// Site is the user's file:line that led to the error (see CallerSite).
 	Site string
 }
 
 // Error formats the op, the shapes and the message: "op: [2 3] and [4]: msg (at file:line)".
+// A nil *Error formats as "<nil>".
 func (e *Error) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	s := e.Op + ": "
 	for i, sh := range e.Shapes {
 		if i > 0 {
@@ -44,8 +52,13 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Unwrap returns the sentinel (ErrShape or ErrIndex).
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap returns the sentinel (ErrShape, ErrIndex or ErrArg); nil for a nil *Error.
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Panic panics with an *Error wrapping ErrShape, holding copies of shapes
 // and the user's call site.
@@ -56,6 +69,11 @@ func Panic(op, msg string, shapes ...[]int) {
 // IndexPanic panics with an *Error wrapping ErrIndex (see Panic).
 func IndexPanic(op, msg string, shapes ...[]int) {
 	panic(&Error{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: ErrIndex, Site: CallerSite()})
+}
+
+// ArgPanic panics with an *Error wrapping ErrArg (see Panic).
+func ArgPanic(op, msg string, shapes ...[]int) {
+	panic(&Error{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: ErrArg, Site: CallerSite()})
 }
 
 // modulePrefix is the import path prefix of tapegrad's packages.

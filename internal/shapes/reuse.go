@@ -15,23 +15,30 @@ package shapes
 var fields any // func(T) (*[]int, *[]float64), set once by package tensor's init
 
 // RegisterReuse installs f, which returns the addresses of a buffer's shape
-// and data, for Reuse on buffers of type T. Package tensor calls it once, at
-// initialisation.
-func RegisterReuse[T any](f func(t T) (shape *[]int, data *[]float64)) { fields = f }
+// and data (nil for a nil buffer), for Reuse on buffers of type T. Package
+// tensor calls it once, at initialisation. It panics with ErrArg if f is nil.
+func RegisterReuse[T any](f func(t T) (shape *[]int, data *[]float64)) {
+	if f == nil {
+		ArgPanic("shapes.RegisterReuse", "nil function")
+	}
+	fields = f
+}
 
 // Reuse gives t the given shape over its existing storage, growing the
 // storage only if it is too small, and returns t; the elements' values are
-// unspecified afterwards. It panics with ErrShape on a negative dimension,
-// and with a type-assertion error if T is not the registered type.
+// unspecified afterwards. It panics with ErrShape if the shape is not valid
+// (see Numel), and with ErrArg if t is nil or T is not the registered type.
 func Reuse[T any](t T, shape []int) T {
-	sh, data := fields.(func(T) (*[]int, *[]float64))(t)
-	n := 1
-	for _, d := range shape {
-		if d < 0 {
-			Panic("tensor.Reuse", "negative dimension", shape)
-		}
-		n *= d
+	const op = "tensor.Reuse"
+	f, ok := fields.(func(T) (*[]int, *[]float64))
+	if !ok {
+		ArgPanic(op, "the buffer's type is not the registered tensor type")
 	}
+	sh, data := f(t)
+	if sh == nil || data == nil {
+		ArgPanic(op, "nil buffer")
+	}
+	n := Numel(op, shape)
 	*sh = append((*sh)[:0], shape...)
 	if cap(*data) < n {
 		*data = make([]float64, n)

@@ -125,15 +125,19 @@ func MarkAxes(mask []bool, op string, shape []int, axes []int) []bool {
 
 // ResolveShape returns shape with a single −1 replaced by the dimension that
 // makes its element count n (from is the operand's shape, for the error).
-// It panics with ErrShape naming op if that is impossible.
+// It panics with ErrShape naming op if that is impossible, including when
+// the shape is not valid (see Numel).
 func ResolveShape(op string, from []int, n int, shape []int) []int {
 	return ResolveShapeInto(make([]int, 0, len(shape)), op, from, n, shape)
 }
 
 // ResolveShapeInto is ResolveShape appending into dst[:0].
 func ResolveShapeInto(dst []int, op string, from []int, n int, shape []int) []int {
+	if n < 0 {
+		Panic(op, fmt.Sprintf("negative element count %d", n), from)
+	}
 	out := append(dst[:0], shape...)
-	free, prod := -1, 1
+	free := -1
 	for i, d := range out {
 		switch {
 		case d == -1 && free < 0:
@@ -141,29 +145,38 @@ func ResolveShapeInto(dst []int, op string, from []int, n int, shape []int) []in
 		case d < 0:
 			bad := slices.Clone(shape)
 			Panic(op, fmt.Sprintf("bad target shape %v (one −1 at most, no other negatives)", bad), from)
-		default:
-			prod *= d
 		}
 	}
-	if free >= 0 {
-		if prod == 0 || n%prod != 0 {
+	if free < 0 {
+		if m, ok := numel(out); !ok || m != n {
 			bad := slices.Clone(shape)
-			Panic(op, fmt.Sprintf("cannot infer −1 in %v for %d elements", bad, n), from)
+			Panic(op, fmt.Sprintf("cannot reshape %d elements to %v", n, bad), from, bad)
 		}
-		out[free] = n / prod
-		prod = n
+		return out
 	}
-	if prod != n {
+	out[free] = 1
+	prod, ok := numel(out) // the other dimensions' count
+	if !ok || prod == 0 || n%prod != 0 {
 		bad := slices.Clone(shape)
-		Panic(op, fmt.Sprintf("cannot reshape %d elements to %v", n, bad), from, bad)
+		Panic(op, fmt.Sprintf("cannot infer −1 in %v for %d elements", bad, n), from)
 	}
+	out[free] = n / prod
 	return out
 }
 
 // InversePerm returns the permutation q that undoes perm: q[perm[i]] = i.
+// It panics with ErrShape naming tensor.Transpose (whose gradient inverts
+// its permutation) if perm is not a permutation of 0, …, len(perm)−1.
 func InversePerm(perm []int) []int {
 	inv := make([]int, len(perm))
+	for i := range inv {
+		inv[i] = -1
+	}
 	for i, p := range perm {
+		if p < 0 || p >= len(perm) || inv[p] >= 0 {
+			bad := slices.Clone(perm)
+			Panic("tensor.Transpose", fmt.Sprintf("%v is not a permutation of 0…%d", bad, len(perm)-1))
+		}
 		inv[p] = i
 	}
 	return inv

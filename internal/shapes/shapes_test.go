@@ -3,6 +3,8 @@ package shapes
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 	"strings"
 	"testing"
 
@@ -154,6 +156,66 @@ func TestMatMulShapes(t *testing.T) {
 	}
 }
 
+// Sizes whose products overflow int arithmetic wherever int has 32 or 64
+// bits: quarter·4 wraps to 0 and (quarter+1)·4 to 4; root·root wraps to 0.
+const (
+	quarter = math.MaxInt/2 + 1        // 2^62 where int has 64 bits
+	root    = 1 << (bits.UintSize / 2) // 2^32 where int has 64 bits
+)
+
+// fakeBuf stands in for *tensor.Tensor (which imports this package) in the
+// tests of Reuse.
+type fakeBuf struct {
+	shape []int
+	data  []float64
+}
+
+func init() {
+	RegisterReuse(func(b *fakeBuf) (*[]int, *[]float64) {
+		if b == nil {
+			return nil, nil
+		}
+		return &b.shape, &b.data
+	})
+}
+
+// TestNumel checks element counts at the limits: zero dimensions, the 0-d
+// shape, MaxElements itself and shapes whose zero hides no overflow.
+func TestNumel(t *testing.T) {
+	if MaxElements > math.MaxInt/8 {
+		t.Errorf("MaxElements = %d: its byte count overflows an int", MaxElements)
+	}
+	tests := []struct {
+		shape []int
+		want  int
+	}{
+		{nil, 1},
+		{[]int{2, 3}, 6},
+		{[]int{0, 5}, 0},
+		{[]int{MaxElements}, MaxElements},
+		{[]int{0, MaxElements}, 0},
+		{[]int{1, MaxElements, 1}, MaxElements},
+	}
+	for _, tc := range tests {
+		if got := Numel("test", tc.shape); got != tc.want {
+			t.Errorf("Numel(%v) = %d, want %d", tc.shape, got, tc.want)
+		}
+	}
+}
+
+// TestReuse checks that Reuse reshapes a buffer in place, growing its
+// storage only when it must.
+func TestReuse(t *testing.T) {
+	b := &fakeBuf{shape: []int{4}, data: make([]float64, 4)}
+	if got := Reuse(b, []int{2, 2}); got != b || !cmp.Equal(b.shape, []int{2, 2}) || len(b.data) != 4 {
+		t.Errorf("Reuse to (2, 2) gave shape %v, %d elements", b.shape, len(b.data))
+	}
+	Reuse(b, []int{3, 3})
+	if !cmp.Equal(b.shape, []int{3, 3}) || len(b.data) != 9 {
+		t.Errorf("Reuse to (3, 3) gave shape %v, %d elements", b.shape, len(b.data))
+	}
+}
+
 func TestPanics(t *testing.T) {
 	rows := []struct {
 		name string
@@ -173,6 +235,21 @@ func TestPanics(t *testing.T) {
 		{"MatMulShape inner", func() { MatMulShape([]int{2, 3}, []int{2, 3}, false, false) }, []string{"tensor.MatMul", "[2 3]", "3 vs 2"}},
 		{"MatMulVectorShapes 0-d", func() { MatMulVectorShapes([]int{}, []int{3}) }, []string{"tensor.MatMul", "[]", "[3]", "rank"}},
 		{"MatMulVectorShapes inner", func() { MatMulVectorShapes([]int{4}, []int{3}) }, []string{"tensor.MatMul", "[4]", "[3]", "4 vs 3"}},
+		{"ResolveShape wrapping", func() { ResolveShape("tensor.Reshape", []int{4}, 4, []int{quarter + 1, 4}) }, []string{"tensor.Reshape", "[4]", "cannot reshape"}},
+		{"ResolveShape −1 wrapping", func() { ResolveShape("tensor.Reshape", []int{4}, 4, []int{-1, quarter + 1, 4}) }, []string{"tensor.Reshape", "cannot infer"}},
+		{"ResolveShape 0 hiding an overflow", func() { ResolveShape("tensor.Reshape", []int{0}, 0, []int{0, quarter, quarter}) }, []string{"tensor.Reshape", "cannot reshape"}},
+		{"ResolveShape negative count", func() { ResolveShape("tensor.Reshape", nil, -1, []int{-1}) }, []string{"tensor.Reshape", "negative"}},
+		{"InversePerm out of range", func() { InversePerm([]int{0, 2}) }, []string{"tensor.Transpose", "[0 2]", "not a permutation"}},
+		{"InversePerm negative", func() { InversePerm([]int{-1}) }, []string{"tensor.Transpose", "not a permutation"}},
+		{"InversePerm repeated", func() { InversePerm([]int{1, 1}) }, []string{"tensor.Transpose", "[1 1]", "not a permutation"}},
+		{"Numel negative", func() { Numel("tensor.Thing", []int{2, -3}) }, []string{"tensor.Thing", "[2 -3]", "negative dimension -3"}},
+		{"Numel wrapping", func() { Numel("tensor.Thing", []int{root, root}) }, []string{"tensor.Thing", "MaxElements"}},
+		{"Numel above MaxElements", func() { Numel("tensor.Thing", []int{MaxElements + 1}) }, []string{"tensor.Thing", "MaxElements"}},
+		{"Numel 0 hiding an overflow", func() { Numel("tensor.Thing", []int{0, quarter, quarter}) }, []string{"tensor.Thing", "MaxElements"}},
+		{"CheckDim negative", func() { CheckDim("tensor.Pad", "padding", -1, []int{2}) }, []string{"tensor.Pad", "[2]", "negative padding -1"}},
+		{"CheckDim too large", func() { CheckDim("tensor.Pad", "padding", MaxElements+1, []int{2}) }, []string{"tensor.Pad", "MaxElements"}},
+		{"Reuse too large", func() { Reuse(&fakeBuf{}, []int{root, root}) }, []string{"tensor.Reuse", "MaxElements"}},
+		{"Reuse negative", func() { Reuse(&fakeBuf{}, []int{-1}) }, []string{"tensor.Reuse", "negative"}},
 	}
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
