@@ -239,6 +239,7 @@ type Dropout struct {
 	P        float64
 	rng      *rand.Rand
 	training bool
+	draws    uint64 // numbers drawn from rng: one per masked element
 }
 
 // NewDropout returns a dropout layer in training mode drawing its masks from
@@ -269,6 +270,7 @@ func (d *Dropout) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
 	if d.P < 1 {
 		keep := 1 / (1 - d.P)
 		md := m.Data()
+		d.draws += uint64(len(md))
 		for i := range md {
 			if d.rng.Float64() >= d.P {
 				md[i] = keep
@@ -287,6 +289,27 @@ func (d *Dropout) SetTraining(on bool) { d.training = on }
 
 // Training reports whether the layer is in training mode.
 func (d *Dropout) Training() bool { return d.training }
+
+// Draws returns how many numbers the layer has drawn from its rng since it
+// was made: one per element of each input it masked. Checkpoints save it so
+// that a resumed layer continues the same sequence of masks (see Skip).
+func (d *Dropout) Draws() uint64 { return d.draws }
+
+// Skip draws n numbers from the layer's rng and discards them, as masking n
+// elements would, and adds n to Draws. A layer made like a saved one (its
+// rng in the state the saved layer's rng started from) reaches the saved
+// layer's rng state with Skip(saved.Draws() − Draws()). It costs n draws,
+// about 2 ns each for a PCG source. It panics with ErrArg if n > 0 and the
+// layer has no rng (a zero-value Dropout).
+func (d *Dropout) Skip(n uint64) {
+	if n > 0 && d.rng == nil {
+		panic(fmt.Errorf("%w: nn.Dropout.Skip: nil rng (make the layer with NewDropout)", ErrArg))
+	}
+	for range n {
+		d.rng.Uint64() // rand.Rand.Float64 draws exactly one Uint64
+	}
+	d.draws += n
+}
 
 // String prints the drop probability.
 func (d *Dropout) String() string { return fmt.Sprintf("Dropout(p=%g)", d.P) }

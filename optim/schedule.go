@@ -17,6 +17,18 @@ type schedule struct {
 	epoch int
 }
 
+// setEpoch sets the epoch count, as after e calls of Step; it panics with
+// ErrConfig if e < 0 or the schedule has no optimiser (a zero value).
+func (s *schedule) setEpoch(op string, e int) {
+	if s.opt == nil {
+		configPanic(op, "optimiser", nil, "the one given to the constructor")
+	}
+	if e < 0 {
+		configPanic(op, "epoch", e, "≥ 0")
+	}
+	s.epoch = e
+}
+
 func newSchedule(op string, opt LRSetter) schedule {
 	if v := reflect.ValueOf(opt); opt == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 		panic(fmt.Errorf("%w: %s: nil optimiser %T", ErrConfig, op, opt))
@@ -76,6 +88,14 @@ func (s *StepLR) Step() {
 // Epoch returns the number of Step calls so far.
 func (s *StepLR) Epoch() int { return s.epoch }
 
+// SetEpoch puts the schedule where e calls of Step leave it: Epoch() = e
+// and the optimiser's rate At(e). Checkpoints use it to resume a schedule.
+// It panics with ErrConfig if e < 0 or s is a zero value.
+func (s *StepLR) SetEpoch(e int) {
+	s.setEpoch("optim.StepLR.SetEpoch", e)
+	s.opt.SetLR(s.At(e))
+}
+
 // ExponentialLR multiplies the learning rate by γ every epoch:
 //
 //	η(e) = η₀·γᵉ
@@ -115,6 +135,14 @@ func (s *ExponentialLR) Step() {
 
 // Epoch returns the number of Step calls so far.
 func (s *ExponentialLR) Epoch() int { return s.epoch }
+
+// SetEpoch puts the schedule where e calls of Step leave it: Epoch() = e
+// and the optimiser's rate At(e). Checkpoints use it to resume a schedule.
+// It panics with ErrConfig if e < 0 or s is a zero value.
+func (s *ExponentialLR) SetEpoch(e int) {
+	s.setEpoch("optim.ExponentialLR.SetEpoch", e)
+	s.opt.SetLR(s.At(e))
+}
 
 // CosineAnnealingLR anneals the learning rate from η₀ to ηmin along half a
 // cosine over tMax epochs (SGDR without restarts), in PyTorch's closed form:
@@ -162,6 +190,14 @@ func (s *CosineAnnealingLR) Step() {
 // Epoch returns the number of Step calls so far.
 func (s *CosineAnnealingLR) Epoch() int { return s.epoch }
 
+// SetEpoch puts the schedule where e calls of Step leave it: Epoch() = e
+// and the optimiser's rate At(e). Checkpoints use it to resume a schedule.
+// It panics with ErrConfig if e < 0 or s is a zero value.
+func (s *CosineAnnealingLR) SetEpoch(e int) {
+	s.setEpoch("optim.CosineAnnealingLR.SetEpoch", e)
+	s.opt.SetLR(s.At(e))
+}
+
 // LinearWarmup raises the learning rate linearly from startFactor·η₀ to η₀
 // over the first n epochs and keeps η₀ afterwards:
 //
@@ -208,3 +244,11 @@ func (s *LinearWarmup) Step() {
 
 // Epoch returns the number of Step calls so far.
 func (s *LinearWarmup) Epoch() int { return s.epoch }
+
+// SetEpoch puts the schedule where e calls of Step leave it: Epoch() = e
+// and the optimiser's rate At(e). Checkpoints use it to resume a schedule.
+// It panics with ErrConfig if e < 0 or s is a zero value.
+func (s *LinearWarmup) SetEpoch(e int) {
+	s.setEpoch("optim.LinearWarmup.SetEpoch", e)
+	s.opt.SetLR(s.At(e))
+}

@@ -107,3 +107,40 @@ func TestScheduleInvalid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { tapegradtest.CheckPanic(t, tt.f, ErrConfig, tt.field) })
 	}
 }
+
+// TestScheduleSetEpoch checks that SetEpoch(e) leaves every schedule where
+// e calls of Step do: the same epoch and bit for bit the same rate; and
+// that a negative epoch or a zero-value schedule panics with ErrConfig.
+func TestScheduleSetEpoch(t *testing.T) {
+	type settable interface {
+		Step()
+		Epoch() int
+		SetEpoch(int)
+	}
+	mk := map[string]func(LRSetter) settable{
+		"StepLR":            func(o LRSetter) settable { return NewStepLR(o, 3, 0.5) },
+		"ExponentialLR":     func(o LRSetter) settable { return NewExponentialLR(o, 0.9) },
+		"CosineAnnealingLR": func(o LRSetter) settable { return NewCosineAnnealingLR(o, 7, 1e-3) },
+		"LinearWarmup":      func(o LRSetter) settable { return NewLinearWarmup(o, 0.1, 5) },
+	}
+	newGD := func() *GD {
+		return NewGD([]autograd.Var{autograd.NewParam(tensor.Zeros(1))}, GDConfig{LR: 0.1})
+	}
+	for name, f := range mk {
+		t.Run(name, func(t *testing.T) {
+			stepped := newGD()
+			s := f(stepped)
+			for e := range 12 {
+				set := newGD()
+				s2 := f(set)
+				s2.SetEpoch(e)
+				if s2.Epoch() != e || set.LR() != stepped.LR() {
+					t.Errorf("SetEpoch(%d): epoch %d, rate %v; after %d Steps: rate %v", e, s2.Epoch(), set.LR(), e, stepped.LR())
+				}
+				s.Step()
+			}
+			tapegradtest.CheckPanic(t, func() { f(newGD()).SetEpoch(-1) }, ErrConfig, "SetEpoch", "epoch")
+		})
+	}
+	tapegradtest.CheckPanic(t, func() { new(StepLR).SetEpoch(1) }, ErrConfig, "optim.StepLR.SetEpoch")
+}

@@ -11,16 +11,54 @@
 //
 // Each parameter is stored under its nn.Module.NamedParams name
 // ("layers.0.weight"), in tapegrad's layout (Linear weights (in, out)), as
-// F64 unless WithDType asks for F32, F16 or BF16. Save is atomic (see
-// WriteFileAtomic): a failure or a crash midway leaves the previous file.
+// F64 unless WithDType asks for F32, F16 or BF16. Every tensor gets its own
+// name: if two distinct parameters (or a parameter and optimiser state)
+// would share one, because a module repeats a name or WithNames or
+// TorchName maps two names to one, Save returns an error wrapping ErrArg
+// and writes nothing. One parameter tied under several names is stored
+// under each.
+//
+// Save is atomic (see WriteFileAtomic): a failure or a crash midway leaves
+// the previous file. A crashed Save leaves a temporary file
+// ".NAME.tmp-pPID-…" beside the target; the next Save of that target
+// removes those whose process is gone. Saving over a symbolic link writes
+// the file it points to and keeps the link; saving over an existing file
+// keeps its permission bits, and a file with no write permission (0444)
+// is not replaced (the error wraps fs.ErrPermission).
 //
 // Load is all or nothing. It decodes and validates the whole file, then
 // checks that every parameter is present with a float dtype and its shape,
 // that the file has no tensor the model lacks, and that optimiser state fits
 // the optimiser, before it writes a single parameter; any problem is an
 // error (wrapping ErrFormat for a malformed file, ErrMismatch for one that
-// does not fit) naming the tensor and what is wrong. Nothing panics on bad
-// input.
+// does not fit, ErrArg for two distinct parameters mapped to one file
+// tensor or a nil argument) naming the tensor and what is wrong. Nothing
+// panics on bad input; a nil model, reader or writer is an ErrArg error.
+//
+// # Resuming training
+//
+// Saved and loaded with WithOptimizer (and WithSchedule if a learning-rate
+// schedule drives the optimiser), training resumes bit-identically to an
+// uninterrupted run, for every optimiser and schedule of package optim and
+// with nn.Dropout layers:
+//
+//	checkpoint.Save(path, model, checkpoint.WithOptimizer(opt), checkpoint.WithSchedule(sched))
+//	…
+//	model, opt, sched := build() // as before: same seeds, same configuration
+//	checkpoint.Load(path, model, checkpoint.WithOptimizer(opt), checkpoint.WithSchedule(sched))
+//
+// The file holds the optimiser's state (below), the schedule's type and
+// epoch (metadata MetaSchedule, MetaScheduleEpoch; Load calls SetEpoch,
+// which sets the rate) and how many numbers each Dropout (each Drawer) has
+// drawn from its rng (MetaDraws). An rng's state cannot be read, so Load
+// advances each Dropout's rng by the difference: the resumed model must be
+// built the same way, its Dropout rngs seeded as before (an rng shared
+// with the weights' initialisation is fine, as is one shared by several
+// Dropouts, as long as nothing else draws from it). Load refuses, changing
+// nothing, if a Dropout has already drawn more than the file records (an
+// rng cannot be rewound) or if catching up would take more than MaxDraws
+// draws (about 2.5 minutes; WithMaxDraws raises it). Without WithOptimizer
+// or WithSchedule, Load restores parameters only and ignores this state.
 //
 // # PyTorch
 //
@@ -64,6 +102,25 @@
 // then the data buffer, each tensor's elements little-endian and row-major
 // at [BEGIN, END) of the buffer. Decode requires the tensors to tile the
 // buffer exactly (no overlap, no gap, no trailing bytes), as the reference
-// implementation does, and a header of at most MaxHeaderLen bytes.
-// WriteTensors sorts names and pads the header to 8 bytes.
+// implementation does, and a header of at most MaxHeaderLen (100,000,000)
+// bytes. WriteTensors sorts names and pads the header to 8 bytes.
+//
+// The header is read exactly as the reference reader (Rust's serde_json
+// into safetensors' serde structs) reads it: valid UTF-8 and strict JSON
+// (no lone surrogate escapes, which would otherwise become U+FFFD);
+// field names matched case-sensitively; each of "dtype", "shape" and
+// "data_offsets" exactly once per tensor, other fields ignored; dtype names
+// exact ("F64", not "f64"); dimensions and offsets plain non-negative
+// integers below 2⁶⁴ ("1.0", "1e0", "01" are errors); "__metadata__" once,
+// null or an object of strings (of a repeated key the last wins); nesting
+// at most 128 deep. It is stricter than the reference in a few corners
+// where that reader's answer would surprise: a tensor name given twice or
+// empty, a tensor record or dtype in serde's array or object forms, more
+// than MaxRank (64) dimensions, a dimension above 2³¹ or more than 2³¹
+// elements are errors. Decoding costs time linear in the file's length and
+// memory proportional to it (the header's names and metadata, at most
+// MaxRank dimensions per tensor, the float64 values): a shape of millions
+// of dimensions is rejected at the 65th, and a header of many zero-size
+// tensors allocates about 16 bytes per header byte. ReadFile reports a
+// directory as such and reads pipes as streams.
 package checkpoint

@@ -1,10 +1,13 @@
 package checkpoint
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tapegrad/tapegrad/autograd"
@@ -19,6 +22,31 @@ type Optimizer interface {
 	LoadStateTensors(ts map[string]*tensor.Tensor) error
 }
 
+// ErrArg is wrapped by errors about the arguments rather than the file: a
+// nil model, writer, reader, file, write function, optimiser or schedule;
+// a tensor name that is empty or reserved; two distinct parameters (or a
+// parameter and optimiser state) that map to one name, which Save refuses
+// before writing anything and Load before reading into anything.
+var ErrArg = errors.New("checkpoint: invalid argument")
+
+// argErr returns an error wrapping ErrArg.
+func argErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrArg, fmt.Sprintf(format, args...))
+}
+
+// isNil reports whether x is nil or a typed nil pointer, map, slice or
+// function inside an interface.
+func isNil(x any) bool {
+	if x == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(x); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
+}
+
 // OptimPrefix starts the names of optimiser state tensors in a checkpoint:
 // state "0.exp_avg" is stored as "optim.0.exp_avg".
 const OptimPrefix = "optim."
@@ -30,17 +58,27 @@ const (
 	// MetaOptimizer is the Go type of the optimiser whose state the file
 	// holds ("*optim.Adam"); absent without optimiser state.
 	MetaOptimizer = "tapegrad.optimizer"
+	// MetaSchedule is the Go type of the schedule saved WithSchedule
+	// ("*optim.StepLR"); MetaScheduleEpoch its Epoch in decimal.
+	MetaSchedule      = "tapegrad.schedule"
+	MetaScheduleEpoch = "tapegrad.schedule.epoch"
+	// MetaDraws lists the Draws of each Drawer of the model (each
+	// nn.Dropout) in nn.Walk order, in decimal, separated by commas;
+	// absent for a model without one.
+	MetaDraws = "tapegrad.draws"
 )
 
 // Option configures Save, Write, Load and Read.
 type Option func(*options)
 
 type options struct {
-	dtype DType
-	torch bool
-	names func(string) string
-	md    map[string]string
-	opt   Optimizer
+	dtype    DType
+	torch    bool
+	names    func(string) string
+	md       map[string]string
+	opt      Optimizer
+	sched    Schedule
+	maxDraws uint64
 }
 
 // WithDType makes Save write elements as dt (F64, the default, F32, F16 or
@@ -67,10 +105,23 @@ func WithMetadata(md map[string]string) Option { return func(o *options) { o.md 
 // ignores optimiser state in a file.
 func WithOptimizer(opt Optimizer) Option { return func(o *options) { o.opt = opt } }
 
+// WithSchedule saves, or loads, s's position: its Go type under the
+// metadata key MetaSchedule (Load checks it) and its Epoch under
+// MetaScheduleEpoch. Load calls s.SetEpoch, which also sets the
+// optimiser's rate. Construct the schedule as before, on the optimiser
+// given to WithOptimizer, before loading.
+func WithSchedule(s Schedule) Option { return func(o *options) { o.sched = s } }
+
+// WithMaxDraws sets the most numbers Load may draw to advance the model's
+// Drawers (default MaxDraws).
+func WithMaxDraws(n uint64) Option { return func(o *options) { o.maxDraws = n } }
+
 func collect(opts []Option) options {
-	o := options{dtype: F64}
+	o := options{dtype: F64, maxDraws: MaxDraws}
 	for _, f := range opts {
-		f(&o)
+		if f != nil {
+			f(&o)
+		}
 	}
 	if o.names == nil {
 		o.names = func(s string) string { return s }
@@ -127,29 +178,64 @@ func torchTransposed(m nn.Module) map[autograd.Var]bool {
 
 // StateDict returns m's parameters by their file names as Save writes them
 // (with Torch(), PyTorch's names and layout). Values are copies when
-// transposed and the parameters' own tensors otherwise.
+// transposed and the parameters' own tensors otherwise. A parameter tied
+// under several names appears under each. It panics with an error wrapping
+// ErrArg where Save returns one: m nil, or two distinct parameters mapped
+// to one name.
 func StateDict(m nn.Module, opts ...Option) map[string]*tensor.Tensor {
-	o := collect(opts)
+	ts, err := stateDict(m, collect(opts))
+	if err != nil {
+		panic(err)
+	}
+	return ts
+}
+
+// stateDict is StateDict returning its error.
+func stateDict(m nn.Module, o options) (map[string]*tensor.Tensor, error) {
+	if isNil(m) {
+		return nil, argErr("nil model")
+	}
 	tr := map[autograd.Var]bool{}
 	if o.torch {
 		tr = torchTransposed(m)
 	}
 	out := map[string]*tensor.Tensor{}
+	owner := map[string]nn.NamedParam{}
 	for _, np := range m.NamedParams() {
+		if !np.Var.Valid() {
+			return nil, argErr("parameter %s is the zero Var", np.Name)
+		}
+		name := o.names(np.Name)
+		if prev, ok := owner[name]; ok {
+			if prev.Var.Same(np.Var) {
+				continue // one tied parameter under one name
+			}
+			return nil, argErr("parameters %s and %s both have the file name %q; one would be lost", prev.Name, np.Name, name)
+		}
+		owner[name] = np
 		v := np.Var.Value()
 		if tr[np.Var] {
 			v = tensor.T(v)
 		}
-		out[o.names(np.Name)] = v
+		out[name] = v
 	}
-	return out
+	return out, nil
 }
 
 // Write writes m's parameters (and, WithOptimizer, the optimiser's state)
 // to w as a safetensors stream. It is not atomic; Save is.
 func Write(w io.Writer, m nn.Module, opts ...Option) error {
 	o := collect(opts)
-	ts := StateDict(m, opts...)
+	if isNil(w) {
+		return argErr("nil writer")
+	}
+	if err := checkTrainingArgs(o); err != nil {
+		return err
+	}
+	ts, err := stateDict(m, o)
+	if err != nil {
+		return err
+	}
 	md := maps.Clone(o.md)
 	if md == nil {
 		md = map[string]string{}
@@ -163,11 +249,22 @@ func Write(w io.Writer, m nn.Module, opts ...Option) error {
 		for k, v := range o.opt.StateTensors() {
 			name := OptimPrefix + k
 			if _, dup := ts[name]; dup {
-				return fmt.Errorf("checkpoint: optimiser state %q has the name of a parameter", name)
+				return argErr("optimiser state %q has the name of a parameter", name)
 			}
 			ts[name] = v
 		}
 		md[MetaOptimizer] = fmt.Sprintf("%T", o.opt)
+	}
+	if ds := drawers(m); len(ds) > 0 {
+		counts := make([]string, len(ds))
+		for i, d := range ds {
+			counts[i] = strconv.FormatUint(d.Draws(), 10)
+		}
+		md[MetaDraws] = strings.Join(counts, ",")
+	}
+	if o.sched != nil {
+		md[MetaSchedule] = fmt.Sprintf("%T", o.sched)
+		md[MetaScheduleEpoch] = strconv.Itoa(o.sched.Epoch())
 	}
 	return WriteTensors(w, ts, md, o.dtype)
 }
@@ -177,12 +274,18 @@ func Write(w io.Writer, m nn.Module, opts ...Option) error {
 // or crash midway leaves the previous file intact. Names are those of
 // m.NamedParams ("layers.0.weight"); elements are F64 unless WithDType.
 func Save(path string, m nn.Module, opts ...Option) error {
+	if isNil(m) { // fail before touching the file system
+		return argErr("checkpoint.Save %s: nil model", path)
+	}
 	return WriteFileAtomic(path, func(w io.Writer) error { return Write(w, m, opts...) })
 }
 
 // Load reads the safetensors file at path into m's parameters (and,
 // WithOptimizer, the optimiser's state). See Apply for the checks.
 func Load(path string, m nn.Module, opts ...Option) error {
+	if isNil(m) {
+		return argErr("checkpoint.Load %s: nil model", path)
+	}
 	f, err := ReadFile(path)
 	if err != nil {
 		return err
@@ -195,6 +298,12 @@ func Load(path string, m nn.Module, opts ...Option) error {
 
 // Read is Load from a stream.
 func Read(r io.Reader, m nn.Module, opts ...Option) error {
+	if isNil(m) {
+		return argErr("checkpoint.Read: nil model")
+	}
+	if isNil(r) {
+		return argErr("checkpoint.Read: nil reader")
+	}
 	f, err := ReadTensors(r)
 	if err != nil {
 		return err
@@ -213,13 +322,25 @@ type planItem struct {
 // Apply copies a decoded file into m's parameters (and, WithOptimizer, the
 // optimiser's state). It first checks everything: every parameter's name is
 // in the file with a float dtype and the parameter's shape (PyTorch's
-// transposed shape for Linear weights with Torch()), the file has no tensor
-// that is not a parameter (optimiser state under OptimPrefix aside), a
-// parameter tied under two names gets equal values, and the optimiser's type
-// and state fit. Only then does it write; on any error, wrapping
+// transposed shape for Linear weights with Torch()), no two distinct
+// parameters map to one file name (ErrArg), the file has no tensor that is
+// not a parameter (optimiser state under OptimPrefix aside), a parameter
+// tied under two names gets equal values, and the optimiser's type and
+// state fit. With WithOptimizer or WithSchedule (resuming training) it also
+// checks the schedule's type and epoch and the model's Drawers (see
+// drawsToSkip). Only then does it write; on any error, wrapping ErrArg,
 // ErrMismatch or the optimiser's error, nothing has changed.
 func Apply(f *File, m nn.Module, opts ...Option) error {
 	o := collect(opts)
+	switch {
+	case f == nil:
+		return argErr("nil file")
+	case isNil(m):
+		return argErr("nil model")
+	}
+	if err := checkTrainingArgs(o); err != nil {
+		return err
+	}
 	tr := map[autograd.Var]bool{}
 	if o.torch {
 		tr = torchTransposed(m)
@@ -234,17 +355,23 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 		hint = "; the file looks like a PyTorch state dict: load it with checkpoint.Torch()"
 	}
 	var plan []planItem
-	used := map[string]bool{}
+	used := map[string]nn.NamedParam{} // file name → the first parameter given it
 	byVar := map[autograd.Var]int{}
 	var missing []string
 	for _, np := range m.NamedParams() {
+		if !np.Var.Valid() {
+			return argErr("parameter %s is the zero Var", np.Name)
+		}
 		name := o.names(np.Name)
+		if prev, ok := used[name]; ok && !prev.Var.Same(np.Var) {
+			return argErr("parameters %s and %s both have the file name %q; one tensor cannot load into both", prev.Name, np.Name, name)
+		}
 		src, ok := f.Tensors[name]
-		if !ok {
+		if !ok || src == nil {
 			missing = append(missing, fmt.Sprintf("%q (parameter %s)", name, np.Name))
 			continue
 		}
-		used[name] = true
+		used[name] = np
 		if dt := f.DTypes[name]; !dt.IsFloat() {
 			return fmt.Errorf("%w: tensor %q has dtype %s; a parameter needs a float dtype (F64, F32, F16, BF16)", ErrMismatch, name, dt)
 		}
@@ -270,17 +397,31 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 	}
 	var extra []string
 	state := map[string]*tensor.Tensor{}
-	for _, name := range f.Names {
-		switch {
-		case used[name]:
-		case strings.HasPrefix(name, OptimPrefix):
-			state[strings.TrimPrefix(name, OptimPrefix)] = f.Tensors[name]
+	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
+		_, isParam := used[name]
+		switch t := f.Tensors[name]; {
+		case isParam:
+		case strings.HasPrefix(name, OptimPrefix) && t != nil:
+			state[strings.TrimPrefix(name, OptimPrefix)] = t
+		case t == nil:
+			extra = append(extra, fmt.Sprintf("%q (nil)", name))
 		default:
-			extra = append(extra, fmt.Sprintf("%q %v", name, f.Tensors[name].Shape()))
+			extra = append(extra, fmt.Sprintf("%q %v", name, t.Shape()))
 		}
 	}
 	if len(extra) > 0 {
 		return fmt.Errorf("%w: the file has tensors the model lacks: %s%s", ErrMismatch, strings.Join(extra, ", "), hint)
+	}
+	var skips []uint64
+	epoch := -1
+	if o.opt != nil || o.sched != nil { // resuming training
+		var err error
+		if skips, err = drawsToSkip(f.Metadata, drawers(m), o.maxDraws); err != nil {
+			return err
+		}
+		if epoch, err = scheduleEpoch(f.Metadata, o.sched); err != nil {
+			return err
+		}
 	}
 	if o.opt != nil {
 		got, want := f.Metadata[MetaOptimizer], fmt.Sprintf("%T", o.opt)
@@ -295,8 +436,17 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 			return fmt.Errorf("%w: %w", ErrMismatch, err)
 		}
 	}
+	// Nothing below can fail.
 	for _, p := range plan {
 		copy(p.v.Value().Data(), transposed(p.src, p.tr).Data())
+	}
+	for i, d := range drawers(m) {
+		if skips != nil {
+			d.Skip(skips[i])
+		}
+	}
+	if o.sched != nil {
+		o.sched.SetEpoch(epoch)
 	}
 	return nil
 }

@@ -1,8 +1,12 @@
 package checkpoint
 
 import (
+	"bytes"
+	"errors"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -124,4 +128,243 @@ func TestResumeNeedsState(t *testing.T) {
 	if cmp.Equal(paramBits(one), paramBits(resumed)) {
 		t.Error("resuming Adam without its moments gave the one-run weights; the resume test cannot tell")
 	}
+}
+
+// dropoutModel is a 4-8-3 network with Dropout(0.3) after its hidden
+// layer. Its weights come from seed; the dropout rng is dropRNG, or, if nil,
+// the weights' rng after initialisation (one rng shared, a common pattern).
+func dropoutModel(seed uint64, dropRNG *rand.Rand) *nn.Sequential {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	l1, l2 := nn.NewLinear(rng, 4, 8, nil), nn.NewLinear(rng, 8, 3, nil)
+	if dropRNG == nil {
+		dropRNG = rng
+	}
+	return nn.NewSequential(l1, nn.Tanh(), nn.NewDropout(dropRNG, 0.3), l2)
+}
+
+// trainScheduled is train with a schedule stepped after every step.
+func trainScheduled(model nn.Module, opt stepper, sched interface{ Step() }, n int) []float64 {
+	var losses []float64
+	for range n {
+		losses = append(losses, train(model, opt, 1)...)
+		sched.Step()
+	}
+	return losses
+}
+
+// TestResumeDropoutSchedule trains 20 steps with Dropout and an LR schedule
+// in one run, and 10 steps, a save, a load into a freshly made model,
+// optimiser and schedule, and 10 more steps: losses and weights must be
+// bit-identical. The rows cover a dropout rng of its own (the resumed
+// model has other weights) and one shared with initialisation (the resumed
+// model is made with the same seed), and each optimiser with a schedule.
+func TestResumeDropoutSchedule(t *testing.T) {
+	adam := func(p []autograd.Var) stepper { return optim.NewAdam(p, optim.AdamConfig{LR: 0.01}) }
+	sgd := func(p []autograd.Var) stepper {
+		return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	}
+	step := func(o optim.LRSetter) Schedule { return optim.NewStepLR(o, 3, 0.5) }
+	cosine := func(o optim.LRSetter) Schedule { return optim.NewCosineAnnealingLR(o, 15, 1e-4) }
+	warm := func(o optim.LRSetter) Schedule { return optim.NewLinearWarmup(o, 0.1, 12) }
+	expo := func(o optim.LRSetter) Schedule { return optim.NewExponentialLR(o, 0.9) }
+	ownRNG := func(seed uint64) *nn.Sequential { return dropoutModel(seed, rand.New(rand.NewPCG(9, 9))) }
+	sharedRNG := func(uint64) *nn.Sequential { return dropoutModel(1, nil) }
+	tests := []struct {
+		name  string
+		model func(seed uint64) *nn.Sequential
+		opt   func([]autograd.Var) stepper
+		sched func(optim.LRSetter) Schedule
+	}{
+		{"Adam StepLR own rng", ownRNG, adam, step},
+		{"Adam StepLR shared rng", sharedRNG, adam, step},
+		{"SGD cosine", ownRNG, sgd, cosine},
+		{"Adam warmup", ownRNG, adam, warm},
+		{"SGD exponential shared rng", sharedRNG, sgd, expo},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			one := tc.model(1)
+			oneOpt := tc.opt(nn.Params(one))
+			wantLosses := trainScheduled(one, oneOpt, tc.sched(oneOpt.(optim.LRSetter)).(interface{ Step() }), 20)[10:]
+
+			first := tc.model(1)
+			opt := tc.opt(nn.Params(first))
+			sched := tc.sched(opt.(optim.LRSetter))
+			trainScheduled(first, opt, sched.(interface{ Step() }), 10)
+			p := filepath.Join(t.TempDir(), "ckpt.safetensors")
+			if err := Save(p, first, WithOptimizer(opt), WithSchedule(sched)); err != nil {
+				t.Fatal(err)
+			}
+
+			resumed := tc.model(77)
+			opt2 := tc.opt(nn.Params(resumed))
+			sched2 := tc.sched(opt2.(optim.LRSetter))
+			if err := Load(p, resumed, WithOptimizer(opt2), WithSchedule(sched2)); err != nil {
+				t.Fatal(err)
+			}
+			if sched2.Epoch() != 10 {
+				t.Errorf("resumed schedule at epoch %d, want 10", sched2.Epoch())
+			}
+			gotLosses := trainScheduled(resumed, opt2, sched2.(interface{ Step() }), 10)
+			if diff := cmp.Diff(wantLosses, gotLosses); diff != "" {
+				t.Errorf("losses of steps 11–20 (-one run +resumed):\n%s", diff)
+			}
+			if diff := cmp.Diff(paramBits(one), paramBits(resumed)); diff != "" {
+				t.Errorf("weights after 20 steps (-one run +resumed):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestResumeNeedsDropoutAndSchedule shows the test above has teeth: a
+// resume that restores the optimiser but not the dropout rng (the model
+// loaded without training state, then trained with a fresh optimiser given
+// the loaded state separately) or not the schedule differs from one run.
+func TestResumeNeedsDropoutAndSchedule(t *testing.T) {
+	mk := func(seed uint64) *nn.Sequential { return dropoutModel(seed, rand.New(rand.NewPCG(9, 9))) }
+	adam := func(p []autograd.Var) *optim.Adam { return optim.NewAdam(p, optim.AdamConfig{LR: 0.01}) }
+	one := mk(1)
+	oneOpt := adam(nn.Params(one))
+	trainScheduled(one, oneOpt, optim.NewStepLR(oneOpt, 3, 0.5), 20)
+	first := mk(1)
+	opt := adam(nn.Params(first))
+	sched := optim.NewStepLR(opt, 3, 0.5)
+	trainScheduled(first, opt, sched, 10)
+	p := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	if err := Save(p, first, WithOptimizer(opt), WithSchedule(sched)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		restore func(m *nn.Sequential, o *optim.Adam, s *optim.StepLR) error
+	}{
+		{"schedule not restored", func(m *nn.Sequential, o *optim.Adam, s *optim.StepLR) error {
+			return Load(p, m, WithOptimizer(o))
+		}},
+		{"dropout rng not restored", func(m *nn.Sequential, o *optim.Adam, s *optim.StepLR) error {
+			if err := Load(p, m); err != nil { // parameters only
+				return err
+			}
+			f, err := ReadFile(p)
+			if err != nil {
+				return err
+			}
+			state := map[string]*tensor.Tensor{}
+			for name, v := range f.Tensors {
+				if k, ok := strings.CutPrefix(name, OptimPrefix); ok {
+					state[k] = v
+				}
+			}
+			s.SetEpoch(10)
+			return o.LoadStateTensors(state)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resumed := mk(77)
+			o := adam(nn.Params(resumed))
+			s := optim.NewStepLR(o, 3, 0.5)
+			if err := tc.restore(resumed, o, s); err != nil {
+				t.Fatal(err)
+			}
+			trainScheduled(resumed, o, s, 10)
+			if cmp.Equal(paramBits(one), paramBits(resumed)) {
+				t.Error("the partial resume gave the one-run weights; the resume test cannot tell")
+			}
+		})
+	}
+}
+
+// TestResumeStateMismatch loads training state that cannot be restored:
+// each is an error wrapping ErrMismatch, and nothing changes.
+func TestResumeStateMismatch(t *testing.T) {
+	mk := func() *nn.Sequential { return dropoutModel(1, rand.New(rand.NewPCG(9, 9))) }
+	first := mk()
+	opt := optim.NewAdam(nn.Params(first), optim.AdamConfig{LR: 0.01})
+	sched := optim.NewStepLR(opt, 3, 0.5)
+	trainScheduled(first, opt, sched, 5) // 5 steps × 16 × 8 = 640 draws
+	var buf bytes.Buffer
+	if err := Write(&buf, first, WithOptimizer(opt), WithSchedule(sched)); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := saved.Metadata[MetaDraws]; got != "640" {
+		t.Fatalf("%s = %q, want 640", MetaDraws, got)
+	}
+	withMD := func(k, v string) *File {
+		f := *saved
+		f.Metadata = maps.Clone(saved.Metadata)
+		if v == "" {
+			delete(f.Metadata, k)
+		} else {
+			f.Metadata[k] = v
+		}
+		return &f
+	}
+	tests := []struct {
+		name  string
+		file  *File
+		model func() *nn.Sequential
+		opts  []Option
+		want  string
+	}{
+		{"rng cannot rewind", saved, func() *nn.Sequential { m := mk(); trainOnly(m, 6); return m }, nil, "cannot be rewound"},
+		{"draws not recorded", withMD(MetaDraws, ""), mk, nil, "records the rng position of 0 Dropout layers"},
+		{"draws not a count", withMD(MetaDraws, "-1"), mk, nil, "is not a count"},
+		{"two counts for one layer", withMD(MetaDraws, "1,2"), mk, nil, "of 2 Dropout layers"},
+		{"draws over the limit", withMD(MetaDraws, "1000000000000"), mk, nil, "WithMaxDraws"},
+		{"draws over a lowered limit", saved, mk, []Option{WithMaxDraws(100)}, "more than 100 numbers"},
+		{"other schedule", withMD(MetaSchedule, "*optim.ExponentialLR"), mk, nil, "position of *optim.ExponentialLR, not *optim.StepLR"},
+		{"no schedule", withMD(MetaSchedule, ""), mk, nil, "position of no schedule"},
+		{"bad epoch", withMD(MetaScheduleEpoch, "-3"), mk, nil, "is not an epoch"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tc.model()
+			o := optim.NewAdam(nn.Params(m), optim.AdamConfig{LR: 0.01})
+			s := optim.NewStepLR(o, 3, 0.5)
+			before, draws, stBefore := paramBits(m), dropoutDraws(m), o.StateTensors()
+			err := Apply(tc.file, m, append([]Option{WithOptimizer(o), WithSchedule(s)}, tc.opts...)...)
+			if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Apply = %v, want an error wrapping ErrMismatch containing %q", err, tc.want)
+			}
+			if diff := cmp.Diff(before, paramBits(m)); diff != "" {
+				t.Errorf("the model changed:\n%s", diff)
+			}
+			if got := dropoutDraws(m); got != draws {
+				t.Errorf("the dropout layer drew %d numbers, want %d", got, draws)
+			}
+			if diff := cmp.Diff(stBefore, o.StateTensors(), cmp.Comparer(tensorsEqual)); diff != "" {
+				t.Errorf("the optimiser changed:\n%s", diff)
+			}
+			if s.Epoch() != 0 || o.LR() != 0.01 {
+				t.Errorf("the schedule moved to epoch %d, rate %g", s.Epoch(), o.LR())
+			}
+		})
+	}
+	t.Run("parameters only ignore training state", func(t *testing.T) {
+		m := mk()
+		trainOnly(m, 6) // past the file: fine when not resuming
+		if err := Apply(saved, m); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// trainOnly runs n forward passes of m in training mode (drawing masks).
+func trainOnly(m nn.Module, n int) {
+	x := tensor.RandN(rand.New(rand.NewPCG(5, 6)), 16, 4)
+	for range n {
+		m.Forward(nil, autograd.Const(x))
+	}
+}
+
+func dropoutDraws(m nn.Module) uint64 {
+	var n uint64
+	for _, d := range drawers(m) {
+		n += d.Draws()
+	}
+	return n
 }

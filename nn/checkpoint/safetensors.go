@@ -3,14 +3,13 @@ package checkpoint
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"sort"
-	"unicode/utf8"
+	"syscall"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -26,10 +25,10 @@ var ErrFormat = errors.New("checkpoint: malformed safetensors file")
 // dtype a parameter cannot take, optimiser state of another optimiser.
 var ErrMismatch = errors.New("checkpoint: file does not match")
 
-// MaxHeaderLen is the largest JSON header accepted, 100 MB, the limit of the
-// reference (Rust) implementation. A larger declared length is an error, not
-// an allocation.
-const MaxHeaderLen = 100 << 20
+// MaxHeaderLen is the largest JSON header accepted, 100,000,000 bytes, the
+// limit (MAX_HEADER_SIZE) of the reference (Rust) implementation. A larger
+// declared length is an error, not an allocation.
+const MaxHeaderLen = 100_000_000
 
 // DType is a safetensors element type, spelt as in the file ("F64", "BF16").
 type DType string
@@ -98,13 +97,22 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case st.IsDir():
+		return nil, fmt.Errorf("checkpoint: %s is a directory, not a safetensors file: %w", path, syscall.EISDIR)
+	case !st.Mode().IsRegular(): // a pipe or a device: its size says nothing
+		file, err := ReadTensors(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return file, nil
+	}
 	var pre [8]byte
 	if _, err := io.ReadFull(f, pre[:]); err != nil {
 		return nil, formatErr("%s: file of %d bytes is too short for the 8-byte header length", path, st.Size())
 	}
-	n := binary.LittleEndian.Uint64(pre[:])
-	if n > MaxHeaderLen || n > uint64(st.Size()-8) {
-		return nil, formatErr("%s: header length %d exceeds the file (%d bytes) or the limit (%d)", path, n, st.Size(), MaxHeaderLen)
+	if err := checkHeaderLen(binary.LittleEndian.Uint64(pre[:]), st.Size()); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -120,15 +128,30 @@ func ReadFile(path string) (*File, error) {
 	return file, nil
 }
 
+// checkHeaderLen checks a declared header length n against MaxHeaderLen
+// and, unless size < 0 (a stream), against a file of size bytes.
+func checkHeaderLen(n uint64, size int64) error {
+	switch {
+	case n > MaxHeaderLen:
+		return formatErr("header length %d exceeds the limit (%d)", n, MaxHeaderLen)
+	case size >= 0 && n > uint64(size-8):
+		return formatErr("header length %d exceeds the file (%d bytes)", n, size)
+	}
+	return nil
+}
+
 // ReadTensors reads a whole safetensors stream from r and decodes it.
 func ReadTensors(r io.Reader) (*File, error) {
+	if isNil(r) {
+		return nil, argErr("checkpoint.ReadTensors: nil reader")
+	}
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
 		return nil, formatErr("reading the 8-byte header length: %v", err)
 	}
 	n := binary.LittleEndian.Uint64(pre[:])
-	if n > MaxHeaderLen {
-		return nil, formatErr("header length %d exceeds the limit (%d)", n, MaxHeaderLen)
+	if err := checkHeaderLen(n, -1); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	buf.Write(pre[:])
@@ -149,13 +172,6 @@ type entry struct {
 	begin, end uint64
 }
 
-// rawEntry is the JSON form of an entry; pointers detect missing fields.
-type rawEntry struct {
-	DType       *string   `json:"dtype"`
-	Shape       *[]uint64 `json:"shape"`
-	DataOffsets *[]uint64 `json:"data_offsets"`
-}
-
 // Decode parses a complete safetensors file held in b. It validates the
 // whole header first (JSON syntax, duplicate names, dtypes, shapes, offsets
 // that tile the data buffer exactly, sizes that match dtype × shape) and
@@ -166,8 +182,8 @@ func Decode(b []byte) (*File, error) {
 		return nil, formatErr("%d bytes is too short for the 8-byte header length", len(b))
 	}
 	n := binary.LittleEndian.Uint64(b)
-	if n > MaxHeaderLen || n > uint64(len(b)-8) {
-		return nil, formatErr("header length %d exceeds the file (%d bytes) or the limit (%d)", n, len(b), MaxHeaderLen)
+	if err := checkHeaderLen(n, int64(len(b))); err != nil {
+		return nil, err
 	}
 	hdr, buf := b[8:8+n], b[8+n:]
 	entries, md, err := parseHeader(hdr)
@@ -188,114 +204,6 @@ func Decode(b []byte) (*File, error) {
 		f.Names = append(f.Names, e.name)
 	}
 	return f, nil
-}
-
-// parseHeader decodes the JSON header, keeping the entries in file order.
-func parseHeader(hdr []byte) ([]entry, map[string]string, error) {
-	if !utf8.Valid(hdr) {
-		return nil, nil, formatErr("header is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(hdr))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, nil, formatErr("header is not a JSON object (starts %q)", prefix(hdr, 20))
-	}
-	md := map[string]string{}
-	var entries []entry
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, formatErr("header JSON: %v", err)
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, nil, formatErr("header JSON: key %v is not a string", tok)
-		}
-		if seen[name] {
-			return nil, nil, formatErr("header names %q twice", name)
-		}
-		seen[name] = true
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, formatErr("header JSON at %q: %v", name, err)
-		}
-		if name == "__metadata__" {
-			if err := json.Unmarshal(raw, &md); err != nil || md == nil {
-				return nil, nil, formatErr("__metadata__ must be an object of strings to strings: %s", prefix(raw, 60))
-			}
-			continue
-		}
-		e, err := parseEntry(name, raw)
-		if err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, e)
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, nil, formatErr("header JSON: %v", err)
-	}
-	if rest := bytes.TrimLeft(hdr[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		return nil, nil, formatErr("header has %d bytes after its JSON object (%q); only space padding may follow", len(rest), prefix(rest, 20))
-	}
-	return entries, md, nil
-}
-
-// parseEntry validates one tensor record.
-func parseEntry(name string, raw json.RawMessage) (entry, error) {
-	var r rawEntry
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&r); err != nil {
-		return entry{}, formatErr("tensor %q: record %s: %v", name, prefix(raw, 80), err)
-	}
-	if name == "" {
-		return entry{}, formatErr("a tensor has an empty name")
-	}
-	if r.DType == nil || r.Shape == nil || r.DataOffsets == nil {
-		return entry{}, formatErr("tensor %q: record %s needs dtype, shape and data_offsets", name, prefix(raw, 80))
-	}
-	e := entry{name: name, dtype: DType(*r.DType)}
-	if e.dtype.Size() == 0 {
-		return entry{}, formatErr("tensor %q: dtype %q is not supported (want one of F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL)", name, *r.DType)
-	}
-	n := uint64(1)
-	for _, d := range *r.Shape {
-		if d > math.MaxInt32 {
-			return entry{}, formatErr("tensor %q: shape %v has a dimension over 2³¹", name, *r.Shape)
-		}
-		hi, lo := mulU64(n, d)
-		if hi != 0 || lo > math.MaxInt32 {
-			return entry{}, formatErr("tensor %q: shape %v has more than 2³¹ elements", name, *r.Shape)
-		}
-		n = lo
-		e.shape = append(e.shape, int(d))
-	}
-	if e.shape == nil {
-		e.shape = []int{}
-	}
-	if len(*r.DataOffsets) != 2 {
-		return entry{}, formatErr("tensor %q: data_offsets %v must be [begin, end]", name, *r.DataOffsets)
-	}
-	e.begin, e.end = (*r.DataOffsets)[0], (*r.DataOffsets)[1]
-	if e.begin > e.end {
-		return entry{}, formatErr("tensor %q: data_offsets [%d, %d] end before they begin", name, e.begin, e.end)
-	}
-	if want := n * uint64(e.dtype.Size()); e.end-e.begin != want {
-		return entry{}, formatErr("tensor %q: data_offsets [%d, %d] hold %d bytes but %s %v needs %d",
-			name, e.begin, e.end, e.end-e.begin, e.dtype, e.shape, want)
-	}
-	return e, nil
-}
-
-func mulU64(a, b uint64) (hi, lo uint64) {
-	if a == 0 || b == 0 {
-		return 0, 0
-	}
-	lo = a * b
-	if lo/b != a {
-		return 1, lo
-	}
-	return 0, lo
 }
 
 // checkOffsets requires the entries, sorted by offset, to tile [0, size)

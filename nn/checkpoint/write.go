@@ -18,10 +18,14 @@ import (
 // data_offsets, then metadata under "__metadata__" if md is not empty, padded
 // with spaces to a multiple of 8 bytes) and the elements in little-endian,
 // row-major order, converted to dt (F64 keeps float64 exactly; F32, F16 and
-// BF16 round to nearest even). It returns an error for an empty name, the
-// reserved name "__metadata__", a nil tensor, a dtype it cannot write, or
-// the writer's error.
+// BF16 round to nearest even). It returns an error wrapping ErrArg for a
+// nil writer, an empty name, the reserved name "__metadata__", a name that
+// is not UTF-8 or a nil tensor; an error for a dtype it cannot write; or the
+// writer's error.
 func WriteTensors(w io.Writer, ts map[string]*tensor.Tensor, md map[string]string, dt DType) error {
+	if isNil(w) {
+		return argErr("checkpoint.WriteTensors: nil writer")
+	}
 	if dt == "" {
 		dt = F64
 	}
@@ -32,9 +36,9 @@ func WriteTensors(w io.Writer, ts map[string]*tensor.Tensor, md map[string]strin
 	for name, t := range ts {
 		switch {
 		case name == "" || name == "__metadata__" || !utf8.ValidString(name):
-			return fmt.Errorf("checkpoint: invalid tensor name %q", name)
+			return argErr("invalid tensor name %q", name)
 		case t == nil:
-			return fmt.Errorf("checkpoint: tensor %q is nil", name)
+			return argErr("tensor %q is nil", name)
 		}
 		names = append(names, name)
 	}
