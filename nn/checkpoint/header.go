@@ -26,7 +26,7 @@ const MaxRank = 64
 // wins, as in a Rust HashMap); every other key is a tensor whose record is
 // an object with the fields "dtype", "shape" and "data_offsets", spelt
 // exactly (case matters), each exactly once, other fields ignored. It is
-// stricter than the reference in four corners where the reference's answer
+// stricter than the reference in a few corners where the reference's answer
 // would surprise: a tensor name given twice (the reference keeps the last),
 // an empty tensor name, a record written as a JSON array or a dtype written
 // as {"F64": null} (serde's alternative encodings), and shapes of more than
