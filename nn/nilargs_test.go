@@ -42,11 +42,12 @@ func TestNilArgs(t *testing.T) {
 		)
 	}
 	rows := map[string][]func(){
-		"Accuracy":       {func() { nn.Accuracy(nil, nil) }},
-		"BinaryAccuracy": {func() { nn.BinaryAccuracy(nil, nil, 0) }},
+		"Accuracy":       {func() { nn.Accuracy(nil, nil) }, func() { nn.Accuracy(new(tensor.Tensor), nil) }},
+		"BinaryAccuracy": {func() { nn.BinaryAccuracy(nil, nil, 0) }, func() { nn.BinaryAccuracy(new(tensor.Tensor), nil, 0) }},
 		"ClassWeights": {
 			func() { nn.ClassWeights(nil) },
 			func() { nn.CrossEntropy(tp, v2, []int{0}, nn.ClassWeights(nil)) },
+			func() { nn.CrossEntropy(tp, v2, []int{0}, nn.ClassWeights(new(tensor.Tensor))) },
 		},
 		"CrossEntropy": {
 			func() { nn.CrossEntropy(tp, zero, nil) },
@@ -95,6 +96,7 @@ func TestNilArgs(t *testing.T) {
 		"LinearFromTorch": {
 			func() { nn.LinearFromTorch(nil, nil) },
 			func() { nn.LinearFromTorch(new(tensor.Tensor), nil) },
+			func() { nn.LinearFromTorch(tensor.Zeros(1, 1), new(tensor.Tensor)) },
 		},
 		"Neuron.Forward": {
 			func() { new(nn.Neuron).Forward(tp, zero) },
@@ -164,7 +166,7 @@ func TestNilArgs(t *testing.T) {
 			func() { d.(interface{ Skip(uint64) }).Skip(1) },
 		}
 	}
-	tapegradtest.CheckEntryPoints(t, rows, nn.ErrArg, tensor.ErrShape, tensor.ErrIndex, autograd.ErrTape)
+	tapegradtest.CheckEntryPoints(t, rows, nn.ErrArg, tensor.ErrShape, tensor.ErrIndex, tensor.ErrArg, autograd.ErrTape)
 }
 
 // lossRows are the nil rows of a cost of an output and a target.

@@ -69,6 +69,7 @@ func TestNilArgs(t *testing.T) {
 		}
 		rows["New"+o.name] = []func(){
 			func() { o.make(nil) },
+			func() { o.make([]autograd.Var{autograd.NewParam(new(tensor.Tensor))}) },
 			func() { o.make([]autograd.Var{zero, zero}) },
 		}
 		rows[o.name+".Step"] = both(func(s stateful) { s.Step(); s.Step() })
@@ -78,6 +79,8 @@ func TestNilArgs(t *testing.T) {
 		rows[o.name+".StateTensors"] = both(func(s stateful) { s.StateTensors() })
 		rows[o.name+".LoadStateTensors"] = append(both(func(s stateful) { s.LoadStateTensors(nil) }),
 			both(func(s stateful) { s.LoadStateTensors(map[string]*tensor.Tensor{"0.step": nil, "0.sum": nil}) })...)
+		rows[o.name+".LoadStateTensors"] = append(rows[o.name+".LoadStateTensors"],
+			both(func(s stateful) { s.LoadStateTensors(map[string]*tensor.Tensor{"0.step": new(tensor.Tensor)}) })...)
 		if o.config != nil {
 			rows[o.name+".Config"] = both(o.config)
 		}
@@ -110,7 +113,7 @@ func TestNilArgs(t *testing.T) {
 			rows[s.name+".SetEpoch"] = both(func(s schedulable) { s.(interface{ SetEpoch(int) }).SetEpoch(0) })
 		}
 	}
-	tapegradtest.CheckEntryPoints(t, rows, ErrConfig, ErrState, tensor.ErrShape)
+	tapegradtest.CheckEntryPoints(t, rows, ErrConfig, ErrState, tensor.ErrShape, tensor.ErrArg)
 }
 
 // schedulable is every schedule's method set.

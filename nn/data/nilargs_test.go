@@ -37,6 +37,7 @@ func TestNilArgs(t *testing.T) {
 		"Wine":         {func() { Wine() }},
 		"Dataset.Features": {
 			func() { nilDS.Features() },
+			func() { (&Dataset{X: new(tensor.Tensor)}).Features() },
 			func() { new(Dataset).Features() },
 		},
 		"Dataset.Len": {
@@ -50,22 +51,27 @@ func TestNilArgs(t *testing.T) {
 		"Dataset.Subset": {
 			func() { nilDS.Subset(nil) },
 			func() { new(Dataset).Subset(nil) },
+			func() { (&Dataset{X: new(tensor.Tensor)}).Subset(nil) },
 		},
 		"Dataset.Validate": {
 			func() { nilDS.Validate() },
 			func() { new(Dataset).Validate() },
+			func() { (&Dataset{X: new(tensor.Tensor)}).Validate() },
 		},
 		"FitStandardizer": {
 			func() { FitStandardizer(nil) },
+			func() { FitStandardizer(new(tensor.Tensor)) },
 		},
 		"Standardizer.Transform": {
 			func() { nilSt.Transform(x) },
 			func() { new(Standardizer).Transform(nil) },
+			func() { new(Standardizer).Transform(new(tensor.Tensor)) },
 			func() { new(Standardizer).Transform(x) },
 		},
 		"Standardizer.Inverse": {
 			func() { nilSt.Inverse(x) },
 			func() { new(Standardizer).Inverse(nil) },
+			func() { new(Standardizer).Inverse(new(tensor.Tensor)) },
 			func() { new(Standardizer).Inverse(x) },
 		},
 		"LoadMNIST": {func() { LoadMNIST("", nil) }},
@@ -86,7 +92,7 @@ func TestNilArgs(t *testing.T) {
 			func() { TrainTestSplit(toy(), 0.5, nil) },
 		},
 	}
-	tapegradtest.CheckEntryPoints(t, rows, ErrArgument, tensor.ErrShape, tensor.ErrIndex)
+	tapegradtest.CheckEntryPoints(t, rows, ErrArgument, tensor.ErrShape, tensor.ErrIndex, tensor.ErrArg)
 }
 
 // TestNilReader: the parsers return an error wrapping ErrArgument that
