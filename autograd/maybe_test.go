@@ -7,11 +7,14 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// TestMaybe checks which panics Maybe turns into errors (the four misuse
-// sentinels) and which it re-panics (anything else).
+// TestMaybe checks which panics Maybe turns into errors (the misuse
+// sentinels, and every package's bad-argument sentinel through
+// tensor.ErrArg) and which it re-panics (anything else).
 func TestMaybe(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -34,6 +37,10 @@ func TestMaybe(t *testing.T) {
 			tp.SetAnomaly(true)
 			tp.Log(tp.Const(tensor.New([]float64{-1}, 1)))
 		}, autograd.ErrAnomaly, false},
+		// every package's bad-argument sentinel wraps tensor.ErrArg
+		{"nn argument", func() { nn.NewLinear(nil, 2, 3, nn.XavierUniform(1)) }, nn.ErrArg, false},
+		{"optim setting", func() { optim.NewSGD(nil, optim.SGDConfig{LR: 0.1}) }, optim.ErrConfig, false},
+		{"tensor argument", func() { tensor.Add(nil, tensor.Zeros(1)) }, tensor.ErrArg, false},
 		{"runtime error", func() {
 			var s []int
 			_ = s[3]

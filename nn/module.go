@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -14,7 +13,7 @@ import (
 // [0, 1], a loss option the loss does not take, a probability outside [0, 1]
 // given to BinaryCrossEntropy. Shape and index misuse wraps tensor.ErrShape
 // and tensor.ErrIndex instead.
-var ErrArg = errors.New("nn: invalid argument")
+var ErrArg = shapes.ArgSentinel("nn: invalid argument")
 
 // Module is a layer or a model: a differentiable function of its input and
 // its parameters. Forward records its ops on tp (a nil tp computes without

@@ -1,8 +1,8 @@
 package optim
 
 import (
-	"errors"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"math"
 	"slices"
 
@@ -52,7 +52,7 @@ var (
 // list that is empty, holds a non-parameter or a duplicate, a bad schedule or
 // clipping argument. Such a setting is a programming error, like a shape
 // mismatch; recover the panic value and test it with errors.Is(err, ErrConfig).
-var ErrConfig = errors.New("optim: invalid setting")
+var ErrConfig = shapes.ArgSentinel("optim: invalid setting")
 
 // configPanic panics with an error wrapping ErrConfig that names the
 // constructor, the field and its value, and what was expected.

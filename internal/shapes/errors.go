@@ -17,6 +17,17 @@ var ErrIndex = errors.New("index out of range")
 // or zero-value tensor, a nil function or a nil random generator.
 var ErrArg = errors.New("bad argument")
 
+// ArgSentinel returns a package's own bad-argument sentinel (nn.ErrArg,
+// optim.ErrConfig, …): an error that prints msg and wraps ErrArg, so
+// errors.Is(err, nn.ErrArg) and errors.Is(err, tensor.ErrArg) both hold and
+// autograd.Maybe recovers every package's misuse by the one sentinel.
+func ArgSentinel(msg string) error { return &argSentinel{msg} }
+
+type argSentinel struct{ msg string }
+
+func (e *argSentinel) Error() string { return e.msg }
+func (e *argSentinel) Unwrap() error { return ErrArg }
+
 // Error describes a misuse of shapes: the operation, the shapes it saw and
 // what was wrong. It wraps ErrShape (ErrIndex for bad indices, ErrArg for a
 // nil argument). Package tensor exports it as tensor.ShapeError.

@@ -22,6 +22,7 @@ func TestNilArgs(t *testing.T) {
 	}
 	rows := map[string][]call{
 		"ArgPanic":            {{"nil shapes", func() { ArgPanic("op", "msg") }, ErrArg}},
+		"ArgSentinel":         {{"empty message", func() { _ = ArgSentinel("").Error() }, nil}},
 		"BroadcastShapesInto": {{"nil shapes", func() { BroadcastShapesInto(nil, nil, nil) }, nil}},
 		"CallerSite":          {{"none", func() { CallerSite() }, nil}},
 		"CheckDim":            {{"negative", func() { CheckDim("op", "size", -1, nil) }, ErrShape}},

@@ -265,3 +265,14 @@ func TestPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestArgSentinel(t *testing.T) {
+	s := ArgSentinel("pkg: invalid argument")
+	err := fmt.Errorf("%w: NewThing: nil rng", s)
+	if !errors.Is(err, s) || !errors.Is(err, ErrArg) {
+		t.Errorf("%v: errors.Is(err, own sentinel) = %t, errors.Is(err, ErrArg) = %t; want both", err, errors.Is(err, s), errors.Is(err, ErrArg))
+	}
+	if got, want := err.Error(), "pkg: invalid argument: NewThing: nil rng"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+}

@@ -1,8 +1,8 @@
 package checkpoint
 
 import (
-	"errors"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"io"
 	"maps"
 	"reflect"
@@ -27,7 +27,7 @@ type Optimizer interface {
 // a tensor name that is empty or reserved; two distinct parameters (or a
 // parameter and optimiser state) that map to one name, which Save refuses
 // before writing anything and Load before reading into anything.
-var ErrArg = errors.New("checkpoint: invalid argument")
+var ErrArg = shapes.ArgSentinel("checkpoint: invalid argument")
 
 // argErr returns an error wrapping ErrArg.
 func argErr(format string, args ...any) error {

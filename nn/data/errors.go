@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"io"
 )
 
@@ -20,7 +21,7 @@ var ErrFormat = errors.New("malformed data")
 // are called with an impossible argument (a test fraction outside [0, 1], a
 // batch size below 1, an inconsistent Dataset). Shape misuse panics wrap
 // tensor.ErrShape or tensor.ErrIndex instead, as everywhere in tapegrad.
-var ErrArgument = errors.New("invalid argument")
+var ErrArgument = shapes.ArgSentinel("invalid argument")
 
 // formatError is a description of malformed input that wraps ErrFormat and,
 // when there is one, the error that revealed it (gzip.ErrChecksum …).
