@@ -1,9 +1,11 @@
 package autograd
 
 import (
-	"github.com/tapegrad/tapegrad/internal/shapes"
+	"fmt"
 	"slices"
+	"sync/atomic"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -20,6 +22,7 @@ type pool struct {
 	next  int                      // bufs[:next] are taken by this pass
 	free  map[int][]*tensor.Tensor // spare buffers by element count
 	small [64][]*tensor.Tensor     // the same for small counts, without a map lookup
+	busy  atomic.Bool              // allocSlow runs: a second goroutine there is misuse
 }
 
 func newPool() pool { return pool{free: map[int][]*tensor.Tensor{}} }
@@ -39,7 +42,16 @@ func (p *pool) alloc(shape []int) *tensor.Tensor {
 }
 
 // allocSlow is alloc when the next buffer of the replay has another shape.
+//
+// Only one goroutine may be in it: a second one (a tape used by two
+// goroutines at once) panics with ErrTape rather than write the spares' map
+// concurrently, which the Go runtime would end with a fatal error. The
+// replay's hit path in alloc needs no such guard: it touches no map.
 func (p *pool) allocSlow(shape []int) *tensor.Tensor {
+	if !p.busy.CompareAndSwap(false, true) {
+		panic(fmt.Errorf("%w: the tape's buffer pool is in use by another goroutine (use one tape per goroutine)", ErrTape))
+	}
+	defer p.busy.Store(false)
 	n := 1
 	for _, d := range shape {
 		n *= d

@@ -1,0 +1,55 @@
+//go:build !race
+
+package autograd_test
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/tapegradtest"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// TestConcurrentTrainingOnOneTape: two goroutines train on one tape at
+// once (misuse), with shapes that change every step so the buffer pool's
+// map of spares is in play. Before the guards this died with the runtime's
+// fatal "concurrent map writes" or finished with wrong gradients; now the
+// misuse is reported with ErrTape. Each goroutine recovers what its steps
+// panic with; the test needs at least one ErrTape and a process that
+// survives. (Skipped under the race detector, which reports the race the
+// test commits on purpose.)
+func TestConcurrentTrainingOnOneTape(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs two threads to overlap")
+	}
+	tp := autograd.NewTape()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var tapeErrs int
+	for g := range 2 {
+		wg.Go(func() {
+			w := autograd.NewParam(tensor.Ones(96))
+			for i := range 3000 {
+				err := tapegradtest.Catch(func() {
+					tp.Reset()
+					n := 64 + (i+g)%32 // a new shape each step: the pool's slow path
+					x := tp.Const(tensor.Ones(n))
+					y := tp.Sum(tp.Mul(tp.Tanh(x), tp.Slice(w, 0, 0, n)))
+					tp.Backward(y)
+				})
+				if errors.Is(err, autograd.ErrTape) {
+					mu.Lock()
+					tapeErrs++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if tapeErrs == 0 {
+		t.Errorf("two goroutines trained on one tape 6000 times and no step reported ErrTape")
+	}
+}
