@@ -9,11 +9,12 @@ import (
 	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 )
 
-// badCall is one call of an entry point with bad arguments.
+// badCall is one call of an entry point with bad arguments, with
+// tapegradtest.Call's fields (so rows may be unkeyed literals).
 type badCall struct {
-	args string // the bad arguments, for the failure message
-	f    func()
-	want error // the sentinel the panic must wrap; nil: f must return normally
+	Args string // the bad arguments, for the failure message
+	F    func()
+	Want error // the sentinel the panic must wrap; nil: F must return normally
 }
 
 // withBad returns, for each function f that puts its argument into one
@@ -329,36 +330,10 @@ func gemmRows() []badCall {
 // with its documented sentinel (ErrArg for a nil or zero-value argument) or
 // return. An entry point without a row fails the test.
 func TestNilArgs(t *testing.T) {
-	rows := nilArgRows()
-	names := map[string]bool{}
-	for n := range rows {
-		names[n] = true
-	}
-	missing, stale := tapegradtest.MissingRows(tapegradtest.ExportedAPI(t, "."), names)
-	for _, n := range missing {
-		t.Errorf("exported %s has no row in nilArgRows", n)
-	}
-	for _, n := range stale {
-		t.Errorf("row %s names no exported function or method", n)
-	}
-	for name, calls := range rows {
-		if len(calls) == 0 {
-			t.Errorf("row %s has no calls", name)
+	tapegradtest.CheckCalls(t, nilArgRows(), func(t *testing.T, err error) {
+		var se *ShapeError
+		if !errors.As(err, &se) {
+			t.Errorf("got %T, want a *ShapeError", err)
 		}
-		for _, c := range calls {
-			t.Run(name+"/"+c.args, func(t *testing.T) {
-				err := tapegradtest.NoRuntimePanic(t, name, c.f)
-				switch {
-				case c.want == nil && err != nil:
-					t.Errorf("got panic %v, want none", err)
-				case c.want != nil && !errors.Is(err, c.want):
-					t.Errorf("got %v, want a panic wrapping %v", err, c.want)
-				}
-				var se *ShapeError
-				if err != nil && !errors.As(err, &se) {
-					t.Errorf("got %T, want a *ShapeError", err)
-				}
-			})
-		}
-	}
+	})
 }

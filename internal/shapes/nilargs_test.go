@@ -1,7 +1,6 @@
 package shapes
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/internal/tapegradtest"
@@ -15,10 +14,10 @@ type otherBuf struct{}
 // crash with a runtime error, and each must panic with its documented
 // sentinel or return. An entry point without a row fails the test.
 func TestNilArgs(t *testing.T) {
-	type call struct {
-		args string
-		f    func()
-		want error // the sentinel the panic must wrap; nil: f must return
+	type call struct { // tapegradtest.Call's fields, so rows may be unkeyed
+		Args string
+		F    func()
+		Want error // the sentinel the panic must wrap; nil: F must return
 	}
 	rows := map[string][]call{
 		"ArgPanic":            {{"nil shapes", func() { ArgPanic("op", "msg") }, ErrArg}},
@@ -68,28 +67,5 @@ func TestNilArgs(t *testing.T) {
 		"SqueezeShape":   {{"nil shape", func() { SqueezeShape(nil) }, nil}, {"axis", func() { SqueezeShape(nil, 0) }, ErrShape}},
 		"UnsqueezeShape": {{"nil shape", func() { UnsqueezeShape(nil, 0) }, nil}, {"axis", func() { UnsqueezeShape(nil, 2) }, ErrShape}},
 	}
-	names := map[string]bool{}
-	for n := range rows {
-		names[n] = true
-	}
-	missing, stale := tapegradtest.MissingRows(tapegradtest.ExportedAPI(t, "."), names)
-	for _, n := range missing {
-		t.Errorf("exported %s has no row", n)
-	}
-	for _, n := range stale {
-		t.Errorf("row %s names no exported function or method", n)
-	}
-	for name, calls := range rows {
-		for _, c := range calls {
-			t.Run(name+"/"+c.args, func(t *testing.T) {
-				err := tapegradtest.NoRuntimePanic(t, name, c.f)
-				switch {
-				case c.want == nil && err != nil:
-					t.Errorf("got panic %v, want none", err)
-				case c.want != nil && !errors.Is(err, c.want):
-					t.Errorf("got %v, want a panic wrapping %v", err, c.want)
-				}
-			})
-		}
-	}
+	tapegradtest.CheckCalls(t, rows, nil)
 }

@@ -51,3 +51,58 @@ func CheckCall(t testing.TB, name string, i int, f func(), documented ...error) 
 		t.Errorf("%s, call %d: panic %q wraps none of the documented errors %q", name, i, err, documented)
 	}
 }
+
+// Call is one call of an entry point for CheckCalls: what its arguments are
+// (a subtest name), the call, and the error its panic must wrap (nil: it
+// must return).
+type Call struct {
+	Args string
+	F    func()
+	Want error
+}
+
+// CheckCalls is CheckEntryPoints for a table that states each call's
+// outcome: a call must panic with an error wrapping its Want, or return
+// when Want is nil; a runtime error always fails. check, if not nil, runs
+// on every panic's error for further checks (its concrete type, say). The
+// table's element type is the package's own struct of Call's fields (so
+// that its rows may be unkeyed literals, which vet allows only for a
+// package's own types).
+func CheckCalls[C ~struct {
+	Args string
+	F    func()
+	Want error
+}](t *testing.T, rows map[string][]C, check func(t *testing.T, err error)) {
+	t.Helper()
+	have := make(map[string]bool, len(rows))
+	for name := range rows {
+		have[name] = true
+	}
+	missing, stale := MissingRows(ExportedAPI(t, "."), have)
+	if len(missing) > 0 {
+		t.Errorf("entry points without a row: %v", missing)
+	}
+	if len(stale) > 0 {
+		t.Errorf("rows naming no entry point: %v", stale)
+	}
+	for _, name := range slices.Sorted(maps.Keys(rows)) {
+		if len(rows[name]) == 0 {
+			t.Errorf("row %s has no calls", name)
+		}
+		for _, rc := range rows[name] {
+			c := Call(rc)
+			t.Run(name+"/"+c.Args, func(t *testing.T) {
+				err := NoRuntimePanic(t, name, c.F)
+				switch {
+				case c.Want == nil && err != nil:
+					t.Errorf("got panic %v, want none", err)
+				case c.Want != nil && !errors.Is(err, c.Want):
+					t.Errorf("got %v, want a panic wrapping %v", err, c.Want)
+				}
+				if err != nil && check != nil {
+					check(t, err)
+				}
+			})
+		}
+	}
+}

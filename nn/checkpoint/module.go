@@ -141,7 +141,7 @@ func TorchName(name string) string {
 	parts := strings.Split(name, ".")
 	out := parts[:0]
 	for i, p := range parts {
-		if p == "layers" && i+1 < len(parts) && isIndex(parts[i+1]) {
+		if p == "layers" && i+1 < len(parts) && isDigits(parts[i+1]) {
 			continue
 		}
 		out = append(out, p)
@@ -149,17 +149,6 @@ func TorchName(name string) string {
 	return strings.Join(out, ".")
 }
 
-func isIndex(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 // torchTransposed returns the parameters PyTorch stores transposed: the
 // weights of every nn.Linear and nn.Neuron in m.
