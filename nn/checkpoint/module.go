@@ -149,7 +149,6 @@ func TorchName(name string) string {
 	return strings.Join(out, ".")
 }
 
-
 // torchTransposed returns the parameters PyTorch stores transposed: the
 // weights of every nn.Linear and nn.Neuron in m.
 func torchTransposed(m nn.Module) map[autograd.Var]bool {
