@@ -251,8 +251,8 @@ func TestMisuse(t *testing.T) {
 			return tapegradtest.Catch(func() { optim.NewRMSprop(nil, optim.RMSpropConfig{}) })
 		}, optim.ErrConfig, []string{"optim.NewRMSprop", "empty parameter list"}},
 		{"optimiser state of another model", func(*testing.T) error {
-			a := optim.NewAdam(nn.Params(mlp()), optim.AdamConfig{})
-			b := optim.NewAdam(nn.Params(nn.NewMLP(rand.New(rand.NewPCG(1, 2)), []int{4, 3}, nil, nil)), optim.AdamConfig{})
+			a := optim.NewAdam(nn.Params(mlp()), optim.AdamDefaults())
+			b := optim.NewAdam(nn.Params(nn.NewMLP(rand.New(rand.NewPCG(1, 2)), []int{4, 3}, nil, nil)), optim.AdamDefaults())
 			return b.LoadStateTensors(a.StateTensors())
 		}, optim.ErrState, []string{"0.exp_avg", "[4 8]", "[4 3]"}},
 		// Bad loader input.

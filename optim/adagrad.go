@@ -7,22 +7,30 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// AdagradConfig configures Adagrad; the defaults are torch.optim.Adagrad's.
-// A zero LR or Eps means its default (see AdamConfig for asking for a tiny
-// value instead of exactly 0); the other fields default to zero.
+// AdagradConfig configures Adagrad. Every field means what it holds: a
+// field set to 0 is 0. Start from AdagradDefaults for PyTorch's defaults.
 type AdagradConfig struct {
-	// LR is the learning rate γ ≥ 0 (default 1e-2).
+	// LR is the learning rate γ ≥ 0 (PyTorch's default 1e-2).
 	LR float64
-	// LRDecay is η ≥ 0 (default 0): step t uses the rate γ/(1 + (t − 1)·η).
+	// LRDecay is η ≥ 0 (PyTorch's default 0): step t uses the rate
+	// γ/(1 + (t − 1)·η). At 0 the rate stays γ.
 	LRDecay float64
-	// WeightDecay is λ ≥ 0 (default 0), added to the gradient as λw.
+	// WeightDecay is λ ≥ 0 (PyTorch's default 0), added to the gradient as
+	// λw. At 0 there is no decay.
 	WeightDecay float64
 	// InitialAccumulatorValue is the starting value ≥ 0 of the sum of
-	// squared gradients (default 0).
+	// squared gradients (PyTorch's default 0).
 	InitialAccumulatorValue float64
-	// Eps is ε ≥ 0, added to the denominator √s (default 1e-10).
+	// Eps is ε ≥ 0, added to the denominator √s (PyTorch's default 1e-10).
+	// At 0 nothing is added: an element whose gradients have all been 0
+	// gives NaN (0/0).
 	Eps float64
 }
+
+// AdagradDefaults returns torch.optim.Adagrad's defaults:
+// AdagradConfig{LR: 1e-2, Eps: 1e-10} (no rate decay, weight decay or
+// initial accumulator).
+func AdagradDefaults() AdagradConfig { return AdagradConfig{LR: 1e-2, Eps: 1e-10} }
 
 // Adagrad is the Adagrad optimiser, exactly as torch.optim.Adagrad
 // (maximize=false). At a parameter's step t (counted per parameter), with
@@ -40,14 +48,13 @@ type Adagrad struct {
 	grad   []float64   // the L2-decayed gradient; nil without weight decay
 }
 
-// NewAdagrad returns Adagrad over params with the given configuration.
+// NewAdagrad returns Adagrad over params with the configuration cfg, taken
+// as given (start from AdagradDefaults for PyTorch's defaults).
 // It panics with an error wrapping ErrConfig if params is empty, holds a
 // non-parameter or a duplicate, or if LR, LRDecay, WeightDecay,
 // InitialAccumulatorValue or Eps is negative or not finite.
 func NewAdagrad(params []autograd.Var, cfg AdagradConfig) *Adagrad {
 	const op = "optim.NewAdagrad"
-	cfg.LR = orDefault(cfg.LR, 1e-2)
-	cfg.Eps = orDefault(cfg.Eps, 1e-10)
 	checkNonNeg(op, "LR", cfg.LR)
 	checkNonNeg(op, "LRDecay", cfg.LRDecay)
 	checkNonNeg(op, "WeightDecay", cfg.WeightDecay)
@@ -66,7 +73,7 @@ func NewAdagrad(params []autograd.Var, cfg AdagradConfig) *Adagrad {
 	return o
 }
 
-// Config returns the configuration in use, defaults filled in and LR current.
+// Config returns the configuration in use, with the current LR.
 func (o *Adagrad) Config() AdagradConfig { return o.cfg }
 
 // Step applies one Adagrad update (see Adagrad) to every parameter with a

@@ -7,44 +7,68 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// AdamConfig configures Adam; the defaults are torch.optim.Adam's. A zero
-// LR, Beta1, Beta2 or Eps means its default (so exactly 0 cannot be asked
-// for: give a tiny value such as 1e-300, whose effect is below rounding).
+// AdamConfig configures Adam. Every field means what it holds: a field set
+// to 0 is 0. Start from AdamDefaults for PyTorch's defaults:
+//
+//	cfg := optim.AdamDefaults() // LR 1e-3, β = (0.9, 0.999), ε = 1e-8
+//	cfg.LR = 3e-3
+//	opt := optim.NewAdam(params, cfg)
 type AdamConfig struct {
-	// LR is the learning rate γ ≥ 0 (default 1e-3).
+	// LR is the learning rate γ ≥ 0 (PyTorch's default 1e-3). At 0 the
+	// moments advance but the parameters do not move.
 	LR float64
 	// Beta1 is β₁ ∈ [0, 1), the decay of the gradient's running mean
-	// (default 0.9).
+	// (PyTorch's default 0.9). At 0 the mean is the current gradient, m = g
+	// (the usual setting for gradient-penalty GANs).
 	Beta1 float64
 	// Beta2 is β₂ ∈ [0, 1), the decay of the squared gradient's running mean
-	// (default 0.999).
+	// (PyTorch's default 0.999). At 0, v = g², and the step is γ·g/(|g| + ε).
 	Beta2 float64
-	// Eps is ε ≥ 0, added to the denominator √v̂ (default 1e-8).
+	// Eps is ε ≥ 0, added to the denominator √v̂ (PyTorch's default 1e-8).
+	// At 0 nothing is added: an element whose g and v are both 0 becomes NaN
+	// (0/0), as in PyTorch.
 	Eps float64
-	// WeightDecay is λ ≥ 0 (default 0): the L2 penalty ½λ‖w‖², added to the
-	// gradient as λw before the moments (for decoupled decay use AdamW).
+	// WeightDecay is λ ≥ 0 (PyTorch's default 0): the L2 penalty ½λ‖w‖²,
+	// added to the gradient as λw before the moments (for decoupled decay
+	// use AdamW). At 0 there is no decay.
 	WeightDecay float64
-	// AMSGrad normalises by the running maximum of v instead of v.
+	// AMSGrad normalises by the running maximum of v instead of v
+	// (PyTorch's default false).
 	AMSGrad bool
 }
 
-// AdamWConfig configures AdamW; the defaults are torch.optim.AdamW's. A zero
-// LR, Beta1, Beta2, Eps or WeightDecay means its default (see AdamConfig;
-// for no weight decay at all use Adam).
+// AdamDefaults returns torch.optim.Adam's defaults:
+// AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+// (no weight decay, no AMSGrad).
+func AdamDefaults() AdamConfig {
+	return AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// AdamWConfig configures AdamW. Every field means what it holds: a field
+// set to 0 is 0 (WeightDecay 0 is Adam without decay). Start from
+// AdamWDefaults for PyTorch's defaults.
 type AdamWConfig struct {
-	// LR is the learning rate γ ≥ 0 (default 1e-3).
+	// LR is the learning rate γ ≥ 0 (PyTorch's default 1e-3).
 	LR float64
-	// Beta1 is β₁ ∈ [0, 1) (default 0.9).
+	// Beta1 is β₁ ∈ [0, 1) (PyTorch's default 0.9); at 0, m = g.
 	Beta1 float64
-	// Beta2 is β₂ ∈ [0, 1) (default 0.999).
+	// Beta2 is β₂ ∈ [0, 1) (PyTorch's default 0.999); at 0, v = g².
 	Beta2 float64
-	// Eps is ε ≥ 0 (default 1e-8).
+	// Eps is ε ≥ 0 (PyTorch's default 1e-8); at 0 nothing is added to √v̂.
 	Eps float64
-	// WeightDecay is λ ≥ 0 (default 1e-2), the decoupled decay: each step
-	// first scales w by 1 − γλ.
+	// WeightDecay is λ ≥ 0 (PyTorch's default 1e-2), the decoupled decay:
+	// each step first scales w by 1 − γλ. At 0 there is no decay.
 	WeightDecay float64
-	// AMSGrad normalises by the running maximum of v instead of v.
+	// AMSGrad normalises by the running maximum of v instead of v
+	// (PyTorch's default false).
 	AMSGrad bool
+}
+
+// AdamWDefaults returns torch.optim.AdamW's defaults:
+// AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2}
+// (no AMSGrad).
+func AdamWDefaults() AdamWConfig {
+	return AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2}
 }
 
 // Adam is the Adam optimiser, exactly as torch.optim.Adam (maximize=false,
@@ -102,37 +126,34 @@ func newAdamState(op string, params []autograd.Var, amsgrad, l2 bool) adamState 
 	return st
 }
 
-// adamCheck fills in the defaults shared by Adam and AdamW and validates.
-func adamCheck(op string, lr, b1, b2, eps, wd *float64, wdDefault float64) {
-	*lr = orDefault(*lr, 1e-3)
-	*b1 = orDefault(*b1, 0.9)
-	*b2 = orDefault(*b2, 0.999)
-	*eps = orDefault(*eps, 1e-8)
-	*wd = orDefault(*wd, wdDefault)
-	checkNonNeg(op, "LR", *lr)
-	checkBeta(op, "Beta1", *b1)
-	checkBeta(op, "Beta2", *b2)
-	checkNonNeg(op, "Eps", *eps)
-	checkNonNeg(op, "WeightDecay", *wd)
+// adamCheck validates the settings shared by Adam and AdamW.
+func adamCheck(op string, lr, b1, b2, eps, wd float64) {
+	checkNonNeg(op, "LR", lr)
+	checkBeta(op, "Beta1", b1)
+	checkBeta(op, "Beta2", b2)
+	checkNonNeg(op, "Eps", eps)
+	checkNonNeg(op, "WeightDecay", wd)
 }
 
-// NewAdam returns Adam over params with the given configuration.
+// NewAdam returns Adam over params with the configuration cfg, taken as
+// given (start from AdamDefaults for PyTorch's defaults).
 // It panics with an error wrapping ErrConfig if params is empty, holds a
 // non-parameter or a duplicate, if LR, Eps or WeightDecay is negative or not
 // finite, or if Beta1 or Beta2 is outside [0, 1).
 func NewAdam(params []autograd.Var, cfg AdamConfig) *Adam {
 	const op = "optim.NewAdam"
-	adamCheck(op, &cfg.LR, &cfg.Beta1, &cfg.Beta2, &cfg.Eps, &cfg.WeightDecay, 0)
+	adamCheck(op, cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay)
 	return &Adam{cfg: cfg, st: newAdamState(op, params, cfg.AMSGrad, cfg.WeightDecay != 0)}
 }
 
-// NewAdamW returns AdamW over params with the given configuration.
+// NewAdamW returns AdamW over params with the configuration cfg, taken as
+// given (start from AdamWDefaults for PyTorch's defaults).
 // It panics with an error wrapping ErrConfig if params is empty, holds a
 // non-parameter or a duplicate, if LR, Eps or WeightDecay is negative or not
 // finite, or if Beta1 or Beta2 is outside [0, 1).
 func NewAdamW(params []autograd.Var, cfg AdamWConfig) *AdamW {
 	const op = "optim.NewAdamW"
-	adamCheck(op, &cfg.LR, &cfg.Beta1, &cfg.Beta2, &cfg.Eps, &cfg.WeightDecay, 1e-2)
+	adamCheck(op, cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay)
 	return &AdamW{cfg: cfg, st: newAdamState(op, params, cfg.AMSGrad, false)}
 }
 
@@ -181,7 +202,7 @@ func (s *adamState) step(op string, lr, b1, b2, eps, l2, decay float64) {
 	}
 }
 
-// Config returns the configuration in use, defaults filled in and LR current.
+// Config returns the configuration in use, with the current LR.
 func (o *Adam) Config() AdamConfig { return o.cfg }
 
 // Step applies one Adam update (see Adam) to every parameter with a gradient.
@@ -200,7 +221,7 @@ func (o *Adam) LR() float64 { return o.cfg.LR }
 // or not finite.
 func (o *Adam) SetLR(lr float64) { o.cfg.LR = setLR("optim.Adam.SetLR", lr) }
 
-// Config returns the configuration in use, defaults filled in and LR current.
+// Config returns the configuration in use, with the current LR.
 func (o *AdamW) Config() AdamWConfig { return o.cfg }
 
 // Step applies one AdamW update (see AdamW) to every parameter with a gradient.

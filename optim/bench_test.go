@@ -41,23 +41,27 @@ func BenchmarkStepSGDNesterov(b *testing.B) {
 }
 
 func BenchmarkStepAdam(b *testing.B) {
-	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdam(ps, AdamConfig{}) })
+	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdam(ps, AdamDefaults()) })
 }
 
 func BenchmarkStepAdamAMSGrad(b *testing.B) {
-	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdam(ps, AdamConfig{AMSGrad: true}) })
+	benchStep(b, 256, func(ps []autograd.Var) optimiser {
+		return NewAdam(ps, AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, AMSGrad: true})
+	})
 }
 
 func BenchmarkStepAdamW(b *testing.B) {
-	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdamW(ps, AdamWConfig{}) })
+	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdamW(ps, AdamWDefaults()) })
 }
 
 func BenchmarkStepRMSprop(b *testing.B) {
-	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewRMSprop(ps, RMSpropConfig{Centered: true, Momentum: 0.9}) })
+	benchStep(b, 256, func(ps []autograd.Var) optimiser {
+		return NewRMSprop(ps, RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8, Centered: true, Momentum: 0.9})
+	})
 }
 
 func BenchmarkStepAdagrad(b *testing.B) {
-	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdagrad(ps, AdagradConfig{}) })
+	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdagrad(ps, AdagradDefaults()) })
 }
 
 func BenchmarkStepGDPerElement(b *testing.B) {

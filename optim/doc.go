@@ -19,7 +19,7 @@
 //
 // # The training loop
 //
-//	opt := optim.NewAdam(params, optim.AdamConfig{LR: 1e-3})
+//	opt := optim.NewAdam(params, optim.AdamDefaults()) // γ = 1e-3, β = (0.9, 0.999), ε = 1e-8
 //	sched := optim.NewCosineAnnealingLR(opt, epochs, 0)
 //	for epoch := range epochs {
 //		for _, batch := range batches {
@@ -58,17 +58,29 @@
 //
 // # Configuration
 //
-// Each optimiser takes a config struct whose documented fields default to
-// PyTorch's values. A zero field means the default; for a field whose
-// default is not zero (LR, Adam's β₁, β₂ and ε, AdamW's weight decay,
-// RMSprop's α) exactly zero therefore cannot be asked for: give a tiny value
-// such as 1e-300 instead, whose effect is below float64 rounding (and which
-// spares 0/0 where a gradient is exactly zero), or SetLR(0) for a zero rate. An invalid setting (a negative rate, β outside [0, 1), a NaN,
-// Nesterov without momentum, an empty or duplicated parameter list) is a
-// programming error: the constructor panics with an error that wraps
-// ErrConfig and names the constructor and the field. Per-parameter state is
-// allocated when the optimiser is made, in slices aligned with the
-// parameters, so Step allocates nothing.
+// Each optimiser takes a config struct, and every field means what it
+// holds: a field set to 0 is 0 (Adam with Beta1 0 keeps no running mean,
+// AdamW with WeightDecay 0 does not decay). PyTorch's keyword defaults,
+// where they are not zero, come from one visible constructor per config:
+//
+//	AdamDefaults()     AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+//	AdamWDefaults()    AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2}
+//	RMSpropDefaults()  RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}
+//	AdagradDefaults()  AdagradConfig{LR: 1e-2, Eps: 1e-10}
+//	SGDDefaults()      SGDConfig{} (PyTorch 1.13's SGD has no default LR: set it)
+//
+// so a changed setting reads
+//
+//	cfg := optim.AdamDefaults()
+//	cfg.LR = 3e-3
+//	opt := optim.NewAdam(params, cfg)
+//
+// GD's LR has no default either. An invalid setting (a negative rate, β
+// outside [0, 1), a NaN, Nesterov without momentum, an empty or duplicated
+// parameter list) is a programming error: the constructor panics with an
+// error that wraps ErrConfig and names the constructor and the field.
+// Per-parameter state is allocated when the optimiser is made, in slices
+// aligned with the parameters, so Step allocates nothing.
 //
 // # Schedules and clipping
 //

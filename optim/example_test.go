@@ -39,7 +39,9 @@ func Example() {
 // epoch by epoch.
 func ExampleNewCosineAnnealingLR() {
 	p := autograd.NewParam(tensor.Zeros(1))
-	opt := optim.NewAdam([]autograd.Var{p}, optim.AdamConfig{LR: 0.1})
+	cfg := optim.AdamDefaults()
+	cfg.LR = 0.1
+	opt := optim.NewAdam([]autograd.Var{p}, cfg)
 	sched := optim.NewCosineAnnealingLR(opt, 4, 0.01)
 	for epoch := range 5 {
 		fmt.Printf("epoch %d: lr %.4f\n", epoch, opt.LR())

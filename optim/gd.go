@@ -9,10 +9,11 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// GDConfig configures plain gradient descent. A zero LR means the default.
+// GDConfig configures plain gradient descent. Every field means what it
+// holds: LR has no default and must be set (0 is a zero rate).
 type GDConfig struct {
-	// LR is the global learning rate η ≥ 0 (default 1e-3, like SGD), the
-	// rate a schedule drives.
+	// LR is the global learning rate η ≥ 0, the rate a schedule drives; set
+	// it. At 0 the parameters do not move.
 	LR float64
 	// Rates, if not nil, holds one rate tensor α per parameter, aligned with
 	// the parameter list: of the parameter's shape (a rate per element), a
@@ -44,7 +45,7 @@ type GD struct {
 // parameter's shape nor one element.
 func NewGD(params []autograd.Var, cfg GDConfig) *GD {
 	const op = "optim.NewGD"
-	o := &GD{params: checkParams(op, params), lr: orDefault(cfg.LR, 1e-3)}
+	o := &GD{params: checkParams(op, params), lr: cfg.LR}
 	checkNonNeg(op, "LR", o.lr)
 	if cfg.Rates != nil {
 		if len(cfg.Rates) != len(params) {

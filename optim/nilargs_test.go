@@ -30,6 +30,11 @@ func TestNilArgs(t *testing.T) {
 		return ps
 	}
 	rows := map[string][]func(){
+		"SGDDefaults":     {func() { SGDDefaults() }},
+		"AdamDefaults":    {func() { AdamDefaults() }},
+		"AdamWDefaults":   {func() { AdamWDefaults() }},
+		"RMSpropDefaults": {func() { RMSpropDefaults() }},
+		"AdagradDefaults": {func() { AdagradDefaults() }},
 		"ClipGradNorm": {
 			func() { ClipGradNorm(nil, 0) },
 			func() { ClipGradNorm([]autograd.Var{zero}, 1) },
@@ -54,13 +59,13 @@ func TestNilArgs(t *testing.T) {
 			func() stateful { return new(GD) }, nil},
 		{"SGD", func(ps []autograd.Var) stateful { return NewSGD(ps, SGDConfig{Momentum: 0.9}) },
 			func() stateful { return new(SGD) }, func(o stateful) { o.(*SGD).Config() }},
-		{"Adam", func(ps []autograd.Var) stateful { return NewAdam(ps, AdamConfig{}) },
+		{"Adam", func(ps []autograd.Var) stateful { return NewAdam(ps, AdamDefaults()) },
 			func() stateful { return new(Adam) }, func(o stateful) { o.(*Adam).Config() }},
-		{"AdamW", func(ps []autograd.Var) stateful { return NewAdamW(ps, AdamWConfig{}) },
+		{"AdamW", func(ps []autograd.Var) stateful { return NewAdamW(ps, AdamWDefaults()) },
 			func() stateful { return new(AdamW) }, func(o stateful) { o.(*AdamW).Config() }},
-		{"RMSprop", func(ps []autograd.Var) stateful { return NewRMSprop(ps, RMSpropConfig{}) },
+		{"RMSprop", func(ps []autograd.Var) stateful { return NewRMSprop(ps, RMSpropDefaults()) },
 			func() stateful { return new(RMSprop) }, func(o stateful) { o.(*RMSprop).Config() }},
-		{"Adagrad", func(ps []autograd.Var) stateful { return NewAdagrad(ps, AdagradConfig{}) },
+		{"Adagrad", func(ps []autograd.Var) stateful { return NewAdagrad(ps, AdagradDefaults()) },
 			func() stateful { return new(Adagrad) }, func(o stateful) { o.(*Adagrad).Config() }},
 	}
 	for _, o := range optimisers {
@@ -99,7 +104,7 @@ func TestNilArgs(t *testing.T) {
 	}
 	for _, s := range schedules {
 		both := func(f func(schedulable)) []func() {
-			made := func() schedulable { return s.make(NewSGD(twoParams(), SGDConfig{})) }
+			made := func() schedulable { return s.make(NewSGD(twoParams(), SGDConfig{LR: 0.1})) }
 			return []func(){func() { f(s.zero()) }, func() { f(made()) }}
 		}
 		rows["New"+s.name] = []func(){

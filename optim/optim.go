@@ -81,15 +81,6 @@ func checkBeta(op, field string, v float64) {
 	}
 }
 
-// orDefault returns def when v is zero, else v: a zero config field means
-// PyTorch's default.
-func orDefault(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
 // checkValid panics with ErrConfig naming op if params[i], p, is the zero Var.
 func checkValid(op string, i int, p autograd.Var) {
 	if !p.Valid() {

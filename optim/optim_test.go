@@ -28,13 +28,25 @@ var every = []struct {
 	{"SGD", func(ps []autograd.Var) optimiser {
 		return NewSGD(ps, SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.01})
 	}},
-	{"Adam", func(ps []autograd.Var) optimiser { return NewAdam(ps, AdamConfig{AMSGrad: true, WeightDecay: 0.1}) }},
-	{"AdamW", func(ps []autograd.Var) optimiser { return NewAdamW(ps, AdamWConfig{AMSGrad: true}) }},
+	{"Adam", func(ps []autograd.Var) optimiser {
+		c := AdamDefaults()
+		c.AMSGrad, c.WeightDecay = true, 0.1
+		return NewAdam(ps, c)
+	}},
+	{"AdamW", func(ps []autograd.Var) optimiser {
+		c := AdamWDefaults()
+		c.AMSGrad = true
+		return NewAdamW(ps, c)
+	}},
 	{"RMSprop", func(ps []autograd.Var) optimiser {
-		return NewRMSprop(ps, RMSpropConfig{Centered: true, Momentum: 0.5, WeightDecay: 0.1})
+		c := RMSpropDefaults()
+		c.Centered, c.Momentum, c.WeightDecay = true, 0.5, 0.1
+		return NewRMSprop(ps, c)
 	}},
 	{"Adagrad", func(ps []autograd.Var) optimiser {
-		return NewAdagrad(ps, AdagradConfig{LRDecay: 0.1, InitialAccumulatorValue: 0.1, WeightDecay: 0.1})
+		c := AdagradDefaults()
+		c.LRDecay, c.InitialAccumulatorValue, c.WeightDecay = 0.1, 0.1, 0.1
+		return NewAdagrad(ps, c)
 	}},
 }
 
@@ -86,24 +98,32 @@ func TestInvalidPanics(t *testing.T) {
 	}
 }
 
-// TestDefaults checks that zero config fields take torch.optim's defaults
-// (the values of PyTorch's documentation) and explicit ones are kept.
+// TestDefaults checks the XxxDefaults constructors against torch.optim's
+// keyword defaults (PyTorch 1.13's documentation), and that a constructor
+// keeps its config as given: a field set to 0 stays 0 (Config reports it,
+// and the zero-setting trajectories of TestTrajectories check the steps).
 func TestDefaults(t *testing.T) {
 	ps := twoParams
 	tests := []struct {
 		name      string
 		got, want any
 	}{
-		{"SGD", NewSGD(ps(), SGDConfig{}).Config(), SGDConfig{LR: 1e-3}},
+		{"SGDDefaults", SGDDefaults(), SGDConfig{}},
+		{"AdamDefaults", AdamDefaults(), AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}},
+		{"AdamWDefaults", AdamWDefaults(), AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2}},
+		{"RMSpropDefaults", RMSpropDefaults(), RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}},
+		{"AdagradDefaults", AdagradDefaults(), AdagradConfig{LR: 1e-2, Eps: 1e-10}},
+
+		{"SGD zero", NewSGD(ps(), SGDConfig{}).Config(), SGDConfig{}},
 		{"SGD explicit", NewSGD(ps(), SGDConfig{LR: 0.5, Momentum: 0.9, Dampening: 0.1}).Config(),
 			SGDConfig{LR: 0.5, Momentum: 0.9, Dampening: 0.1}},
-		{"Adam", NewAdam(ps(), AdamConfig{}).Config(), AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}},
+		{"Adam zero", NewAdam(ps(), AdamConfig{}).Config(), AdamConfig{}},
 		{"Adam explicit", NewAdam(ps(), AdamConfig{LR: 0.1, Beta1: 0.5, Beta2: 0.9, Eps: 1e-6, WeightDecay: 0.1, AMSGrad: true}).Config(),
 			AdamConfig{LR: 0.1, Beta1: 0.5, Beta2: 0.9, Eps: 1e-6, WeightDecay: 0.1, AMSGrad: true}},
-		{"AdamW", NewAdamW(ps(), AdamWConfig{}).Config(), AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2}},
-		{"RMSprop", NewRMSprop(ps(), RMSpropConfig{}).Config(), RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}},
-		{"Adagrad", NewAdagrad(ps(), AdagradConfig{}).Config(), AdagradConfig{LR: 1e-2, Eps: 1e-10}},
-		{"GD", NewGD(ps(), GDConfig{}).LR(), 1e-3},
+		{"AdamW zero", NewAdamW(ps(), AdamWConfig{}).Config(), AdamWConfig{}},
+		{"RMSprop zero", NewRMSprop(ps(), RMSpropConfig{}).Config(), RMSpropConfig{}},
+		{"Adagrad zero", NewAdagrad(ps(), AdagradConfig{}).Config(), AdagradConfig{}},
+		{"GD zero", NewGD(ps(), GDConfig{}).LR(), 0.0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +131,61 @@ func TestDefaults(t *testing.T) {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestZeroMeansZero checks by hand that a zero setting whose PyTorch
+// default is not zero acts as zero. One step from w = 1 with g = 0.5:
+//
+//	Adam β₁ = 0, β₂ = 0.999, ε = 0, γ = 0.1: m = g, v = 0.001·g²,
+//	  w ← w − (γ/1)·g/(√v/√0.001) = w − γ·g/|g| = 0.9
+//	Adam β₁ = 0.9 (for contrast): the same 0.9 at step 1 (m/(1−β₁) = g),
+//	  but at step 2 with g = −0.5: β₁ = 0 gives 0.9 + 0.1 = 1.0
+//	AdamW λ = 0: no decay, the same steps as Adam
+//	SGD μ = 0 after a first step: w ← w − γg, no buffer (no state)
+func TestZeroMeansZero(t *testing.T) {
+	run := func(opt Optimizer, p autograd.Var, grads ...float64) float64 {
+		for _, g := range grads {
+			p.SetGrad(tensor.Full(g, 1))
+			opt.Step()
+		}
+		return p.Value().Data()[0]
+	}
+	param := func() autograd.Var { return autograd.NewParam(tensor.Full(1, 1)) }
+	tests := []struct {
+		name      string
+		got, want float64
+	}{
+		{"Adam β₁=0 step 2", func() float64 {
+			p := param()
+			return run(NewAdam([]autograd.Var{p}, AdamConfig{LR: 0.1, Beta2: 0.999}), p, 0.5, -0.5)
+		}(), 1.0},
+		{"AdamW β₁=0 λ=0 step 2", func() float64 {
+			p := param()
+			return run(NewAdamW([]autograd.Var{p}, AdamWConfig{LR: 0.1, Beta2: 0.999}), p, 0.5, -0.5)
+		}(), 1.0},
+		{"SGD μ=0", func() float64 {
+			p := param()
+			return run(NewSGD([]autograd.Var{p}, SGDConfig{LR: 0.1}), p, 0.5, -0.5, 1)
+		}(), 0.9},
+		{"RMSprop α=0 ε=0", func() float64 { // v = g²: each step moves γ·sign(g)
+			p := param()
+			return run(NewRMSprop([]autograd.Var{p}, RMSpropConfig{LR: 0.1}), p, 0.5, 2, 4)
+		}(), 0.7},
+	}
+	for _, tt := range tests {
+		// Each value is a few roundings from the decimal: 1e-15.
+		if math.Abs(tt.got-tt.want) > 1e-15 {
+			t.Errorf("%s: w = %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+	// A β₁ of 0.9 gives a different second step: the zero was honoured.
+	p := param()
+	if got := run(NewAdam([]autograd.Var{p}, AdamConfig{LR: 0.1, Beta1: 0.9, Beta2: 0.999}), p, 0.5, -0.5); math.Abs(got-1) < 1e-3 {
+		t.Errorf("Adam β₁=0.9 step 2: w = %v, want it away from β₁=0's 1.0", got)
+	}
+	if s := NewSGD(twoParams(), SGDConfig{LR: 0.1}).StateTensors(); len(s) != 0 {
+		t.Errorf("SGD μ=0 keeps state %v, want none", s)
 	}
 }
 

@@ -7,24 +7,34 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// RMSpropConfig configures RMSprop; the defaults are torch.optim.RMSprop's.
-// A zero LR, Alpha or Eps means its default (see AdamConfig for asking for
-// a tiny value instead of exactly 0); the other fields default to zero.
+// RMSpropConfig configures RMSprop. Every field means what it holds: a
+// field set to 0 is 0. Start from RMSpropDefaults for PyTorch's defaults.
 type RMSpropConfig struct {
-	// LR is the learning rate γ ≥ 0 (default 1e-2).
+	// LR is the learning rate γ ≥ 0 (PyTorch's default 1e-2).
 	LR float64
 	// Alpha is the smoothing constant α ≥ 0 of the running mean of g²
-	// (default 0.99).
+	// (PyTorch's default 0.99). At 0, v = g² (and ḡ = g when centered, so
+	// the centered denominator is ε alone).
 	Alpha float64
-	// Eps is ε ≥ 0, added to the denominator √ṽ (default 1e-8).
+	// Eps is ε ≥ 0, added to the denominator √v (PyTorch's default 1e-8).
+	// At 0 nothing is added: a zero gradient with v = 0 gives NaN (0/0).
 	Eps float64
-	// WeightDecay is λ ≥ 0 (default 0), added to the gradient as λw.
+	// WeightDecay is λ ≥ 0 (PyTorch's default 0), added to the gradient as
+	// λw. At 0 there is no decay.
 	WeightDecay float64
-	// Momentum is μ ≥ 0 (default 0: no momentum buffer).
+	// Momentum is μ ≥ 0 (PyTorch's default 0). At 0 there is no momentum
+	// buffer.
 	Momentum float64
 	// Centered normalises by an estimate of the gradient's variance,
-	// v − ḡ², instead of its second moment v.
+	// v − ḡ², instead of its second moment v (PyTorch's default false).
 	Centered bool
+}
+
+// RMSpropDefaults returns torch.optim.RMSprop's defaults:
+// RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8} (no weight decay,
+// momentum or centering).
+func RMSpropDefaults() RMSpropConfig {
+	return RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}
 }
 
 // RMSprop is the RMSprop optimiser, exactly as torch.optim.RMSprop
@@ -48,15 +58,13 @@ type RMSprop struct {
 	grad   []float64   // the L2-decayed gradient; nil without weight decay
 }
 
-// NewRMSprop returns RMSprop over params with the given configuration.
+// NewRMSprop returns RMSprop over params with the configuration cfg, taken
+// as given (start from RMSpropDefaults for PyTorch's defaults).
 // It panics with an error wrapping ErrConfig if params is empty, holds a
 // non-parameter or a duplicate, or if LR, Alpha, Eps, WeightDecay or
 // Momentum is negative or not finite.
 func NewRMSprop(params []autograd.Var, cfg RMSpropConfig) *RMSprop {
 	const op = "optim.NewRMSprop"
-	cfg.LR = orDefault(cfg.LR, 1e-2)
-	cfg.Alpha = orDefault(cfg.Alpha, 0.99)
-	cfg.Eps = orDefault(cfg.Eps, 1e-8)
 	checkNonNeg(op, "LR", cfg.LR)
 	checkNonNeg(op, "Alpha", cfg.Alpha)
 	checkNonNeg(op, "Eps", cfg.Eps)
@@ -76,7 +84,7 @@ func NewRMSprop(params []autograd.Var, cfg RMSpropConfig) *RMSprop {
 	return o
 }
 
-// Config returns the configuration in use, defaults filled in and LR current.
+// Config returns the configuration in use, with the current LR.
 func (o *RMSprop) Config() RMSpropConfig { return o.cfg }
 
 // Step applies one RMSprop update (see RMSprop) to every parameter with a

@@ -5,24 +5,34 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
-// SGDConfig configures SGD; the defaults are torch.optim.SGD's. A zero LR
-// means the default; every other field's default is zero.
+// SGDConfig configures SGD. Every field means what it holds: a field set
+// to 0 is 0. Every default of torch.optim.SGD is zero, so the zero
+// SGDConfig (also SGDDefaults) is PyTorch's SGD, except LR, which has no
+// default in PyTorch 1.13 (lr is required) and must be set:
+//
+//	opt := optim.NewSGD(params, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
 type SGDConfig struct {
-	// LR is the learning rate γ ≥ 0 (default 1e-3, PyTorch's since 2.2;
-	// earlier releases have no default).
+	// LR is the learning rate γ ≥ 0; set it (PyTorch 1.13 requires it,
+	// 2.2 and later default to 1e-3). At 0 the parameters do not move.
 	LR float64
-	// Momentum is μ ≥ 0 (default 0: no momentum buffer).
+	// Momentum is μ ≥ 0 (PyTorch's default 0). At 0 there is no momentum
+	// buffer: w ← w − γg.
 	Momentum float64
-	// Dampening is τ, finite (default 0); the gradient enters the momentum
-	// buffer with weight 1 − τ.
+	// Dampening is τ, finite (PyTorch's default 0); the gradient enters the
+	// momentum buffer with weight 1 − τ. At 0 it enters whole.
 	Dampening float64
-	// WeightDecay is λ ≥ 0 (default 0): the L2 penalty ½λ‖w‖², added to the
-	// gradient as λw.
+	// WeightDecay is λ ≥ 0 (PyTorch's default 0): the L2 penalty ½λ‖w‖²,
+	// added to the gradient as λw. At 0 there is no decay.
 	WeightDecay float64
-	// Nesterov switches on Nesterov momentum; it needs Momentum > 0 and
-	// Dampening = 0.
+	// Nesterov switches on Nesterov momentum (PyTorch's default false); it
+	// needs Momentum > 0 and Dampening = 0.
 	Nesterov bool
 }
+
+// SGDDefaults returns torch.optim.SGD's defaults, all zero: no momentum,
+// dampening or weight decay, and LR 0, which the caller must set (PyTorch
+// 1.13 has no default learning rate).
+func SGDDefaults() SGDConfig { return SGDConfig{} }
 
 // SGD is stochastic gradient descent with optional momentum, dampening,
 // Nesterov momentum and weight decay, exactly as torch.optim.SGD
@@ -45,7 +55,7 @@ type SGD struct {
 	scratch []float64   // the decayed or Nesterov gradient, as long as the largest parameter
 }
 
-// NewSGD returns SGD over params with the given configuration.
+// NewSGD returns SGD over params with the configuration cfg, taken as given.
 // It panics with an error wrapping ErrConfig if params is empty, holds a
 // non-parameter or a duplicate, if LR, Momentum or WeightDecay is negative
 // or not finite, if Dampening is not finite, or if Nesterov is set without
@@ -53,8 +63,7 @@ type SGD struct {
 func NewSGD(params []autograd.Var, cfg SGDConfig) *SGD {
 	const op = "optim.NewSGD"
 	o := &SGD{params: checkParams(op, params), cfg: cfg}
-	o.cfg.LR = orDefault(cfg.LR, 1e-3)
-	checkNonNeg(op, "LR", o.cfg.LR)
+	checkNonNeg(op, "LR", cfg.LR)
 	checkNonNeg(op, "Momentum", cfg.Momentum)
 	checkNonNeg(op, "WeightDecay", cfg.WeightDecay)
 	checkFinite(op, "Dampening", cfg.Dampening)
@@ -71,7 +80,7 @@ func NewSGD(params []autograd.Var, cfg SGDConfig) *SGD {
 	return o
 }
 
-// Config returns the configuration in use, defaults filled in and LR current.
+// Config returns the configuration in use, with the current LR.
 func (o *SGD) Config() SGDConfig { return o.cfg }
 
 // Step applies one SGD update (see SGD) to every parameter with a gradient.

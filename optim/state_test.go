@@ -42,15 +42,17 @@ func TestStateTensorNames(t *testing.T) {
 		make func([]autograd.Var) stateful
 		want map[string][]int
 	}{
-		{"GD", func(p []autograd.Var) stateful { return optim.NewGD(p, optim.GDConfig{}) }, map[string][]int{}},
-		{"SGD momentum", func(p []autograd.Var) stateful { return optim.NewSGD(p, optim.SGDConfig{Momentum: 0.9}) }, map[string][]int{"0.momentum_buffer": {2, 3}, "1.momentum_buffer": {3}}},
-		{"Adam AMSGrad", func(p []autograd.Var) stateful { return optim.NewAdam(p, optim.AdamConfig{AMSGrad: true}) }, map[string][]int{"0.exp_avg": {2, 3}, "0.exp_avg_sq": {2, 3}, "0.max_exp_avg_sq": {2, 3}, "0.step": {},
+		{"GD", func(p []autograd.Var) stateful { return optim.NewGD(p, optim.GDConfig{LR: 0.1}) }, map[string][]int{}},
+		{"SGD momentum", func(p []autograd.Var) stateful { return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9}) }, map[string][]int{"0.momentum_buffer": {2, 3}, "1.momentum_buffer": {3}}},
+		{"Adam AMSGrad", func(p []autograd.Var) stateful {
+			return optim.NewAdam(p, optim.AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, AMSGrad: true})
+		}, map[string][]int{"0.exp_avg": {2, 3}, "0.exp_avg_sq": {2, 3}, "0.max_exp_avg_sq": {2, 3}, "0.step": {},
 			"1.exp_avg": {3}, "1.exp_avg_sq": {3}, "1.max_exp_avg_sq": {3}, "1.step": {}}},
 		{"RMSprop centered momentum", func(p []autograd.Var) stateful {
-			return optim.NewRMSprop(p, optim.RMSpropConfig{Centered: true, Momentum: 0.1})
+			return optim.NewRMSprop(p, optim.RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8, Centered: true, Momentum: 0.1})
 		}, map[string][]int{"0.square_avg": {2, 3}, "0.grad_avg": {2, 3}, "0.momentum_buffer": {2, 3},
 			"1.square_avg": {3}, "1.grad_avg": {3}, "1.momentum_buffer": {3}}},
-		{"Adagrad", func(p []autograd.Var) stateful { return optim.NewAdagrad(p, optim.AdagradConfig{}) }, map[string][]int{"0.sum": {2, 3}, "0.step": {}, "1.sum": {3}, "1.step": {}}},
+		{"Adagrad", func(p []autograd.Var) stateful { return optim.NewAdagrad(p, optim.AdagradDefaults()) }, map[string][]int{"0.sum": {2, 3}, "0.step": {}, "1.sum": {3}, "1.step": {}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,7 +94,7 @@ func TestLoadStateTensorsErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := optim.NewAdagrad([]autograd.Var{autograd.NewParam(tensor.Ones(3))}, optim.AdagradConfig{InitialAccumulatorValue: 0.5})
+			o := optim.NewAdagrad([]autograd.Var{autograd.NewParam(tensor.Ones(3))}, optim.AdagradConfig{LR: 1e-2, Eps: 1e-10, InitialAccumulatorValue: 0.5})
 			before := o.StateTensors()
 			ts := good()
 			tc.edit(ts)

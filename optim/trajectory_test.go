@@ -153,7 +153,7 @@ func (pr *problem) flat() []float64 {
 	return append(append([]float64(nil), pr.W.Value().Data()...), pr.B.Value().Data()...)
 }
 
-// kwargs reads PyTorch keyword arguments; a missing key reads as zero.
+// kwargs reads PyTorch keyword arguments; f and i read a missing key as zero.
 type kwargs map[string]any
 
 func (kw kwargs) f(key string) float64 {
@@ -163,17 +163,26 @@ func (kw kwargs) f(key string) float64 {
 
 func (kw kwargs) i(key string) int { return int(kw.f(key)) }
 
-func (kw kwargs) b(key string) bool {
-	v, _ := kw[key].(bool)
-	return v
+// set overwrites *dst with the keyword argument key if the run gives it,
+// as a PyTorch keyword overrides its default.
+func (kw kwargs) set(dst *float64, key string) {
+	if v, ok := kw[key].(float64); ok {
+		*dst = v
+	}
 }
 
-// betas returns PyTorch's betas pair, zeros (Go's defaults) when absent.
-func (kw kwargs) betas() (b1, b2 float64) {
-	if v, ok := kw["betas"].([]any); ok {
-		return v[0].(float64), v[1].(float64)
+// setBool is set for a boolean keyword argument.
+func (kw kwargs) setBool(dst *bool, key string) {
+	if v, ok := kw[key].(bool); ok {
+		*dst = v
 	}
-	return 0, 0
+}
+
+// setBetas overwrites *b1, *b2 with PyTorch's betas pair if the run gives it.
+func (kw kwargs) setBetas(b1, b2 *float64) {
+	if v, ok := kw["betas"].([]any); ok {
+		*b1, *b2 = v[0].(float64), v[1].(float64)
+	}
 }
 
 // optimiser is what the trajectory tests drive.
@@ -182,31 +191,57 @@ type optimiser interface {
 	LRSetter
 }
 
-// newOptimiser builds the Go optimiser of a reference run: PyTorch's
-// keyword arguments mapped to the config fields, or the zero config (the
-// defaults) for runs marked so.
+// newOptimiser builds the Go optimiser of a reference run as PyTorch does:
+// the defaults (XxxDefaults) with the run's keyword arguments written over
+// them. Runs marked "defaults" pass the Defaults config alone (SGD, which
+// has no default rate, keeps the run's lr).
 func newOptimiser(t *testing.T, run refRun, params []autograd.Var) optimiser {
 	kw := kwargs(run.Kwargs)
 	if run.Defaults {
 		kw = kwargs{}
 	}
-	b1, b2 := kw.betas()
 	switch run.Optimizer {
 	case "SGD":
-		return NewSGD(params, SGDConfig{LR: kw.f("lr"), Momentum: kw.f("momentum"), Dampening: kw.f("dampening"),
-			WeightDecay: kw.f("weight_decay"), Nesterov: kw.b("nesterov")})
+		c := SGDDefaults()
+		kwargs(run.Kwargs).set(&c.LR, "lr")
+		kw.set(&c.Momentum, "momentum")
+		kw.set(&c.Dampening, "dampening")
+		kw.set(&c.WeightDecay, "weight_decay")
+		kw.setBool(&c.Nesterov, "nesterov")
+		return NewSGD(params, c)
 	case "Adam":
-		return NewAdam(params, AdamConfig{LR: kw.f("lr"), Beta1: b1, Beta2: b2, Eps: kw.f("eps"),
-			WeightDecay: kw.f("weight_decay"), AMSGrad: kw.b("amsgrad")})
+		c := AdamDefaults()
+		kw.set(&c.LR, "lr")
+		kw.setBetas(&c.Beta1, &c.Beta2)
+		kw.set(&c.Eps, "eps")
+		kw.set(&c.WeightDecay, "weight_decay")
+		kw.setBool(&c.AMSGrad, "amsgrad")
+		return NewAdam(params, c)
 	case "AdamW":
-		return NewAdamW(params, AdamWConfig{LR: kw.f("lr"), Beta1: b1, Beta2: b2, Eps: kw.f("eps"),
-			WeightDecay: kw.f("weight_decay"), AMSGrad: kw.b("amsgrad")})
+		c := AdamWDefaults()
+		kw.set(&c.LR, "lr")
+		kw.setBetas(&c.Beta1, &c.Beta2)
+		kw.set(&c.Eps, "eps")
+		kw.set(&c.WeightDecay, "weight_decay")
+		kw.setBool(&c.AMSGrad, "amsgrad")
+		return NewAdamW(params, c)
 	case "RMSprop":
-		return NewRMSprop(params, RMSpropConfig{LR: kw.f("lr"), Alpha: kw.f("alpha"), Eps: kw.f("eps"),
-			WeightDecay: kw.f("weight_decay"), Momentum: kw.f("momentum"), Centered: kw.b("centered")})
+		c := RMSpropDefaults()
+		kw.set(&c.LR, "lr")
+		kw.set(&c.Alpha, "alpha")
+		kw.set(&c.Eps, "eps")
+		kw.set(&c.WeightDecay, "weight_decay")
+		kw.set(&c.Momentum, "momentum")
+		kw.setBool(&c.Centered, "centered")
+		return NewRMSprop(params, c)
 	case "Adagrad":
-		return NewAdagrad(params, AdagradConfig{LR: kw.f("lr"), LRDecay: kw.f("lr_decay"), WeightDecay: kw.f("weight_decay"),
-			InitialAccumulatorValue: kw.f("initial_accumulator_value"), Eps: kw.f("eps")})
+		c := AdagradDefaults()
+		kw.set(&c.LR, "lr")
+		kw.set(&c.LRDecay, "lr_decay")
+		kw.set(&c.WeightDecay, "weight_decay")
+		kw.set(&c.InitialAccumulatorValue, "initial_accumulator_value")
+		kw.set(&c.Eps, "eps")
+		return NewAdagrad(params, c)
 	}
 	t.Fatalf("unknown optimiser %q", run.Optimizer)
 	return nil
@@ -333,9 +368,6 @@ func TestGDMatchesSGD(t *testing.T) {
 		for _, r := range rates {
 			t.Run(run.Name+"/"+r.name, func(t *testing.T) {
 				lr := kwargs(run.Kwargs).f("lr")
-				if run.Defaults {
-					lr = 0 // GD's default rate is SGD's, 1e-3
-				}
 				_, traj := runTrajectory(t, ref, run, func(ps []autograd.Var) optimiser {
 					return NewGD(ps, GDConfig{LR: lr, Rates: r.rates})
 				})

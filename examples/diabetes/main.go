@@ -111,7 +111,9 @@ func run(w io.Writer, cfg config) (result, error) {
 	} else {
 		model = nn.NewLinear(rng, train.Features(), 1, nil)
 	}
-	opt := optim.NewAdam(nn.Params(model), optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.Decay})
+	adam := optim.AdamDefaults()
+	adam.LR, adam.WeightDecay = cfg.LR, cfg.Decay
+	opt := optim.NewAdam(nn.Params(model), adam)
 	sched := optim.NewCosineAnnealingLR(opt, cfg.Epochs, 0)
 	fmt.Fprintf(w, "diabetes: %d training and %d test patients, %d features; %s, %d parameters, quadratic cost, Adam\n",
 		train.Len(), test.Len(), train.Features(), desc, nn.NumParams(model))

@@ -94,7 +94,9 @@ func run(w io.Writer, cfg config) (result, error) {
 	classes := ds.NumClasses()
 	model := nn.NewMLP(rng, []int{train.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
 	params := nn.Params(model)
-	opt := optim.NewAdam(params, optim.AdamConfig{LR: cfg.LR})
+	adam := optim.AdamDefaults()
+	adam.LR = cfg.LR
+	opt := optim.NewAdam(params, adam)
 	sched := optim.NewCosineAnnealingLR(opt, cfg.Epochs, 0)
 	fmt.Fprintf(w, "digits: %d training and %d test images of %d pixels; MLP %d-%d-%d ReLU, %d parameters, Adam\n",
 		train.Len(), test.Len(), train.Features(), train.Features(), cfg.Hidden, classes, nn.NumParams(model))

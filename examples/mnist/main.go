@@ -136,7 +136,9 @@ func run(w io.Writer, cfg config) (result, error) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, 2026))
 	classes := train.NumClasses()
 	model := nn.NewMLP(rng, []int{train.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
-	opt := optim.NewAdam(nn.Params(model), optim.AdamConfig{LR: cfg.LR})
+	adam := optim.AdamDefaults()
+	adam.LR = cfg.LR
+	opt := optim.NewAdam(nn.Params(model), adam)
 	fmt.Fprintf(w, "mnist: %d training and %d test images of %d pixels (loaded in %.1fs); MLP %d-%d-%d ReLU, %d parameters, Adam\n",
 		train.Len(), test.Len(), train.Features(), loaded.Seconds(), train.Features(), cfg.Hidden, classes, nn.NumParams(model))
 

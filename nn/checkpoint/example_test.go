@@ -20,14 +20,14 @@ func Example() {
 	path := filepath.Join(dir, "model.safetensors")
 
 	model := nn.NewMLP(rand.New(rand.NewPCG(1, 2)), []int{2, 3, 1}, nn.Tanh(), nil)
-	opt := optim.NewAdam(nn.Params(model), optim.AdamConfig{LR: 0.01})
+	opt := optim.NewAdam(nn.Params(model), optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 	if err := checkpoint.Save(path, model, checkpoint.WithOptimizer(opt)); err != nil {
 		fmt.Println(err)
 		return
 	}
 
 	fresh := nn.NewMLP(rand.New(rand.NewPCG(7, 7)), []int{2, 3, 1}, nn.Tanh(), nil)
-	freshOpt := optim.NewAdam(nn.Params(fresh), optim.AdamConfig{LR: 0.01})
+	freshOpt := optim.NewAdam(nn.Params(fresh), optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 	if err := checkpoint.Load(path, fresh, checkpoint.WithOptimizer(freshOpt)); err != nil {
 		fmt.Println(err)
 		return

@@ -146,7 +146,7 @@ func TestLoadMismatch(t *testing.T) {
 	}
 	adamFile := func(mut func(map[string]*tensor.Tensor)) []byte {
 		m := torchMLP(1)
-		opt := optim.NewAdam(nn.Params(m), optim.AdamConfig{})
+		opt := optim.NewAdam(nn.Params(m), optim.AdamDefaults())
 		var b bytes.Buffer
 		if err := Write(&b, m, WithOptimizer(opt)); err != nil {
 			t.Fatal(err)
@@ -197,21 +197,21 @@ func TestLoadMismatch(t *testing.T) {
 		{"pytorch file without Torch()", torchFile, nil, []string{"load it with checkpoint.Torch()"}},
 		{"tapegrad file with Torch()", encode(good, map[string]string{MetaLayout: "tapegrad"}), []Option{Torch()},
 			[]string{`lacks "0.weight"`, "load it without Torch()"}},
-		{"optimiser missing from file", encode(good, nil), []Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamConfig{}))},
+		{"optimiser missing from file", encode(good, nil), []Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamDefaults()))},
 			[]string{"holds state of no optimiser, not *optim.Adam"}},
-		{"other optimiser", adamFile(func(map[string]*tensor.Tensor) {}), []Option{WithOptimizer(optim.NewSGD(nn.Params(torchMLP(2)), optim.SGDConfig{}))},
+		{"other optimiser", adamFile(func(map[string]*tensor.Tensor) {}), []Option{WithOptimizer(optim.NewSGD(nn.Params(torchMLP(2)), optim.SGDConfig{LR: 1e-3}))},
 			[]string{"holds state of *optim.Adam, not *optim.SGD"}},
 		{"optimiser state wrong shape", adamFile(func(ts map[string]*tensor.Tensor) { ts["optim.1.exp_avg"] = tensor.Zeros(9) }),
-			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamConfig{}))},
+			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamDefaults()))},
 			[]string{`"1.exp_avg" has shape [9], want the parameter's [8]`}},
 		{"optimiser state missing", adamFile(func(ts map[string]*tensor.Tensor) { delete(ts, "optim.3.step") }),
-			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamConfig{}))},
+			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamDefaults()))},
 			[]string{`missing state tensor "3.step"`}},
 		{"optimiser step not whole", adamFile(func(ts map[string]*tensor.Tensor) { ts["optim.0.step"] = tensor.Scalar(1.5) }),
-			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamConfig{}))},
+			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamDefaults()))},
 			[]string{`step count "0.step" is 1.5`}},
 		{"optimiser state of AMSGrad", adamFile(func(ts map[string]*tensor.Tensor) { ts["optim.0.max_exp_avg_sq"] = tensor.Zeros(4, 8) }),
-			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamConfig{}))},
+			[]Option{WithOptimizer(optim.NewAdam(nn.Params(torchMLP(2)), optim.AdamDefaults()))},
 			[]string{`unexpected state tensors 0.max_exp_avg_sq`}},
 	}
 	for _, tc := range tests {

@@ -61,16 +61,20 @@ func TestResumeBitIdentical(t *testing.T) {
 		{"SGD Nesterov", func(p []autograd.Var) stepper {
 			return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true})
 		}},
-		{"Adam", func(p []autograd.Var) stepper { return optim.NewAdam(p, optim.AdamConfig{LR: 0.01}) }},
-		{"Adam AMSGrad L2", func(p []autograd.Var) stepper {
-			return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, AMSGrad: true, WeightDecay: 1e-2})
+		{"Adam", func(p []autograd.Var) stepper {
+			return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 		}},
-		{"AdamW", func(p []autograd.Var) stepper { return optim.NewAdamW(p, optim.AdamWConfig{LR: 0.01}) }},
+		{"Adam AMSGrad L2", func(p []autograd.Var) stepper {
+			return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, AMSGrad: true, WeightDecay: 1e-2})
+		}},
+		{"AdamW", func(p []autograd.Var) stepper {
+			return optim.NewAdamW(p, optim.AdamWConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2})
+		}},
 		{"RMSprop centered momentum", func(p []autograd.Var) stepper {
-			return optim.NewRMSprop(p, optim.RMSpropConfig{LR: 0.01, Centered: true, Momentum: 0.5, WeightDecay: 1e-3})
+			return optim.NewRMSprop(p, optim.RMSpropConfig{LR: 0.01, Alpha: 0.99, Eps: 1e-8, Centered: true, Momentum: 0.5, WeightDecay: 1e-3})
 		}},
 		{"Adagrad", func(p []autograd.Var) stepper {
-			return optim.NewAdagrad(p, optim.AdagradConfig{LR: 0.1, LRDecay: 0.01, InitialAccumulatorValue: 0.1})
+			return optim.NewAdagrad(p, optim.AdagradConfig{LR: 0.1, LRDecay: 0.01, InitialAccumulatorValue: 0.1, Eps: 1e-10})
 		}},
 	}
 	for _, tc := range tests {
@@ -111,7 +115,9 @@ func TestResumeNeedsState(t *testing.T) {
 	newModel := func(seed uint64) *nn.Sequential {
 		return nn.NewMLP(rand.New(rand.NewPCG(seed, 2)), []int{4, 8, 3}, nn.Tanh(), nil)
 	}
-	mk := func(p []autograd.Var) stepper { return optim.NewAdam(p, optim.AdamConfig{LR: 0.01}) }
+	mk := func(p []autograd.Var) stepper {
+		return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+	}
 	one := newModel(1)
 	train(one, mk(nn.Params(one)), 20)
 	first := newModel(1)
@@ -159,7 +165,9 @@ func trainScheduled(model nn.Module, opt stepper, sched interface{ Step() }, n i
 // model has other weights) and one shared with initialisation (the resumed
 // model is made with the same seed), and each optimiser with a schedule.
 func TestResumeDropoutSchedule(t *testing.T) {
-	adam := func(p []autograd.Var) stepper { return optim.NewAdam(p, optim.AdamConfig{LR: 0.01}) }
+	adam := func(p []autograd.Var) stepper {
+		return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+	}
 	sgd := func(p []autograd.Var) stepper {
 		return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
 	}
@@ -222,7 +230,9 @@ func TestResumeDropoutSchedule(t *testing.T) {
 // the loaded state separately) or not the schedule differs from one run.
 func TestResumeNeedsDropoutAndSchedule(t *testing.T) {
 	mk := func(seed uint64) *nn.Sequential { return dropoutModel(seed, rand.New(rand.NewPCG(9, 9))) }
-	adam := func(p []autograd.Var) *optim.Adam { return optim.NewAdam(p, optim.AdamConfig{LR: 0.01}) }
+	adam := func(p []autograd.Var) *optim.Adam {
+		return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+	}
 	one := mk(1)
 	oneOpt := adam(nn.Params(one))
 	trainScheduled(one, oneOpt, optim.NewStepLR(oneOpt, 3, 0.5), 20)
@@ -279,7 +289,7 @@ func TestResumeNeedsDropoutAndSchedule(t *testing.T) {
 func TestResumeStateMismatch(t *testing.T) {
 	mk := func() *nn.Sequential { return dropoutModel(1, rand.New(rand.NewPCG(9, 9))) }
 	first := mk()
-	opt := optim.NewAdam(nn.Params(first), optim.AdamConfig{LR: 0.01})
+	opt := optim.NewAdam(nn.Params(first), optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 	sched := optim.NewStepLR(opt, 3, 0.5)
 	trainScheduled(first, opt, sched, 5) // 5 steps × 16 × 8 = 640 draws
 	var buf bytes.Buffer
@@ -323,7 +333,7 @@ func TestResumeStateMismatch(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.model()
-			o := optim.NewAdam(nn.Params(m), optim.AdamConfig{LR: 0.01})
+			o := optim.NewAdam(nn.Params(m), optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
 			s := optim.NewStepLR(o, 3, 0.5)
 			before, draws, stBefore := paramBits(m), dropoutDraws(m), o.StateTensors()
 			err := Apply(tc.file, m, append([]Option{WithOptimizer(o), WithSchedule(s)}, tc.opts...)...)

@@ -100,7 +100,8 @@ SCHEDULES = {
 }
 
 # name, optimiser, kwargs, extra. extra may hold "skip_b": True, "defaults":
-# True (the Go side uses the zero config: PyTorch's defaults) and "schedule":
+# True (the Go side passes XxxDefaults() alone: PyTorch's defaults; SGD
+# keeps the run's lr) and "schedule":
 # [kind, kwargs] (scheduler.step() after every optimiser step).
 RUNS = [
     ("sgd_plain", "SGD", dict(lr=0.05), {}),
@@ -111,6 +112,7 @@ RUNS = [
     ("sgd_skip", "SGD", dict(lr=0.02, momentum=0.8, dampening=0.1, weight_decay=0.05), {"skip_b": True}),
     # torch 1.13's SGD has no default lr; newer releases default to 1e-3.
     ("sgd_defaults", "SGD", dict(lr=1e-3), {"defaults": True}),
+    ("sgd_momentum_zero", "SGD", dict(lr=0.05, momentum=0.0, weight_decay=0.0), {}),
     ("sgd_steplr", "SGD", dict(lr=0.05, momentum=0.9), {"schedule": ["StepLR", dict(step_size=7, gamma=0.5)]}),
 
     ("adam", "Adam", dict(lr=0.05), {}),
@@ -119,22 +121,28 @@ RUNS = [
     ("adam_weight_decay", "Adam", dict(lr=0.05, weight_decay=0.1), {}),
     ("adam_skip", "Adam", dict(lr=0.05, amsgrad=True, weight_decay=0.05, eps=1e-4), {"skip_b": True}),
     ("adam_defaults", "Adam", dict(), {"defaults": True}),
+    # Zero settings whose default is not zero (tapegrad: zero means zero).
+    ("adam_beta1_zero", "Adam", dict(lr=0.05, betas=(0.0, 0.999)), {}),
+    ("adam_zeros", "Adam", dict(lr=0.05, betas=(0.0, 0.0), eps=0.0), {"skip_b": True}),
     ("adam_cosine", "Adam", dict(lr=0.05), {"schedule": ["CosineAnnealingLR", dict(T_max=12, eta_min=0.001)]}),
 
     ("adamw", "AdamW", dict(lr=0.05, weight_decay=0.1), {}),
     ("adamw_amsgrad", "AdamW", dict(lr=0.05, weight_decay=0.05, amsgrad=True, eps=1e-4, betas=(0.85, 0.98)), {"skip_b": True}),
+    ("adamw_zero", "AdamW", dict(lr=0.05, betas=(0.0, 0.999), weight_decay=0.0), {}),
     ("adamw_defaults", "AdamW", dict(), {"defaults": True}),
 
     ("rmsprop", "RMSprop", dict(lr=0.02, alpha=0.9), {}),
     ("rmsprop_centered", "RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-4, centered=True), {}),
     ("rmsprop_momentum", "RMSprop", dict(lr=0.005, momentum=0.9, weight_decay=0.05), {}),
     ("rmsprop_centered_momentum", "RMSprop", dict(lr=0.005, alpha=0.95, momentum=0.5, centered=True, eps=1e-3), {"skip_b": True}),
+    ("rmsprop_zeros", "RMSprop", dict(lr=0.01, alpha=0.0, eps=0.0), {}),
     ("rmsprop_defaults", "RMSprop", dict(), {"defaults": True}),
     ("rmsprop_linear", "RMSprop", dict(lr=0.01, momentum=0.5), {"schedule": ["LinearLR", dict(start_factor=0.25, total_iters=10)]}),
 
     ("adagrad", "Adagrad", dict(lr=0.1), {}),
     ("adagrad_lr_decay", "Adagrad", dict(lr=0.1, lr_decay=0.05, initial_accumulator_value=0.5), {}),
     ("adagrad_full", "Adagrad", dict(lr=0.2, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1, eps=1e-3), {"skip_b": True}),
+    ("adagrad_eps_zero", "Adagrad", dict(lr=0.1, eps=0.0), {}),
     ("adagrad_defaults", "Adagrad", dict(), {"defaults": True}),
     ("adagrad_exponential", "Adagrad", dict(lr=0.3), {"schedule": ["ExponentialLR", dict(gamma=0.9)]}),
 ]
