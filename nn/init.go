@@ -55,8 +55,9 @@ func Normal(mean, std float64) Init {
 //	a = gain·√(6 / (fanIn + fanOut)),   so Var(w) = gain²·2/(fanIn + fanOut).
 //
 // Keeping the variance of the signal about constant forward and backward
-// through a layer, it suits sigmoid and tanh units (gain 1). It panics with
-// ErrArg if fanIn + fanOut ≤ 0.
+// through a layer, it suits sigmoid units (GainSigmoid, 1) and tanh units
+// (PyTorch recommends GainTanh, 5/3). It panics with ErrArg if
+// fanIn + fanOut ≤ 0.
 func XavierUniform(gain float64) Init {
 	return func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
 		checkRNG("nn.XavierUniform", rng)
@@ -81,9 +82,11 @@ func XavierNormal(gain float64) Init {
 //
 //	a = gain·√(3 / fanIn),   so Var(w) = gain²/fanIn.
 //
-// For ReLU units use gain √2 (a ReLU zeroes half its inputs, halving the
-// variance); for LeakyReLU with slope s, √(2/(1+s²)). It panics with ErrArg
-// if fanIn ≤ 0.
+// Pass the gain of the nonlinearity that follows the layer: GainReLU (√2: a
+// ReLU zeroes half its inputs, halving the variance), GainLeakyReLU(slope),
+// and so on (see GainLinear). HeUniform(GainReLU) is PyTorch's
+// kaiming_uniform_(w, nonlinearity="relu"). It panics with ErrArg if
+// fanIn ≤ 0.
 func HeUniform(gain float64) Init {
 	return func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
 		checkRNG("nn.HeUniform", rng)
@@ -93,14 +96,45 @@ func HeUniform(gain float64) Init {
 }
 
 // HeNormal returns He et al.'s normal initialiser in fan-in mode, PyTorch's
-// kaiming_normal_: N(0, σ²) with σ = gain/√fanIn (gain √2 for ReLU: σ =
-// √(2/fanIn)). It panics with ErrArg if fanIn ≤ 0.
+// kaiming_normal_: N(0, σ²) with σ = gain/√fanIn. With GainReLU,
+// HeNormal(GainReLU) draws σ = √(2/fanIn), PyTorch's
+// kaiming_normal_(w, nonlinearity="relu"); see GainLinear for the other
+// gains. It panics with ErrArg if fanIn ≤ 0.
 func HeNormal(gain float64) Init {
 	return func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor {
 		checkRNG("nn.HeNormal", rng)
 		s := gain / math.Sqrt(float64(checkFan("nn.HeNormal", fanIn)))
 		return Normal(0, s)(rng, fanIn, fanOut, shape...)
 	}
+}
+
+// The recommended gains of the initialisers for the nonlinearity that
+// follows a layer: PyTorch's torch.nn.init.calculate_gain. A gain g scales
+// the initial weights so that the layer and its nonlinearity together keep
+// the variance of the signal about constant from layer to layer.
+const (
+	// GainLinear is 1: no nonlinearity (a linear output, logits).
+	GainLinear = 1.0
+	// GainSigmoid is 1.
+	GainSigmoid = 1.0
+	// GainTanh is 5/3.
+	GainTanh = 5.0 / 3
+	// GainReLU is √2: a ReLU zeroes half its inputs, halving the variance.
+	GainReLU = math.Sqrt2
+	// GainSELU is 3/4, PyTorch's gain for SELU (for self-normalising
+	// networks use GainLinear instead, as the SELU paper does).
+	GainSELU = 3.0 / 4
+)
+
+// GainLeakyReLU returns the recommended gain for a LeakyReLU of the given
+// negative slope, √(2 / (1 + slope²)): GainReLU for slope 0, 1 for slope 1
+// (PyTorch's calculate_gain("leaky_relu", slope); PyTorch's default slope
+// is 0.01). It panics with ErrArg if slope is NaN or infinite.
+func GainLeakyReLU(slope float64) float64 {
+	if math.IsNaN(slope) || math.IsInf(slope, 0) {
+		panic(fmt.Errorf("%w: nn.GainLeakyReLU: slope %g is not finite", ErrArg, slope))
+	}
+	return math.Sqrt(2 / (1 + slope*slope))
 }
 
 // checkRNG panics with ErrArg naming op if rng is nil.

@@ -1,7 +1,9 @@
 package nn_test
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -48,8 +50,10 @@ func TestInitDistributions(t *testing.T) {
 		{"xavier uniform gain 2", nn.XavierUniform(2), 0, 2 * math.Sqrt(2.0/300), -2 * math.Sqrt(6.0/300), 2 * math.Sqrt(6.0/300)},
 		{"xavier normal", nn.XavierNormal(1), 0, math.Sqrt(2.0 / 300), 0, 0},
 		// ReLU gain √2: a = √(6/200), σ = √(2/200)
-		{"he uniform", nn.HeUniform(math.Sqrt2), 0, math.Sqrt(2.0 / 200), -math.Sqrt(6.0 / 200), math.Sqrt(6.0 / 200)},
-		{"he normal", nn.HeNormal(math.Sqrt2), 0, math.Sqrt(2.0 / 200), 0, 0},
+		{"he uniform", nn.HeUniform(nn.GainReLU), 0, math.Sqrt(2.0 / 200), -math.Sqrt(6.0 / 200), math.Sqrt(6.0 / 200)},
+		{"he normal", nn.HeNormal(nn.GainReLU), 0, math.Sqrt(2.0 / 200), 0, 0},
+		// LeakyReLU slope 0.5: gain √(2/1.25) = √1.6, σ = √(1.6/200)
+		{"he normal leaky", nn.HeNormal(nn.GainLeakyReLU(0.5)), 0, math.Sqrt(1.6 / 200), 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +102,51 @@ func TestInitPanics(t *testing.T) {
 		{"normal std < 0", func() { nn.Normal(0, -1) }, nn.ErrArg, []string{"nn.Normal"}},
 		{"he fan in 0", func() { nn.HeNormal(1)(tapegradtest.NewRNG(), 0, 3, 0, 3) }, nn.ErrArg, []string{"nn.HeNormal", "fan 0"}},
 		{"he uniform fan in 0", func() { nn.HeUniform(1)(tapegradtest.NewRNG(), 0, 3, 0, 3) }, nn.ErrArg, []string{"nn.HeUniform"}},
+		{"leaky gain NaN slope", func() { nn.GainLeakyReLU(math.NaN()) }, nn.ErrArg, []string{"nn.GainLeakyReLU", "not finite"}},
+		{"leaky gain Inf slope", func() { nn.GainLeakyReLU(math.Inf(-1)) }, nn.ErrArg, []string{"nn.GainLeakyReLU"}},
 		{"xavier fans 0", func() { nn.XavierUniform(1)(tapegradtest.NewRNG(), 0, 0) }, nn.ErrArg, []string{"nn.XavierUniform"}},
 		{"xavier normal fans 0", func() { nn.XavierNormal(1)(tapegradtest.NewRNG(), 0, 0) }, nn.ErrArg, []string{"nn.XavierNormal"}},
 	})
+}
+
+// TestGains compares the gains with PyTorch's torch.nn.init.calculate_gain,
+// the wants printed by Debian's python3-torch 1.13.0a0
+// (calculate_gain("leaky_relu", 0.01) and so on); 1e-15 relative allows the
+// last bit of a square root computed in another order.
+func TestGains(t *testing.T) {
+	tests := []struct {
+		name      string
+		got, want float64
+	}{
+		{"linear", nn.GainLinear, 1},
+		{"sigmoid", nn.GainSigmoid, 1},
+		{"tanh", nn.GainTanh, 1.6666666666666667},
+		{"relu", nn.GainReLU, 1.4142135623730951},
+		{"selu", nn.GainSELU, 0.75},
+		{"leaky_relu 0.01 (PyTorch default)", nn.GainLeakyReLU(0.01), 1.4141428569978354},
+		{"leaky_relu 0.5", nn.GainLeakyReLU(0.5), 1.2649110640673518},
+		{"leaky_relu 0", nn.GainLeakyReLU(0), 1.4142135623730951},
+		{"leaky_relu 1", nn.GainLeakyReLU(1), 1},
+		{"leaky_relu -0.2", nn.GainLeakyReLU(-0.2), 1.3867504905630728},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := cmp.Diff(tt.want, tt.got, cmpopts.EquateApprox(1e-15, 0)); d != "" {
+				t.Errorf("gain (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// ExampleHeNormal initialises a weight feeding ReLU units as PyTorch's
+// kaiming_normal_(w, nonlinearity="relu") does: σ = √2/√fanIn.
+func ExampleHeNormal() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	init := nn.HeNormal(nn.GainReLU) // nn.GainLeakyReLU(0.01) before a LeakyReLU
+	w := init(rng, 512, 10, 512, 10) // fanIn 512, fanOut 10, shape (512, 10)
+	fmt.Println(w.Shape())
+	fmt.Printf("σ = %.4f\n", nn.GainReLU/math.Sqrt(512))
+	// Output:
+	// [512 10]
+	// σ = 0.0625
 }

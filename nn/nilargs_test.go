@@ -70,6 +70,7 @@ func TestNilArgs(t *testing.T) {
 		"Dropout.SetTraining": {func() { new(nn.Dropout).SetTraining(false) }},
 		"Dropout.String":      {func() { _ = new(nn.Dropout).String() }},
 		"Dropout.Training":    {func() { new(nn.Dropout).Training() }},
+		"GainLeakyReLU":       {}, // takes no pointer, function or interface
 		"HeNormal":            initRows(nn.HeNormal(0)),
 		"HeUniform":           initRows(nn.HeUniform(0)),
 		"XavierNormal":        initRows(nn.XavierNormal(0)),

@@ -60,6 +60,24 @@
 // draws (about 2.5 minutes; WithMaxDraws raises it). Without WithOptimizer
 // or WithSchedule, Load restores parameters only and ignores this state.
 //
+// # Fitted preprocessing and other state
+//
+// WithState saves, and loads, any State (a StateTensors and
+// LoadStateTensors pair) beside the parameters under a name: a fitted
+// data.Standardizer's mean and std go to "state.NAME.mean" and
+// "state.NAME.std" (StatePrefix), so the model and the statistics its
+// inputs need travel in one file:
+//
+//	checkpoint.Save(path, model, checkpoint.WithState("input", st))
+//	…
+//	var st data.Standardizer
+//	checkpoint.Load(path, model, checkpoint.WithState("input", &st))
+//
+// Loading is exact (F64) and all or nothing like the rest of Load: a state
+// the file lacks, or tensors the State rejects, is an ErrMismatch error and
+// leaves the model, the optimiser and every State unchanged. Without
+// WithState, Load ignores the states in a file.
+//
 // # PyTorch
 //
 // With the Torch option, Save writes and Load expects a PyTorch state dict:

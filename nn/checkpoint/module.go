@@ -23,10 +23,11 @@ type Optimizer interface {
 }
 
 // ErrArg is wrapped by errors about the arguments rather than the file: a
-// nil model, writer, reader, file, write function, optimiser or schedule;
-// a tensor name that is empty or reserved; two distinct parameters (or a
-// parameter and optimiser state) that map to one name, which Save refuses
-// before writing anything and Load before reading into anything.
+// nil model, writer, reader, file, write function, optimiser, schedule or
+// State; a tensor or WithState name that is empty or reserved; two
+// distinct parameters (or a parameter and optimiser or WithState state)
+// that map to one name, which Save refuses before writing anything and
+// Load before reading into anything.
 var ErrArg = shapes.ArgSentinel("checkpoint: invalid argument")
 
 // argErr returns an error wrapping ErrArg.
@@ -79,6 +80,13 @@ type options struct {
 	opt      Optimizer
 	sched    Schedule
 	maxDraws uint64
+	states   []namedState
+}
+
+// namedState is one WithState option.
+type namedState struct {
+	name string
+	s    State
 }
 
 // WithDType makes Save write elements as dt (F64, the default, F32, F16 or
@@ -220,9 +228,21 @@ func Write(w io.Writer, m nn.Module, opts ...Option) error {
 	if err := checkTrainingArgs(o); err != nil {
 		return err
 	}
+	if err := checkStateArgs(o); err != nil {
+		return err
+	}
 	ts, err := stateDict(m, o)
 	if err != nil {
 		return err
+	}
+	for _, ns := range o.states {
+		for k, v := range ns.s.StateTensors() {
+			name := StatePrefix + ns.name + "." + k
+			if _, dup := ts[name]; dup {
+				return argErr("state tensor %q has the name of a parameter", name)
+			}
+			ts[name] = v
+		}
 	}
 	md := maps.Clone(o.md)
 	if md == nil {
@@ -329,6 +349,9 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 	if err := checkTrainingArgs(o); err != nil {
 		return err
 	}
+	if err := checkStateArgs(o); err != nil {
+		return err
+	}
 	tr := map[autograd.Var]bool{}
 	if o.torch {
 		tr = torchTransposed(m)
@@ -385,12 +408,19 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 	}
 	var extra []string
 	state := map[string]*tensor.Tensor{}
+	states := map[string]map[string]*tensor.Tensor{} // state name → key → tensor
 	for _, name := range slices.Sorted(maps.Keys(f.Tensors)) {
 		_, isParam := used[name]
 		switch t := f.Tensors[name]; {
 		case isParam:
 		case strings.HasPrefix(name, OptimPrefix) && t != nil:
 			state[strings.TrimPrefix(name, OptimPrefix)] = t
+		case strings.HasPrefix(name, StatePrefix) && t != nil:
+			sname, key, _ := strings.Cut(strings.TrimPrefix(name, StatePrefix), ".")
+			if states[sname] == nil {
+				states[sname] = map[string]*tensor.Tensor{}
+			}
+			states[sname][key] = t
 		case t == nil:
 			extra = append(extra, fmt.Sprintf("%q (nil)", name))
 		default:
@@ -419,8 +449,20 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 			}
 			return fmt.Errorf("%w: the file holds state of %s, not %s", ErrMismatch, got, want)
 		}
+	}
+	for _, ns := range o.states {
+		if len(states[ns.name]) == 0 {
+			return fmt.Errorf("%w: the file lacks state %q (no tensor %s%s.*)", ErrMismatch, ns.name, StatePrefix, ns.name)
+		}
+	}
+	undo, err := loadStates(o.states, states)
+	if err != nil {
+		return err
+	}
+	if o.opt != nil {
 		// LoadStateTensors validates everything before changing anything.
 		if err := o.opt.LoadStateTensors(state); err != nil {
+			undo()
 			return fmt.Errorf("%w: %w", ErrMismatch, err)
 		}
 	}

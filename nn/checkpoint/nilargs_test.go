@@ -8,6 +8,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/nn/data"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -68,8 +69,15 @@ func TestNilArgs(t *testing.T) {
 		"WithOptimizer":   {func() { WithOptimizer(nil) }},
 		"WithSchedule":    {func() { WithSchedule(nil) }},
 		"WithMaxDraws":    {func() { WithMaxDraws(0) }},
-		"DType.Size":      {func() { DType("").Size() }},
-		"DType.IsFloat":   {func() { DType("").IsFloat() }},
+		"WithState": {
+			func() { WithState("", nil) },
+			func() { Save(p, m, WithState("s", nil)) },
+			func() { Save(p, m, WithState("s", (*data.Standardizer)(nil))) },
+			func() { Load(p, m, WithState("s", new(data.Standardizer))) },
+			func() { Apply(&File{}, m, WithState("s", new(data.Standardizer))) },
+		},
+		"DType.Size":    {func() { DType("").Size() }},
+		"DType.IsFloat": {func() { DType("").IsFloat() }},
 	}
 	have := map[string]bool{}
 	for name := range rows {

@@ -150,3 +150,31 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	}
 	return out
 }
+
+// Rows returns a new Dataset holding rows [start, end) of d, as a Go slice
+// expression d[start:end] would: the first 100 samples are d.Rows(0, 100).
+// It is a copy, not a view: its X, Labels, Y and names share no memory
+// with d, so either may be modified. It costs one copy of the selected rows.
+// It panics with an error wrapping tensor.ErrIndex unless
+// 0 ≤ start ≤ end ≤ d.Len(), and with one wrapping ErrArgument if d is
+// structurally inconsistent (see Validate).
+func (d *Dataset) Rows(start, end int) *Dataset {
+	const op = "data.Dataset.Rows"
+	d.mustShapes(op)
+	if n := d.X.Dim(0); start < 0 || end < start || end > n {
+		panic(fmt.Errorf("%s: rows [%d, %d) of dataset %q of %d rows: %w", op, start, end, d.Name, n, tensor.ErrIndex))
+	}
+	out := &Dataset{
+		Name:         d.Name,
+		X:            tensor.Slice(d.X, 0, start, end),
+		ClassNames:   slices.Clone(d.ClassNames),
+		FeatureNames: slices.Clone(d.FeatureNames),
+	}
+	if d.Labels != nil {
+		out.Labels = slices.Clone(d.Labels[start:end])
+	}
+	if d.Y != nil {
+		out.Y = tensor.Slice(d.Y, 0, start, end)
+	}
+	return out
+}

@@ -152,3 +152,86 @@ func TestSubsetPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestRows(t *testing.T) {
+	type result struct {
+		Shape  []int
+		X      []float64
+		Labels []int
+		Y      []float64
+	}
+	tests := []struct {
+		name       string
+		ds         *Dataset
+		start, end int
+		want       result
+	}{
+		{"middle", toy(), 1, 3, result{[]int{2, 2}, []float64{10, 11, 20, 21}, []int{1, 2}, nil}},
+		{"all", toy(), 0, 4, result{[]int{4, 2}, []float64{0, 1, 10, 11, 20, 21, 30, 31}, []int{0, 1, 2, 0}, nil}},
+		{"empty at end", toy(), 4, 4, result{[]int{0, 2}, []float64{}, []int{}, nil}},
+		{"regression", toyRegression(), 2, 3, result{[]int{1, 1}, []float64{3}, nil, []float64{102}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.ds.Rows(tt.start, tt.end)
+			got := result{Shape: s.X.Shape(), X: s.X.Data(), Labels: s.Labels}
+			if s.Y != nil {
+				got.Y = s.Y.Data()
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Rows(%d, %d) (-want +got):\n%s", tt.start, tt.end, diff)
+			}
+			// Rows(a, b) is Subset of a, …, b−1.
+			idx := []int{}
+			for i := tt.start; i < tt.end; i++ {
+				idx = append(idx, i)
+			}
+			sameTensor := cmp.Comparer(func(a, b *tensor.Tensor) bool {
+				return a == nil && b == nil || a != nil && b != nil && tapegradtest.Diff(a, b) == ""
+			})
+			if diff := cmp.Diff(tt.ds.Subset(idx), s, sameTensor); diff != "" {
+				t.Errorf("Rows(%d, %d) differs from Subset (-subset +rows):\n%s", tt.start, tt.end, diff)
+			}
+			if err := s.Validate(); err != nil {
+				t.Errorf("Rows result invalid: %v", err)
+			}
+		})
+	}
+}
+
+func TestRowsCopies(t *testing.T) {
+	d := toy()
+	s := d.Rows(0, 2)
+	s.X.Set(-1, 0, 0)
+	s.Labels[0] = 2
+	s.ClassNames[0] = "changed"
+	s.FeatureNames[0] = "changed"
+	if d.X.At(0, 0) != 0 || d.Labels[0] != 0 || d.ClassNames[0] != "a" || d.FeatureNames[0] != "f0" {
+		t.Errorf("modifying Rows' result changed the original: %v %v %v %v", d.X.Data(), d.Labels, d.ClassNames, d.FeatureNames)
+	}
+	r := toyRegression()
+	r.Rows(0, 1).Y.Set(-1, 0)
+	if r.Y.At(0) != 100 {
+		t.Errorf("modifying Rows' Y changed the original: %v", r.Y.Data())
+	}
+}
+
+func TestRowsPanics(t *testing.T) {
+	tests := []struct {
+		name       string
+		ds         *Dataset
+		start, end int
+		want       error
+	}{
+		{"end past n", toy(), 2, 5, tensor.ErrIndex},
+		{"negative start", toy(), -1, 2, tensor.ErrIndex},
+		{"end before start", toy(), 3, 2, tensor.ErrIndex},
+		{"inconsistent", &Dataset{X: tensor.Zeros(2, 2), Labels: []int{0}}, 0, 1, ErrArgument},
+		{"nil X", &Dataset{}, 0, 0, ErrArgument},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tapegradtest.CheckPanic(t, func() { tt.ds.Rows(tt.start, tt.end) }, tt.want, "data.Dataset.Rows")
+		})
+	}
+}

@@ -52,6 +52,14 @@
 // Everything is deterministic for a given seed; a nil *rand.Rand means "do
 // not shuffle".
 //
+// ds.Rows(start, end) copies a range of rows (ds.Rows(0, 100): the first 100
+// samples). BinaryTargets turns 0/1 labels into the (n, 1) float targets of
+// nn.BinaryCrossEntropy and nn.BCEWithLogits, MultiHot turns sets of labels
+// into (n, k) multi-label targets, and tensor.OneHot gives one-hot floats.
+// A fitted Standardizer is saved and loaded with the model by
+// checkpoint.WithState("input", st) (see StateTensors), so the statistics
+// fitted on the training set travel with the weights.
+//
 // # Parsing your own files
 //
 // The parsers read from an io.Reader and sniff gzip, so they work on files,
@@ -67,7 +75,9 @@
 // on bad bytes: they return an error that names the file, the line or field,
 // and what is wrong, and that wraps ErrFormat (test with errors.Is). The
 // parsers are fuzz-tested for this. The utilities (TrainTestSplit, Batches,
-// Subset, the Standardizer) take values from the program instead; misuse
-// there is a programming error and panics, with an error wrapping
-// ErrArgument, tensor.ErrShape or tensor.ErrIndex, as documented on each.
+// Subset, Rows, BinaryTargets, MultiHot, the Standardizer) take values from
+// the program instead; misuse there is a programming error and panics, with
+// an error wrapping ErrArgument, tensor.ErrShape or tensor.ErrIndex, as
+// documented on each. Standardizer.LoadStateTensors, which reads saved
+// tensors, returns an error instead.
 package data

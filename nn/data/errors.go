@@ -12,7 +12,9 @@ import (
 
 // ErrFormat is wrapped by every error this package returns about malformed
 // input bytes: a bad header, a count that does not match, a field that is not
-// a number, a truncated or corrupt gzip stream. Test with
+// a number, a truncated or corrupt gzip stream; and by
+// Standardizer.LoadStateTensors about saved tensors that do not form a
+// Standardizer. Test with
 // errors.Is(err, data.ErrFormat). Errors from the reader itself (a failing
 // disk) and missing files are returned as they are, not as ErrFormat.
 var ErrFormat = errors.New("malformed data")

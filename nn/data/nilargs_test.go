@@ -74,6 +74,25 @@ func TestNilArgs(t *testing.T) {
 			func() { new(Standardizer).Inverse(new(tensor.Tensor)) },
 			func() { new(Standardizer).Inverse(x) },
 		},
+		"Standardizer.StateTensors": {
+			func() { nilSt.StateTensors() },
+			func() { new(Standardizer).StateTensors() },
+		},
+		"Standardizer.LoadStateTensors": {
+			func() { nilSt.LoadStateTensors(nil) },
+			func() { new(Standardizer).LoadStateTensors(nil) },
+			func() { new(Standardizer).LoadStateTensors(map[string]*tensor.Tensor{"mean": nil, "std": nil}) },
+		},
+		"BinaryTargets": {func() { BinaryTargets(nil) }},
+		"MultiHot": {
+			func() { MultiHot(nil, 0) },
+			func() { MultiHot([][]int{nil}, 1) },
+		},
+		"Dataset.Rows": {
+			func() { nilDS.Rows(0, 0) },
+			func() { new(Dataset).Rows(0, 0) },
+			func() { (&Dataset{X: new(tensor.Tensor)}).Rows(0, 0) },
+		},
 		"LoadMNIST": {func() { LoadMNIST("", nil) }},
 		"MaxElements": {
 			func() { MaxElements(0) },

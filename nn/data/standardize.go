@@ -2,7 +2,9 @@ package data
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -80,4 +82,69 @@ func (s *Standardizer) check(op string, x *tensor.Tensor) {
 		panic(&tensor.ShapeError{Op: op, Shapes: [][]int{x.Shape()},
 			Msg: fmt.Sprintf("want (m, %d) for a Standardizer of %d features", len(s.Mean), len(s.Mean)), Err: tensor.ErrShape})
 	}
+}
+
+// The names of a Standardizer's state tensors (see StateTensors).
+const (
+	StateMean = "mean"
+	StateStd  = "std"
+)
+
+// StateTensors returns copies of s's statistics, for saving with a model
+// (checkpoint.WithState): Mean under StateMean ("mean") and Std under
+// StateStd ("std"), each of shape (features,); an unfitted (zero)
+// Standardizer gives two tensors of shape (0,). It panics with an error
+// wrapping ErrArgument if s is nil.
+func (s *Standardizer) StateTensors() map[string]*tensor.Tensor {
+	if s == nil {
+		argPanic("data.Standardizer.StateTensors", "nil Standardizer")
+	}
+	return map[string]*tensor.Tensor{
+		StateMean: tensor.New(slices.Clone(s.orEmpty(s.Mean))),
+		StateStd:  tensor.New(slices.Clone(s.orEmpty(s.Std))),
+	}
+}
+
+// orEmpty returns x, or an empty slice for nil (tensor.New needs one).
+func (*Standardizer) orEmpty(x []float64) []float64 {
+	if x == nil {
+		return []float64{}
+	}
+	return x
+}
+
+// LoadStateTensors sets s's Mean and Std to copies of the tensors
+// StateTensors names, exactly as they were saved: ts must hold "mean" and
+// "std", both of shape (features,) for one features ≥ 0, and nothing else.
+// It replaces s's statistics whatever their length; a model's input size
+// is checked where the statistics are used (Transform panics with
+// tensor.ErrShape). It validates everything before changing s: on error s
+// is unchanged. The error wraps ErrFormat, or ErrArgument if s is nil.
+func (s *Standardizer) LoadStateTensors(ts map[string]*tensor.Tensor) error {
+	const op = "data.Standardizer.LoadStateTensors"
+	if s == nil {
+		return fmt.Errorf("%s: nil Standardizer: %w", op, ErrArgument)
+	}
+	for _, name := range slices.Sorted(maps.Keys(ts)) {
+		if name != StateMean && name != StateStd {
+			return formatErrorf("%s: unknown state tensor %q (want %q and %q)", op, name, StateMean, StateStd)
+		}
+	}
+	mean, std := ts[StateMean], ts[StateStd]
+	for _, t := range []struct {
+		name string
+		x    *tensor.Tensor
+	}{{StateMean, mean}, {StateStd, std}} {
+		switch {
+		case t.x == nil:
+			return formatErrorf("%s: no %q tensor", op, t.name)
+		case t.x.Rank() != 1:
+			return formatErrorf("%s: %q has shape %v, want (features,)", op, t.name, t.x.Shape())
+		}
+	}
+	if mean.Dim(0) != std.Dim(0) {
+		return formatErrorf("%s: %q has %d features but %q %d", op, StateMean, mean.Dim(0), StateStd, std.Dim(0))
+	}
+	s.Mean, s.Std = slices.Clone(mean.Data()), slices.Clone(std.Data())
+	return nil
 }

@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -110,5 +111,73 @@ func TestStandardizerPanics(t *testing.T) {
 				t.Errorf("panicked with %v, want tensor.ErrShape", err)
 			}
 		})
+	}
+}
+
+// TestStandardizerState: StateTensors and LoadStateTensors round-trip the
+// statistics bit for bit, including an unfitted Standardizer.
+func TestStandardizerState(t *testing.T) {
+	ds, err := Wine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		s    *Standardizer
+	}{
+		{"fitted on wine", FitStandardizer(ds.X)},
+		{"unfitted", &Standardizer{}},
+		{"hand-made", &Standardizer{Mean: []float64{-1.5, 1e300}, Std: []float64{1, math.SmallestNonzeroFloat64}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := tt.s.StateTensors()
+			got := &Standardizer{Mean: []float64{7}, Std: []float64{7}} // replaced whatever its length
+			if err := got.LoadStateTensors(ts); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.s, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("round trip (-want +got):\n%s", d)
+			}
+			if len(tt.s.Mean) > 0 {
+				ts[StateMean].Data()[0]++
+				if got.Mean[0] == ts[StateMean].Data()[0] || tt.s.Mean[0] == ts[StateMean].Data()[0] {
+					t.Error("the state tensors share memory with a Standardizer")
+				}
+			}
+		})
+	}
+}
+
+func TestStandardizerLoadStateErrors(t *testing.T) {
+	v := func(x ...float64) *tensor.Tensor { return tensor.New(x) }
+	tests := []struct {
+		name string
+		ts   map[string]*tensor.Tensor
+		want error
+		msg  string
+	}{
+		{"no std", map[string]*tensor.Tensor{StateMean: v(1)}, ErrFormat, `no "std"`},
+		{"nil mean", map[string]*tensor.Tensor{StateMean: nil, StateStd: v(1)}, ErrFormat, `no "mean"`},
+		{"empty map", nil, ErrFormat, `no "mean"`},
+		{"extra tensor", map[string]*tensor.Tensor{StateMean: v(1), StateStd: v(1), "var": v(1)}, ErrFormat, `unknown state tensor "var"`},
+		{"rank 2", map[string]*tensor.Tensor{StateMean: tensor.Zeros(1, 2), StateStd: v(1, 1)}, ErrFormat, `"mean" has shape [1 2]`},
+		{"lengths differ", map[string]*tensor.Tensor{StateMean: v(1, 2), StateStd: v(1)}, ErrFormat, `"mean" has 2 features but "std" 1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Standardizer{Mean: []float64{3}, Std: []float64{4}}
+			err := s.LoadStateTensors(tt.ts)
+			if !errors.Is(err, tt.want) || err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("got %v, want an error wrapping %v containing %q", err, tt.want, tt.msg)
+			}
+			if d := cmp.Diff(&Standardizer{Mean: []float64{3}, Std: []float64{4}}, s); d != "" {
+				t.Errorf("a failed load changed the Standardizer (-want +got):\n%s", d)
+			}
+		})
+	}
+	var nilSt *Standardizer
+	if err := nilSt.LoadStateTensors(nil); !errors.Is(err, ErrArgument) {
+		t.Errorf("nil Standardizer: got %v, want ErrArgument", err)
 	}
 }
