@@ -129,10 +129,10 @@ func (tp *Tape) vjp(y, seed Var, ph phase, wrt []Var) []Var {
 
 func (tp *Tape) checkOut(op string, y Var) {
 	if tp == nil {
-		panic(fmt.Errorf("%w: %s on a nil tape (nothing was recorded)", ErrTape, op))
+		panic(tapeErr("%s on a nil tape (nothing was recorded)", op))
 	}
 	if y.p != nil {
-		panic(fmt.Errorf("%w: %s of a parameter or constant; compute an expression of it on the tape first", ErrTape, op))
+		panic(tapeErr("%s of a parameter or constant; compute an expression of it on the tape first", op))
 	}
 	tp.check(op, y)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -131,8 +132,8 @@ func (tp *Tape) Reset() {
 // rest. The caller clears busy when it is done.
 func (tp *Tape) enter(op string) {
 	if !tp.busy.CompareAndSwap(false, true) {
-		panic(fmt.Errorf("%w: %s while a backward pass or Reset of this tape is running: "+
-			"called from a hook or a derivative rule (not allowed), or the tape is used by two goroutines at once (use one tape per goroutine)", ErrTape, op))
+		panic(tapeErr("%s while a backward pass or Reset of this tape is running: "+
+			"called from a hook or a derivative rule (not allowed), or the tape is used by two goroutines at once (use one tape per goroutine)", op))
 	}
 }
 
@@ -172,7 +173,7 @@ func (tp *Tape) opName(i int32) string {
 // mode still computes tangents inside f.
 func (tp *Tape) NoGrad(f func()) {
 	if f == nil {
-		panic(fmt.Errorf("%w: NoGrad of a nil function", ErrTape))
+		panic(tapeErr("NoGrad of a nil function"))
 	}
 	if tp == nil {
 		f()
@@ -219,18 +220,26 @@ func (tp *Tape) current(v Var) bool {
 	return v.p != nil || v.tp == tp && tp != nil && v.gen == tp.gen
 }
 
-// checkSlow is check's reporting path.
+// checkSlow is check's reporting path. Its errors name the user's line.
 func (tp *Tape) checkSlow(op string, v Var) {
 	switch {
 	case v.p != nil:
 		return
 	case v.tp == nil:
-		panic(fmt.Errorf("%w: %s: zero Var (not made by a tape op, NewParam or Const)", ErrTape, op))
+		panic(tapeErr("%s: zero Var (not made by a tape op, NewParam or Const)", op))
 	case v.tp != tp:
-		panic(fmt.Errorf("%w: %s: Var %s belongs to another tape; use one tape per forward pass", ErrTape, op, v.describe()))
+		panic(tapeErr("%s: Var %s belongs to another tape; use one tape per forward pass", op, v.describe()))
 	case v.gen != tp.gen:
-		panic(fmt.Errorf("%w: %s: Var is from before the tape's Reset; recompute it on the new pass", ErrTape, op))
+		panic(tapeErr("%s: Var is from before the tape's Reset; recompute it on the new pass", op))
 	}
+}
+
+// tapeErr returns an error wrapping ErrTape: "autograd: tape misuse: MSG
+// (at file:line)", the line being the user's call that led to the misuse
+// (shapes.CallerSite, as shape errors name it). It costs a stack walk, so
+// only error paths call it.
+func tapeErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s (at %s)", ErrTape, fmt.Sprintf(format, args...), shapes.CallerSite())
 }
 
 // needs reports whether a gradient must flow into v.
@@ -409,7 +418,7 @@ func (tp *Tape) Var(t *tensor.Tensor) Var {
 // checkTensor panics with ErrTape if t is nil.
 func checkTensor(op string, t *tensor.Tensor) {
 	if t == nil {
-		panic(fmt.Errorf("%w: %s of a nil tensor", ErrTape, op))
+		panic(tapeErr("%s of a nil tensor", op))
 	}
 }
 

@@ -77,7 +77,10 @@ func NewParam(t *tensor.Tensor) Var {
 	return Var{p: &param{value: t}}
 }
 
-// NewNamedParam is NewParam with a name used when printing.
+// NewNamedParam is NewParam with a name used when printing (String, DOT,
+// Explain and error messages). Package nn renames a layer's parameters to
+// their full dotted path ("layers.0.weight") when the layer is composed
+// into a model (nn.NameParams).
 func NewNamedParam(name string, t *tensor.Tensor) Var {
 	checkTensor("NewNamedParam", t)
 	return Var{p: &param{value: t, name: name}}
@@ -134,7 +137,7 @@ func (tp *Tape) value(v Var) *tensor.Tensor {
 // stale Var.
 func (v Var) slowValue() *tensor.Tensor {
 	if v.tp == nil {
-		panic(fmt.Errorf("%w: Value of the zero Var", ErrTape))
+		panic(tapeErr("Value of the zero Var"))
 	}
 	v.tp.check("Var.Value", v)
 	if v.id < 0 {
@@ -168,7 +171,7 @@ func (v Var) Grad() *tensor.Tensor {
 // It panics with tensor.ErrShape if g's shape is not the parameter's.
 func (v Var) SetGrad(g *tensor.Tensor) {
 	if v.p == nil {
-		panic(fmt.Errorf("%w: SetGrad on a non-parameter %s", ErrTape, v.describe()))
+		panic(tapeErr("SetGrad on a non-parameter %s", v.describe()))
 	}
 	if g != nil && !tensor.SameShape(g, v.p.value) {
 		panic(&tensor.ShapeError{Op: "autograd.SetGrad", Shapes: [][]int{g.Shape(), v.p.value.Shape()},
@@ -203,7 +206,18 @@ func (v Var) Name() string {
 	return ""
 }
 
-// Op returns the name of the op that made v ("param", "const", "input" for leaves).
+// SetName renames a parameter or constant: the name String, DOT, Explain
+// and error messages print. It does nothing for a Var recorded on a tape
+// (its name is its op and index). Renaming writes the parameter's shared
+// storage, so it must not overlap other use of the parameter.
+func (v Var) SetName(name string) {
+	if v.p != nil {
+		v.p.name = name
+	}
+}
+
+// Op returns the name of the op that made v ("param", "const", "input" for
+// leaves, "gradient" for a gradient a backward pass returned unrecorded).
 func (v Var) Op() string {
 	switch {
 	case v.p == nil && v.tp == nil:
@@ -213,7 +227,7 @@ func (v Var) Op() string {
 	case v.p != nil:
 		return "param"
 	case v.id < 0:
-		return "value" // a backward op's result, not recorded
+		return "gradient" // a backward pass's result, not recorded
 	}
 	return v.tp.opName(v.id)
 }
@@ -234,7 +248,7 @@ func (v Var) ref() string {
 	case v.p != nil:
 		return fmt.Sprintf("param%v", v.p.value.Shape())
 	case v.id < 0:
-		return fmt.Sprintf("value%d", -v.id-1)
+		return fmt.Sprintf("grad%d", -v.id-1)
 	}
 	return fmt.Sprintf("%%%d", v.id)
 }
@@ -246,7 +260,11 @@ func (v Var) describe() string {
 	return v.ref()
 }
 
-// String prints the op that made v, its shape and value, NumPy-style.
+// String prints the op that made v, its shape and value, NumPy-style:
+// "Var(%3 add [2] ← %1 %2)" then the values for a recorded node,
+// "Var(layers.0.weight param [2 2])" for a named parameter, and
+// "Var(gradient [2])" for a gradient a backward pass returned without
+// recording it (Grad, VJP), which has no op of its own.
 func (v Var) String() string {
 	if !v.Valid() {
 		return "Var(invalid)"
@@ -255,6 +273,9 @@ func (v Var) String() string {
 		return "Var(stale: tape was reset)"
 	}
 	val := v.Value()
+	if v.p == nil && v.id < 0 {
+		return fmt.Sprintf("Var(gradient %v)\n%s", val.Shape(), val.String())
+	}
 	s := fmt.Sprintf("Var(%s %s %v", v.ref(), v.Op(), val.Shape())
 	if v.tp != nil && v.id >= 0 {
 		for i, in := range v.tp.nodes[v.id].inputs(v.tp) {

@@ -1,6 +1,6 @@
 // Package nn builds neural networks on the autograd tape: neurons, dense
-// layers, a sequential container, activations, dropout, initialisers and
-// cost functions.
+// layers, a sequential container, struct modules of your own, activations,
+// dropout, initialisers and cost functions.
 //
 // # Defining a model
 //
@@ -29,6 +29,40 @@
 // []int{2, 2, 1}, …) holds layers.0.weight, layers.0.bias, layers.2.weight
 // and layers.2.bias (index 1 is the activation). Optimisers, gradient
 // clipping and checkpoints walk Module.NamedParams or Params.
+//
+// # Custom modules
+//
+// A model of your own is a struct holding its layers, a Forward method and
+// one line of NamedParams; FieldParams finds the layers in the struct's
+// exported fields:
+//
+//	type Net struct {
+//		Hidden *nn.Linear
+//		Drop   *nn.Dropout
+//		Out    *nn.Linear `nn:"head"` // a tag renames the field
+//	}
+//
+//	func (n *Net) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
+//		h := tp.ReLU(n.Hidden.Forward(tp, x))
+//		return n.Out.Forward(tp, n.Drop.Forward(tp, h))
+//	}
+//
+//	func (n *Net) NamedParams() []nn.NamedParam { return nn.FieldParams(n) }
+//
+// Its parameters are hidden.weight, hidden.bias, head.weight and head.bias:
+// PyTorch's attribute names (the field name in snake_case, slices of
+// layers numbered like a ModuleList: blocks.0.weight), so a PyTorch state
+// dict of the same architecture loads by name with nn/checkpoint. Walk,
+// SetTraining, Summary and checkpoints find the layers in the same fields,
+// so no Children method is needed, and the parameters are named by their
+// paths (NameParams), so DOT graphs and error messages say hidden.weight
+// rather than weight. Modules compose: a Net can be a field of a bigger
+// struct, or a layer of a Sequential.
+//
+// Summary prints a model as a tree with each layer's parameter shapes and
+// counts, and the totals, like Keras's model.summary():
+//
+//	fmt.Println(nn.Summary(model))
 //
 // A single unit is a Neuron, z = wᵀx + b, a = g(z), exactly as the course
 // draws it; a Linear layer is k such units side by side, y = x·W + b.
@@ -94,7 +128,9 @@
 // outputs equal a sequential run's bit for bit. Training (Backward, which
 // accumulates into the parameters' gradients, an optimiser's Step,
 // ZeroGrad, loading a checkpoint) writes the parameters and must not overlap
-// other use of the same model. Dropout layers in training mode draw from
+// other use of the same model. The first NamedParams (or Params) of a
+// composed model may name its parameters (NameParams): make the optimiser
+// before sharing the model. Dropout layers in training mode draw from
 // their own rng and are therefore not safe to share: call
 // SetTraining(model, false) before concurrent inference.
 package nn

@@ -28,7 +28,7 @@ var (
 type Neuron struct {
 	W autograd.Var // weights, shape (n, 1)
 	B autograd.Var // bias, shape (1)
-	G Activation   // the activation g; nil means the identity (a linear unit)
+	G Activation   `nn:"-"` // the activation g; nil means the identity (a linear unit)
 }
 
 // NewNeuron returns a neuron with n inputs and activation g, its weights

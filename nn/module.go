@@ -32,8 +32,12 @@ type NamedParam struct {
 	Var  autograd.Var
 }
 
-// Container is implemented by modules that hold other modules (Sequential).
-// SetTraining and Walk descend through it.
+// Container is implemented by modules that hold other modules in a way
+// their struct fields do not show (Sequential's list). Walk, SetTraining
+// and Summary descend through its Children; a module that is not a
+// Container has as children the modules in its exported struct fields
+// (see Children and FieldParams), so a struct module needs no Children
+// method.
 type Container interface {
 	Children() []Module
 }
@@ -44,8 +48,9 @@ type Trainable interface {
 	SetTraining(on bool)
 }
 
-// Walk calls f on m and then, depth first in order, on every module inside it.
-// It panics with ErrArg if m, a module inside it or f is nil.
+// Walk calls f on m and then, depth first in order, on every module inside
+// it: a Container's Children, or the modules in a struct module's exported
+// fields (see Children). It panics with ErrArg if m, a module inside it or f is nil.
 func Walk(m Module, f func(Module)) {
 	if f == nil {
 		argPanic("nn.Walk", "nil function f")
@@ -57,13 +62,8 @@ func Walk(m Module, f func(Module)) {
 func walk(op string, m Module, f func(Module)) {
 	checkModule(op, m)
 	f(m)
-	if c, ok := m.(Container); ok {
-		for i, ch := range c.Children() {
-			if ch == nil {
-				argPanic(op, "child %d of a %T is a nil module", i, m)
-			}
-			walk(op, ch, f)
-		}
+	for _, ch := range children(op, m) {
+		walk(op, ch.Module, f)
 	}
 }
 
@@ -162,7 +162,8 @@ var (
 	_ Container = (*Sequential)(nil)
 )
 
-// NewSequential returns a Sequential of the given layers.
+// NewSequential returns a Sequential of the given layers and names their
+// parameters by their paths ("layers.0.weight"; see NameParams).
 // It panics with ErrArg if a layer is nil.
 func NewSequential(layers ...Module) *Sequential {
 	for i, l := range layers {
@@ -170,7 +171,9 @@ func NewSequential(layers ...Module) *Sequential {
 			argPanic("nn.NewSequential", "layer %d is a nil module", i)
 		}
 	}
-	return &Sequential{Layers: layers}
+	s := &Sequential{Layers: layers}
+	nameParams(s.NamedParams())
+	return s
 }
 
 // Forward passes x through each layer in turn. Shapes are those of the
@@ -186,8 +189,9 @@ func (s *Sequential) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
 	return x
 }
 
-// NamedParams lists the layers' parameters, named "layers.i.NAME".
-// It panics with ErrArg if a layer is nil.
+// NamedParams lists the layers' parameters, named "layers.i.NAME", and
+// names the parameters so (see NameParams) if they are not yet named by a
+// longer path. It panics with ErrArg if a layer is nil.
 func (s *Sequential) NamedParams() []NamedParam {
 	var out []NamedParam
 	for i, l := range s.Layers {
@@ -196,6 +200,7 @@ func (s *Sequential) NamedParams() []NamedParam {
 		}
 		out = append(out, prefixed(fmt.Sprintf("layers.%d", i), l)...)
 	}
+	nameParams(out)
 	return out
 }
 
@@ -207,10 +212,26 @@ func (s *Sequential) String() string {
 	var b strings.Builder
 	b.WriteString("Sequential(\n")
 	for i, l := range s.Layers {
-		inner := strings.ReplaceAll(fmt.Sprint(l), "\n", "\n  ")
+		inner := strings.ReplaceAll(repr(l), "\n", "\n  ")
 		fmt.Fprintf(&b, "  (%d): %s\n", i, inner)
 	}
 	b.WriteString(")")
+	return b.String()
+}
+
+// repr prints m: its String if it has one, else PyTorch's form for a
+// struct module, its type and then its children one per line,
+// "Net(\n  (hidden): Linear(…)\n)", rather than Go's "&{…}".
+func repr(m Module) string {
+	if st, ok := m.(fmt.Stringer); ok || m == nil {
+		return fmt.Sprint(st)
+	}
+	var b strings.Builder
+	b.WriteString(typeName(m) + "(")
+	for _, ch := range Children(m) {
+		fmt.Fprintf(&b, "\n  (%s): %s", ch.Name, strings.ReplaceAll(repr(ch.Module), "\n", "\n  "))
+	}
+	b.WriteString("\n)")
 	return b.String()
 }
 

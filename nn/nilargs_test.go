@@ -140,6 +140,10 @@ func TestNilArgs(t *testing.T) {
 			func() { nn.Walk(nn.NewSequential(), nil) },
 			func() { nn.Walk(nilLayer(), func(m nn.Module) { m.NamedParams() }) },
 		},
+		"Children":         {func() { nn.Children(nil) }, func() { nn.Children(nilLayer()) }, func() { nn.Children(new(nn.Linear)) }},
+		"FieldParams":      {func() { nn.FieldParams(nil) }, func() { nn.FieldParams((*nn.Sequential)(nil)) }, func() { nn.FieldParams(new(nn.Sequential)) }},
+		"NameParams":       {func() { nn.NameParams[nn.Module](nil) }, func() { nn.NameParams(nilLayer()) }, func() { nn.NameParams(new(nn.Linear)) }},
+		"Summary":          {func() { nn.Summary(nil) }, func() { nn.Summary(nilLayer()) }, func() { nn.Summary(new(nn.Linear)) }},
 		"Reduction.String": {func() { _ = nn.Reduction(-1).String() }},
 		"Sequential.Children": {
 			func() { new(nn.Sequential).Children() },
