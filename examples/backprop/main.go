@@ -126,7 +126,7 @@ func run(w io.Writer, steps int, plotFile string) ([2]float64, error) {
 	params := append(append([]autograd.Var{}, nt.W...), nt.b...)
 	first := cost.Item()
 	last := first
-	var curve report.Curve
+	curve := report.Curve{XLabel: "gradient step"}
 	for s := 1; s <= steps; s++ {
 		for _, p := range params {
 			p.ZeroGrad()

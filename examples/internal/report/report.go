@@ -1,6 +1,6 @@
 // Package report holds what tapegrad's example programs share for showing a
 // training run to a person: a progress bar over the steps of a long loop,
-// per-epoch lines, and an optional loss-curve PNG drawn with gonum/plot.
+// per-epoch lines, and an optional loss-curve PNG (plot.go draws it).
 package report
 
 import (
@@ -11,9 +11,6 @@ import (
 	"path/filepath"
 
 	"github.com/schollz/progressbar/v3"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 )
 
 // Bar is a progress bar over n steps written to stderr (so the program's
@@ -57,9 +54,12 @@ func (b *Bar) Finish() {
 	}
 }
 
-// Curve records loss values per epoch for printing and plotting.
+// Curve records loss values per epoch (or per step) for printing and
+// plotting.
 type Curve struct {
 	Train, Test []float64
+	// XLabel names the x axis of the plot; "" means "epoch".
+	XLabel string
 }
 
 // Add appends one epoch's train and test loss (NaN test loss to omit it).
@@ -73,45 +73,24 @@ func Epoch(w io.Writer, epoch, epochs int, loss float64, extra string) {
 	fmt.Fprintf(w, "epoch %*d/%d  loss %.5f%s\n", len(fmt.Sprint(epochs)), epoch, epochs, loss, extra)
 }
 
-// Plot writes the loss curve to a PNG file. The write is atomic: the image
-// goes to a temporary file beside path (mode 0644), which is renamed over
-// path only once it is complete.
+// Plot writes the loss curve to a PNG file: train solid, test dashed,
+// over epochs (or whatever XLabel says), with a log-scale y axis when the
+// losses span more than a factor of ten (so late training stays visible).
+// The write is atomic: the image goes to a temporary file beside path (mode
+// 0644), which is renamed over path only once it is complete.
 func (c *Curve) Plot(path, title string) error {
-	p := plot.New()
-	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, "epoch", "loss"
-	for _, s := range []struct {
-		name string
-		ys   []float64
-	}{{"train", c.Train}, {"test", c.Test}} {
-		var pts plotter.XYs
-		for i, y := range s.ys {
-			if !math.IsNaN(y) {
-				pts = append(pts, plotter.XY{X: float64(i + 1), Y: y})
-			}
-		}
-		if len(pts) == 0 {
-			continue
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return err
-		}
-		if s.name == "test" {
-			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-		}
-		p.Add(l)
-		p.Legend.Add(s.name, l)
+	xlabel := c.XLabel
+	if xlabel == "" {
+		xlabel = "epoch"
 	}
-	img, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
-	if err != nil {
-		return fmt.Errorf("writing loss plot: %w", err)
-	}
+	ch := &Chart{Title: title, XLabel: xlabel, YLabel: "loss", LogY: spansDecade(c.Train, c.Test),
+		Series: []Series{{Name: "train", Y: c.Train}, {Name: "test", Y: c.Test, Dashed: true}}}
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing loss plot: %w", err)
 	}
 	if err = f.Chmod(0o644); err == nil { // CreateTemp makes it 0600
-		_, err = img.WriteTo(f)
+		err = ch.WritePNG(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -124,4 +103,22 @@ func (c *Curve) Plot(path, title string) error {
 		return fmt.Errorf("writing loss plot: %w", err)
 	}
 	return nil
+}
+
+// spansDecade reports whether the positive values of the series span more
+// than a factor of ten, and none is ≤ 0 (a log scale would drop it).
+func spansDecade(series ...[]float64) bool {
+	lo, hi := math.Inf(1), 0.0
+	for _, s := range series {
+		for _, y := range s {
+			switch {
+			case math.IsNaN(y):
+			case y <= 0:
+				return false
+			default:
+				lo, hi = math.Min(lo, y), math.Max(hi, y)
+			}
+		}
+	}
+	return hi > 10*lo
 }
