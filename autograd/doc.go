@@ -149,7 +149,9 @@
 //
 // Shape misuse panics with a *tensor.ShapeError wrapping tensor.ErrShape that
 // names the op and shapes; tape misuse (a Var of another tape or of a reset
-// tape, the zero Var) panics wrapping ErrTape. Anomaly mode (SetAnomaly)
+// tape, the zero Var, a nil tensor or function, Backward or Grad re-entered
+// from a hook or rule or from a second goroutine) panics wrapping ErrTape,
+// naming the user's call site. Anomaly mode (SetAnomaly)
 // stops at the first op producing NaN or Inf, naming it and its call site.
 // A Tape holds no global state and is used by one goroutine at a time; two
 // goroutines with two tapes run side by side, and many tapes may read the
