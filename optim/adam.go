@@ -239,3 +239,15 @@ func (o *AdamW) LR() float64 { return o.cfg.LR }
 // SetLR sets the learning rate γ. It panics with ErrConfig if lr is negative
 // or not finite.
 func (o *AdamW) SetLR(lr float64) { o.cfg.LR = setLR("optim.AdamW.SetLR", lr) }
+
+// Momentum returns β₁, the coefficient OneCycleLR cycles.
+func (o *Adam) Momentum() float64 { return o.cfg.Beta1 }
+
+// SetMomentum sets β₁. It panics with ErrConfig unless 0 ≤ b1 < 1.
+func (o *Adam) SetMomentum(b1 float64) { o.cfg.Beta1 = setBeta("optim.Adam.SetMomentum", b1) }
+
+// Momentum returns β₁, the coefficient OneCycleLR cycles.
+func (o *AdamW) Momentum() float64 { return o.cfg.Beta1 }
+
+// SetMomentum sets β₁. It panics with ErrConfig unless 0 ≤ b1 < 1.
+func (o *AdamW) SetMomentum(b1 float64) { o.cfg.Beta1 = setBeta("optim.AdamW.SetMomentum", b1) }

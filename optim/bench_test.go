@@ -54,6 +54,14 @@ func BenchmarkStepAdamW(b *testing.B) {
 	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewAdamW(ps, AdamWDefaults()) })
 }
 
+func BenchmarkStepNAdam(b *testing.B) {
+	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewNAdam(ps, NAdamDefaults()) })
+}
+
+func BenchmarkStepRAdam(b *testing.B) {
+	benchStep(b, 256, func(ps []autograd.Var) optimiser { return NewRAdam(ps, RAdamDefaults()) })
+}
+
 func BenchmarkStepRMSprop(b *testing.B) {
 	benchStep(b, 256, func(ps []autograd.Var) optimiser {
 		return NewRMSprop(ps, RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8, Centered: true, Momentum: 0.9})

@@ -1,6 +1,7 @@
 // Package optim updates parameters from their gradients: plain gradient
-// descent, SGD with momentum, Adam, AdamW, RMSprop and Adagrad, learning-rate
-// schedules and gradient clipping.
+// descent, SGD with momentum, Adam, AdamW, NAdam, RAdam, RMSprop and
+// Adagrad, learning-rate schedules (and their sequences and chains) and
+// gradient clipping.
 //
 // # The interface
 //
@@ -46,6 +47,10 @@
 //	RMSprop  g ← g + λw;  v ← αv + (1−α)g²;  d = √v + ε (centered: √(v − ḡ²) + ε, ḡ ← αḡ + (1−α)g)
 //	         w ← w − γg/d,  or with momentum b ← μb + g/d, w ← w − γb
 //	Adagrad  g ← g + λw;  s ← s + g²;  w ← w − γ/(1 + (t−1)η)·g/(√s + ε)
+//	NAdam    Adam's m, v;  μₜ = β₁(1 − ½·0.96^(tψ));  d = √(v/(1−β₂ᵗ)) + ε
+//	         w ← w − γ(1−μₜ)/(1−Πμ)·g/d − γμₜ₊₁/(1−Π′)·m/d
+//	RAdam    Adam's m, v;  ρₜ = ρ∞ − 2tβ₂ᵗ/(1−β₂ᵗ);  if ρₜ > 5: w ← w − γ·r·m̂·√(1−β₂ᵗ)/(√v + ε)
+//	         else w ← w − γ·m̂
 //
 // Each type's doc comment gives its rule in full. The rules, defaults and
 // even the order of the floating-point operations are those of PyTorch's
@@ -65,9 +70,12 @@
 //
 //	AdamDefaults()     AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 //	AdamWDefaults()    AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2}
+//	NAdamDefaults()    NAdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, MomentumDecay: 4e-3}
+//	RAdamDefaults()    RAdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 //	RMSpropDefaults()  RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}
 //	AdagradDefaults()  AdagradConfig{LR: 1e-2, Eps: 1e-10}
 //	SGDDefaults()      SGDConfig{} (PyTorch 1.13's SGD has no default LR: set it)
+//	OneCycleDefaults(maxLR, totalSteps), PlateauDefaults()  the two configured schedules
 //
 // so a changed setting reads
 //
@@ -88,10 +96,22 @@
 // convention: a schedule is made after its optimiser, takes the optimiser's
 // rate at that moment as its base rate η₀, sets the rate of epoch 0 at once,
 // and its Step is called once per epoch, after that epoch's optimiser steps.
-// Each computes the rate in closed form from η₀ and its epoch counter and
-// overwrites the optimiser's rate, so two schedules on one optimiser do not
-// compose (PyTorch's recursive forms chain); the values agree with
-// PyTorch's to rounding.
+// Each computes the rate in closed form from η₀ and its epoch counter (At)
+// and overwrites the optimiser's rate; the values agree with PyTorch's to
+// rounding. Two schedules on one optimiser do not compose by themselves:
+// SequentialLR runs them one after another, switching at milestones
+// (PyTorch's SequentialLR), and ChainedScheduler multiplies their factors
+// (PyTorch's ChainedScheduler, for multiplicative schedules).
+//
+// OneCycleLR (the 1cycle policy) is stepped after every optimiser step; it
+// sets absolute rates from its MaxLR and, with CycleMomentum, cycles the
+// momentum of any MomentumSetter (SGD's and RMSprop's momentum, the Adam
+// family's β₁). ReduceLROnPlateau is stepped once per epoch with a metric
+// and lowers the current rate when the metric stops improving.
+//
+// Every schedule but ReduceLROnPlateau meets Schedule and can be saved and
+// resumed by its Epoch (nn/checkpoint's WithSchedule); ReduceLROnPlateau
+// exposes State and Restore instead.
 //
 // ClipGradNorm and ClipGradValue rescale or clamp the gradients in place
 // between Backward and Step, like PyTorch's clip_grad_norm_ and

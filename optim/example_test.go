@@ -67,3 +67,52 @@ func ExampleClipGradNorm() {
 	// Output:
 	// norm 5.0 → gradients 0.6000 -0.8000
 }
+
+// ExampleNewSequentialLR warms the rate up linearly for 3 epochs, then
+// anneals it along a cosine for 4.
+func ExampleNewSequentialLR() {
+	p := autograd.NewParam(tensor.Zeros(1))
+	opt := optim.NewSGD([]autograd.Var{p}, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	warm := optim.NewLinearWarmup(opt, 0.25, 3)
+	cos := optim.NewCosineAnnealingLR(opt, 4, 0)
+	sched := optim.NewSequentialLR(opt, []optim.Schedule{warm, cos}, []int{3})
+	for epoch := range 8 {
+		fmt.Printf("epoch %d: lr %.4f\n", epoch, opt.LR())
+		// … the epoch's opt.Step() calls …
+		sched.Step()
+	}
+	// Output:
+	// epoch 0: lr 0.0250
+	// epoch 1: lr 0.0500
+	// epoch 2: lr 0.0750
+	// epoch 3: lr 0.1000
+	// epoch 4: lr 0.0854
+	// epoch 5: lr 0.0500
+	// epoch 6: lr 0.0146
+	// epoch 7: lr 0.0000
+}
+
+// ExampleNewOneCycleLR shows the 1cycle policy over 10 optimiser steps: the
+// rate rises to MaxLR and falls far below its start, while SGD's momentum
+// moves the other way.
+func ExampleNewOneCycleLR() {
+	p := autograd.NewParam(tensor.Zeros(1))
+	opt := optim.NewSGD([]autograd.Var{p}, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	sched := optim.NewOneCycleLR(opt, optim.OneCycleDefaults(1, 10))
+	for step := range 10 {
+		fmt.Printf("step %d: lr %.4f momentum %.3f\n", step, opt.LR(), opt.Momentum())
+		// … opt.Step() …
+		sched.Step()
+	}
+	// Output:
+	// step 0: lr 0.0400 momentum 0.950
+	// step 1: lr 0.5200 momentum 0.900
+	// step 2: lr 1.0000 momentum 0.850
+	// step 3: lr 0.9505 momentum 0.855
+	// step 4: lr 0.8117 momentum 0.869
+	// step 5: lr 0.6113 momentum 0.889
+	// step 6: lr 0.3887 momentum 0.911
+	// step 7: lr 0.1883 momentum 0.931
+	// step 8: lr 0.0495 momentum 0.945
+	// step 9: lr 0.0000 momentum 0.950
+}

@@ -30,11 +30,31 @@ func TestNilArgs(t *testing.T) {
 		return ps
 	}
 	rows := map[string][]func(){
-		"SGDDefaults":     {func() { SGDDefaults() }},
-		"AdamDefaults":    {func() { AdamDefaults() }},
-		"AdamWDefaults":   {func() { AdamWDefaults() }},
-		"RMSpropDefaults": {func() { RMSpropDefaults() }},
-		"AdagradDefaults": {func() { AdagradDefaults() }},
+		"SGDDefaults":      {func() { SGDDefaults() }},
+		"AdamDefaults":     {func() { AdamDefaults() }},
+		"AdamWDefaults":    {func() { AdamWDefaults() }},
+		"RMSpropDefaults":  {func() { RMSpropDefaults() }},
+		"AdagradDefaults":  {func() { AdagradDefaults() }},
+		"NAdamDefaults":    {func() { NAdamDefaults() }},
+		"RAdamDefaults":    {func() { RAdamDefaults() }},
+		"OneCycleDefaults": {func() { OneCycleDefaults(0, 0) }},
+		"PlateauDefaults":  {func() { PlateauDefaults() }},
+		"NewReduceLROnPlateau": {
+			func() { NewReduceLROnPlateau(nil, PlateauDefaults()) },
+			func() { NewReduceLROnPlateau((*SGD)(nil), PlateauDefaults()) },
+			func() { NewReduceLROnPlateau(NewSGD(twoParams(), SGDConfig{LR: 0.1}), PlateauConfig{}) },
+		},
+		"ReduceLROnPlateau.Step": {
+			func() { new(ReduceLROnPlateau).Step(1) },
+			func() { NewReduceLROnPlateau(NewSGD(twoParams(), SGDConfig{LR: 0.1}), PlateauDefaults()).Step(0) },
+		},
+		"ReduceLROnPlateau.State": {func() { new(ReduceLROnPlateau).State() }},
+		"ReduceLROnPlateau.Restore": {
+			func() { new(ReduceLROnPlateau).Restore(PlateauState{}) },
+			func() {
+				NewReduceLROnPlateau(NewSGD(twoParams(), SGDConfig{LR: 0.1}), PlateauDefaults()).Restore(PlateauState{BadEpochs: -1})
+			},
+		},
 		"ClipGradNorm": {
 			func() { ClipGradNorm(nil, 0) },
 			func() { ClipGradNorm([]autograd.Var{zero}, 1) },
@@ -67,6 +87,10 @@ func TestNilArgs(t *testing.T) {
 			func() stateful { return new(RMSprop) }, func(o stateful) { o.(*RMSprop).Config() }},
 		{"Adagrad", func(ps []autograd.Var) stateful { return NewAdagrad(ps, AdagradDefaults()) },
 			func() stateful { return new(Adagrad) }, func(o stateful) { o.(*Adagrad).Config() }},
+		{"NAdam", func(ps []autograd.Var) stateful { return NewNAdam(ps, NAdamDefaults()) },
+			func() stateful { return new(NAdam) }, func(o stateful) { o.(*NAdam).Config() }},
+		{"RAdam", func(ps []autograd.Var) stateful { return NewRAdam(ps, RAdamDefaults()) },
+			func() stateful { return new(RAdam) }, func(o stateful) { o.(*RAdam).Config() }},
 	}
 	for _, o := range optimisers {
 		both := func(f func(stateful)) []func() {
@@ -89,6 +113,11 @@ func TestNilArgs(t *testing.T) {
 		if o.config != nil {
 			rows[o.name+".Config"] = both(o.config)
 		}
+		if _, ok := o.zero().(MomentumSetter); ok {
+			rows[o.name+".Momentum"] = both(func(s stateful) { s.(MomentumSetter).Momentum() })
+			rows[o.name+".SetMomentum"] = append(both(func(s stateful) { s.(MomentumSetter).SetMomentum(0.5) }),
+				both(func(s stateful) { s.(MomentumSetter).SetMomentum(-1) })...)
+		}
 	}
 	// Each schedule: its constructor with a nil optimiser and with a nil
 	// *SGD, and its methods on a zero value and on a made schedule.
@@ -101,6 +130,12 @@ func TestNilArgs(t *testing.T) {
 		{"ExponentialLR", func(o LRSetter) schedulable { return NewExponentialLR(o, 0) }, func() schedulable { return new(ExponentialLR) }},
 		{"CosineAnnealingLR", func(o LRSetter) schedulable { return NewCosineAnnealingLR(o, 1, 0) }, func() schedulable { return new(CosineAnnealingLR) }},
 		{"LinearWarmup", func(o LRSetter) schedulable { return NewLinearWarmup(o, 1, 1) }, func() schedulable { return new(LinearWarmup) }},
+		{"OneCycleLR", func(o LRSetter) schedulable { return NewOneCycleLR(o, OneCycleDefaults(0.1, 10)) }, func() schedulable { return new(OneCycleLR) }},
+		{"SequentialLR", func(o LRSetter) schedulable {
+			return NewSequentialLR(o, []Schedule{NewStepLR(o, 1, 0.5), NewExponentialLR(o, 0.5)}, []int{1})
+		}, func() schedulable { return new(SequentialLR) }},
+		{"ChainedScheduler", func(o LRSetter) schedulable { return NewChainedScheduler(NewStepLR(o, 1, 0.5)) },
+			func() schedulable { return new(ChainedScheduler) }},
 	}
 	for _, s := range schedules {
 		both := func(f func(schedulable)) []func() {
@@ -116,6 +151,21 @@ func TestNilArgs(t *testing.T) {
 		rows[s.name+".Epoch"] = both(func(s schedulable) { s.Epoch() })
 		rows[s.name+".SetEpoch"] = append(both(func(s schedulable) { s.SetEpoch(0) }), both(func(s schedulable) { s.SetEpoch(-1) })...)
 	}
+	made := func() *SGD { return NewSGD(twoParams(), SGDConfig{LR: 0.1}) }
+	rows["OneCycleLR.MomentumAt"] = []func(){
+		func() { new(OneCycleLR).MomentumAt(0) },
+		func() { NewOneCycleLR(made(), OneCycleDefaults(0.1, 10)).MomentumAt(11) },
+	}
+	rows["NewOneCycleLR"] = append(rows["NewOneCycleLR"], func() { NewOneCycleLR(made(), OneCycleConfig{}) })
+	rows["NewSequentialLR"] = append(rows["NewSequentialLR"],
+		func() { NewSequentialLR(made(), nil, nil) },
+		func() { NewSequentialLR(made(), []Schedule{nil, (*StepLR)(nil)}, []int{1}) })
+	rows["NewChainedScheduler"] = append(rows["NewChainedScheduler"],
+		func() { NewChainedScheduler() },
+		func() { NewChainedScheduler(nil) },
+		func() { NewChainedScheduler((*StepLR)(nil)) },
+		func() { NewChainedScheduler(new(StepLR)) },
+		func() { NewChainedScheduler(NewStepLR(made(), 1, 0.5), nil) })
 	tapegradtest.CheckEntryPoints(t, rows, ErrConfig, ErrState, tensor.ErrShape, tensor.ErrArg)
 }
 

@@ -30,7 +30,18 @@ type LRSetter interface {
 	SetLR(lr float64)
 }
 
-// Compile-time checks that every optimiser meets both interfaces.
+// MomentumSetter is an optimiser with a momentum coefficient that
+// OneCycleLR can cycle, as PyTorch's cycle_momentum does: SGD's and
+// RMSprop's Momentum (PyTorch's "momentum"), and β₁ of Adam, AdamW, NAdam
+// and RAdam (PyTorch's betas[0]).
+type MomentumSetter interface {
+	// Momentum returns the current momentum coefficient.
+	Momentum() float64
+	// SetMomentum sets the coefficient used by the following steps.
+	SetMomentum(m float64)
+}
+
+// Compile-time checks that every optimiser meets the interfaces.
 var (
 	_ Optimizer = (*GD)(nil)
 	_ Optimizer = (*SGD)(nil)
@@ -38,6 +49,8 @@ var (
 	_ Optimizer = (*AdamW)(nil)
 	_ Optimizer = (*RMSprop)(nil)
 	_ Optimizer = (*Adagrad)(nil)
+	_ Optimizer = (*NAdam)(nil)
+	_ Optimizer = (*RAdam)(nil)
 
 	_ LRSetter = (*GD)(nil)
 	_ LRSetter = (*SGD)(nil)
@@ -45,6 +58,15 @@ var (
 	_ LRSetter = (*AdamW)(nil)
 	_ LRSetter = (*RMSprop)(nil)
 	_ LRSetter = (*Adagrad)(nil)
+	_ LRSetter = (*NAdam)(nil)
+	_ LRSetter = (*RAdam)(nil)
+
+	_ MomentumSetter = (*SGD)(nil)
+	_ MomentumSetter = (*RMSprop)(nil)
+	_ MomentumSetter = (*Adam)(nil)
+	_ MomentumSetter = (*AdamW)(nil)
+	_ MomentumSetter = (*NAdam)(nil)
+	_ MomentumSetter = (*RAdam)(nil)
 )
 
 // ErrConfig is the sentinel wrapped by the panics of this package for an
@@ -150,6 +172,12 @@ func zeroGrads(params []autograd.Var) {
 	for _, p := range params {
 		p.ZeroGrad()
 	}
+}
+
+// setBeta validates a β₁ given to SetMomentum and returns it.
+func setBeta(op string, b float64) float64 {
+	checkBeta(op, "momentum", b)
+	return b
 }
 
 // setLR validates a learning rate given to SetLR and returns it.

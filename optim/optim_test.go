@@ -48,6 +48,16 @@ var every = []struct {
 		c.LRDecay, c.InitialAccumulatorValue, c.WeightDecay = 0.1, 0.1, 0.1
 		return NewAdagrad(ps, c)
 	}},
+	{"NAdam", func(ps []autograd.Var) optimiser {
+		c := NAdamDefaults()
+		c.WeightDecay = 0.1
+		return NewNAdam(ps, c)
+	}},
+	{"RAdam", func(ps []autograd.Var) optimiser {
+		c := RAdamDefaults()
+		c.WeightDecay = 0.1
+		return NewRAdam(ps, c)
+	}},
 }
 
 // TestInvalidPanics checks that every invalid setting panics with an error
@@ -113,6 +123,12 @@ func TestDefaults(t *testing.T) {
 		{"AdamWDefaults", AdamWDefaults(), AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-2}},
 		{"RMSpropDefaults", RMSpropDefaults(), RMSpropConfig{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}},
 		{"AdagradDefaults", AdagradDefaults(), AdagradConfig{LR: 1e-2, Eps: 1e-10}},
+		{"NAdamDefaults", NAdamDefaults(), NAdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, MomentumDecay: 4e-3}},
+		{"RAdamDefaults", RAdamDefaults(), RAdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}},
+		{"OneCycleDefaults", OneCycleDefaults(0.5, 100), OneCycleConfig{MaxLR: 0.5, TotalSteps: 100, PctStart: 0.3, Anneal: AnnealCos,
+			CycleMomentum: true, BaseMomentum: 0.85, MaxMomentum: 0.95, DivFactor: 25, FinalDivFactor: 1e4}},
+		{"PlateauDefaults", PlateauDefaults(), PlateauConfig{Mode: PlateauMin, Factor: 0.1, Patience: 10, Threshold: 1e-4,
+			ThresholdMode: ThresholdRel, Eps: 1e-8}},
 
 		{"SGD zero", NewSGD(ps(), SGDConfig{}).Config(), SGDConfig{}},
 		{"SGD explicit", NewSGD(ps(), SGDConfig{LR: 0.5, Momentum: 0.9, Dampening: 0.1}).Config(),
@@ -123,6 +139,8 @@ func TestDefaults(t *testing.T) {
 		{"AdamW zero", NewAdamW(ps(), AdamWConfig{}).Config(), AdamWConfig{}},
 		{"RMSprop zero", NewRMSprop(ps(), RMSpropConfig{}).Config(), RMSpropConfig{}},
 		{"Adagrad zero", NewAdagrad(ps(), AdagradConfig{}).Config(), AdagradConfig{}},
+		{"NAdam zero", NewNAdam(ps(), NAdamConfig{}).Config(), NAdamConfig{}},
+		{"RAdam zero", NewRAdam(ps(), RAdamConfig{}).Config(), RAdamConfig{}},
 		{"GD zero", NewGD(ps(), GDConfig{}).LR(), 0.0},
 	}
 	for _, tt := range tests {

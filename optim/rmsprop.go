@@ -121,7 +121,7 @@ func (o *RMSprop) Step() {
 			}
 		}
 		w = w[:n]
-		if o.buf != nil {
+		if c.Momentum > 0 {
 			buf := o.buf[i][:n]
 			for j, gj := range g {
 				b := buf[j]*c.Momentum + gj/d[j]
@@ -145,3 +145,17 @@ func (o *RMSprop) LR() float64 { return o.cfg.LR }
 // SetLR sets the learning rate γ. It panics with ErrConfig if lr is negative
 // or not finite.
 func (o *RMSprop) SetLR(lr float64) { o.cfg.LR = setLR("optim.RMSprop.SetLR", lr) }
+
+// Momentum returns the momentum μ, the coefficient OneCycleLR cycles.
+func (o *RMSprop) Momentum() float64 { return o.cfg.Momentum }
+
+// SetMomentum sets the momentum μ for the following steps; a first μ > 0
+// makes the momentum buffers, at zero as PyTorch's start. It panics with
+// ErrConfig if mu is negative or not finite.
+func (o *RMSprop) SetMomentum(mu float64) {
+	checkNonNeg("optim.RMSprop.SetMomentum", "momentum", mu)
+	if mu > 0 && o.buf == nil {
+		o.buf = stateFor(o.params)
+	}
+	o.cfg.Momentum = mu
+}

@@ -15,7 +15,13 @@ type schedule struct {
 	opt   LRSetter
 	base  float64
 	epoch int
+	// absolute marks a schedule whose rates do not scale with base
+	// (OneCycleLR): SequentialLR keeps its base, ChainedScheduler refuses it.
+	absolute bool
 }
+
+// core returns the shared part; it seals Schedule to this package's types.
+func (s *schedule) core() *schedule { return s }
 
 // setEpoch sets the epoch count, as after e calls of Step; it panics with
 // ErrConfig if e < 0 or the schedule has no optimiser (a zero value).

@@ -71,8 +71,7 @@ func NewSGD(params []autograd.Var, cfg SGDConfig) *SGD {
 		configPanic(op, "Nesterov", true, "Momentum > 0 and Dampening = 0 (Nesterov momentum needs a momentum and no dampening)")
 	}
 	if cfg.Momentum != 0 {
-		o.buf = stateFor(o.params)
-		o.started = make([]bool, len(o.params))
+		o.allocMomentum()
 	}
 	if cfg.WeightDecay != 0 || cfg.Nesterov {
 		o.scratch = scratchFor(o.params)
@@ -129,3 +128,30 @@ func (o *SGD) LR() float64 { return o.cfg.LR }
 // SetLR sets the learning rate γ. It panics with ErrConfig if lr is negative
 // or not finite.
 func (o *SGD) SetLR(lr float64) { o.cfg.LR = setLR("optim.SGD.SetLR", lr) }
+
+// allocMomentum makes the momentum buffers, once.
+func (o *SGD) allocMomentum() {
+	if o.buf == nil {
+		o.buf = stateFor(o.params)
+		o.started = make([]bool, len(o.params))
+	}
+}
+
+// Momentum returns the momentum μ, the coefficient OneCycleLR cycles.
+func (o *SGD) Momentum() float64 { return o.cfg.Momentum }
+
+// SetMomentum sets the momentum μ for the following steps; a first μ ≠ 0
+// makes the momentum buffers (each starts at its parameter's next
+// gradient, as in PyTorch). It panics with ErrConfig if mu is negative or
+// not finite, or if it is 0 with Nesterov set.
+func (o *SGD) SetMomentum(mu float64) {
+	const op = "optim.SGD.SetMomentum"
+	checkNonNeg(op, "momentum", mu)
+	if o.cfg.Nesterov && mu == 0 {
+		configPanic(op, "momentum", mu, "> 0 with Nesterov")
+	}
+	if mu != 0 {
+		o.allocMomentum()
+	}
+	o.cfg.Momentum = mu
+}

@@ -24,10 +24,12 @@ import (
 //	Adam(W)  I.exp_avg, I.exp_avg_sq, I.max_exp_avg_sq (AMSGrad), I.step
 //	RMSprop  I.square_avg, I.grad_avg (centered), I.momentum_buffer (momentum)
 //	Adagrad  I.sum, I.step
+//	NAdam    I.exp_avg, I.exp_avg_sq, I.mu_product, I.step
+//	RAdam    I.exp_avg, I.exp_avg_sq, I.step
 //	GD       no state
 //
 // Buffers have their parameter's shape; a step count is a 0-d tensor holding
-// an integer, as in PyTorch. Hyperparameters (LR, betas, …) are not state:
+// an integer, as in PyTorch; NAdam's mu_product is a 0-d tensor too. Hyperparameters (LR, betas, …) are not state:
 // they come from the constructor, or SetLR.
 type Stateful interface {
 	// StateTensors returns copies of the optimiser's state, by name.
@@ -45,6 +47,8 @@ var (
 	_ Stateful = (*AdamW)(nil)
 	_ Stateful = (*RMSprop)(nil)
 	_ Stateful = (*Adagrad)(nil)
+	_ Stateful = (*NAdam)(nil)
+	_ Stateful = (*RAdam)(nil)
 )
 
 // ErrState is wrapped by the errors of LoadStateTensors.
@@ -66,11 +70,18 @@ type stepSlot struct {
 	steps []int
 }
 
+// scalarSlot is a per-parameter real number (NAdam's mu_product).
+type scalarSlot struct {
+	name string
+	vals []float64
+}
+
 // stateSpec is the layout of an optimiser's state.
 type stateSpec struct {
-	shapes [][]int
-	slots  []slot
-	steps  []stepSlot
+	shapes  [][]int
+	slots   []slot
+	steps   []stepSlot
+	scalars []scalarSlot
 }
 
 func (s stateSpec) tensors() map[string]*tensor.Tensor {
@@ -89,6 +100,11 @@ func (s stateSpec) tensors() map[string]*tensor.Tensor {
 	for _, st := range s.steps {
 		for i, n := range st.steps {
 			out[fmt.Sprintf("%d.%s", i, st.name)] = tensor.Scalar(float64(n))
+		}
+	}
+	for _, sc := range s.scalars {
+		for i, v := range sc.vals {
+			out[fmt.Sprintf("%d.%s", i, sc.name)] = tensor.Scalar(v)
 		}
 	}
 	return out
@@ -137,6 +153,22 @@ func (s stateSpec) load(op string, ts map[string]*tensor.Tensor) error {
 			}
 		}
 	}
+	for _, sc := range s.scalars {
+		for i := range sc.vals {
+			name := fmt.Sprintf("%d.%s", i, sc.name)
+			t, ok := ts[name]
+			if !ok || t == nil {
+				return stateErr(op, "missing state tensor %q", name)
+			}
+			used[name] = true
+			if t.Len() != 1 {
+				return stateErr(op, "state %q has shape %v, want a scalar", name, t.Shape())
+			}
+			if v := t.Data()[0]; math.IsNaN(v) || math.IsInf(v, 0) {
+				return stateErr(op, "state %q is %v, want a finite number", name, v)
+			}
+		}
+	}
 	var extra []string
 	for name := range ts {
 		if !used[name] {
@@ -164,6 +196,11 @@ func (s stateSpec) load(op string, ts map[string]*tensor.Tensor) error {
 	for _, st := range s.steps {
 		for i := range st.steps {
 			st.steps[i] = int(ts[strconv.Itoa(i)+"."+st.name].Data()[0])
+		}
+	}
+	for _, sc := range s.scalars {
+		for i := range sc.vals {
+			sc.vals[i] = ts[strconv.Itoa(i)+"."+sc.name].Data()[0]
 		}
 	}
 	return nil
@@ -239,6 +276,38 @@ func (o *Adagrad) StateTensors() map[string]*tensor.Tensor { return o.spec().ten
 // LoadStateTensors restores what StateTensors returned (see Stateful).
 func (o *Adagrad) LoadStateTensors(ts map[string]*tensor.Tensor) error {
 	return o.spec().load("optim.Adagrad.LoadStateTensors", ts)
+}
+
+func (o *NAdam) spec() stateSpec {
+	return stateSpec{shapes: paramShapes(o.params), slots: []slot{
+		{name: "exp_avg", bufs: o.m},
+		{name: "exp_avg_sq", bufs: o.v},
+	}, steps: []stepSlot{{"step", o.steps}}, scalars: []scalarSlot{{"mu_product", o.muProd}}}
+}
+
+// StateTensors returns I.exp_avg, I.exp_avg_sq, I.mu_product and I.step
+// for each parameter I (see Stateful).
+func (o *NAdam) StateTensors() map[string]*tensor.Tensor { return o.spec().tensors() }
+
+// LoadStateTensors restores what StateTensors returned (see Stateful).
+func (o *NAdam) LoadStateTensors(ts map[string]*tensor.Tensor) error {
+	return o.spec().load("optim.NAdam.LoadStateTensors", ts)
+}
+
+func (o *RAdam) spec() stateSpec {
+	return stateSpec{shapes: paramShapes(o.params), slots: []slot{
+		{name: "exp_avg", bufs: o.m},
+		{name: "exp_avg_sq", bufs: o.v},
+	}, steps: []stepSlot{{"step", o.steps}}}
+}
+
+// StateTensors returns I.exp_avg, I.exp_avg_sq and I.step for each
+// parameter I (see Stateful).
+func (o *RAdam) StateTensors() map[string]*tensor.Tensor { return o.spec().tensors() }
+
+// LoadStateTensors restores what StateTensors returned (see Stateful).
+func (o *RAdam) LoadStateTensors(ts map[string]*tensor.Tensor) error {
+	return o.spec().load("optim.RAdam.LoadStateTensors", ts)
 }
 
 // StateTensors returns an empty map: plain gradient descent keeps no state.

@@ -53,6 +53,10 @@ func TestStateTensorNames(t *testing.T) {
 		}, map[string][]int{"0.square_avg": {2, 3}, "0.grad_avg": {2, 3}, "0.momentum_buffer": {2, 3},
 			"1.square_avg": {3}, "1.grad_avg": {3}, "1.momentum_buffer": {3}}},
 		{"Adagrad", func(p []autograd.Var) stateful { return optim.NewAdagrad(p, optim.AdagradDefaults()) }, map[string][]int{"0.sum": {2, 3}, "0.step": {}, "1.sum": {3}, "1.step": {}}},
+		{"NAdam", func(p []autograd.Var) stateful { return optim.NewNAdam(p, optim.NAdamDefaults()) }, map[string][]int{"0.exp_avg": {2, 3}, "0.exp_avg_sq": {2, 3}, "0.mu_product": {}, "0.step": {},
+			"1.exp_avg": {3}, "1.exp_avg_sq": {3}, "1.mu_product": {}, "1.step": {}}},
+		{"RAdam", func(p []autograd.Var) stateful { return optim.NewRAdam(p, optim.RAdamDefaults()) }, map[string][]int{"0.exp_avg": {2, 3}, "0.exp_avg_sq": {2, 3}, "0.step": {},
+			"1.exp_avg": {3}, "1.exp_avg_sq": {3}, "1.step": {}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

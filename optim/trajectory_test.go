@@ -27,6 +27,28 @@ type reference struct {
 	Runs      []refRun
 	Schedules []refSchedule
 	Clips     []refClip
+	Composed  []refComposed
+	Plateaus  []refPlateau
+}
+
+// refComposed is a composed schedule (SequentialLR, ChainedScheduler,
+// OneCycleLR) on SGD with momentum: spec is [kind, kwargs].
+type refComposed struct {
+	Name     string
+	Spec     []any
+	BaseLR   float64   `json:"base_lr"`
+	Momentum float64   `json:"momentum"`
+	LRs      []float64 `json:"lrs"`
+	Momenta  []float64
+}
+
+// refPlateau is a ReduceLROnPlateau run; a nil metric is NaN.
+type refPlateau struct {
+	Name    string
+	Kwargs  map[string]any
+	BaseLR  float64 `json:"base_lr"`
+	Metrics []*float64
+	LRs     []float64 `json:"lrs"`
 }
 
 type refRun struct {
@@ -242,6 +264,21 @@ func newOptimiser(t *testing.T, run refRun, params []autograd.Var) optimiser {
 		kw.set(&c.InitialAccumulatorValue, "initial_accumulator_value")
 		kw.set(&c.Eps, "eps")
 		return NewAdagrad(params, c)
+	case "NAdam":
+		c := NAdamDefaults()
+		kw.set(&c.LR, "lr")
+		kw.setBetas(&c.Beta1, &c.Beta2)
+		kw.set(&c.Eps, "eps")
+		kw.set(&c.WeightDecay, "weight_decay")
+		kw.set(&c.MomentumDecay, "momentum_decay")
+		return NewNAdam(params, c)
+	case "RAdam":
+		c := RAdamDefaults()
+		kw.set(&c.LR, "lr")
+		kw.setBetas(&c.Beta1, &c.Beta2)
+		kw.set(&c.Eps, "eps")
+		kw.set(&c.WeightDecay, "weight_decay")
+		return NewRAdam(params, c)
 	}
 	t.Fatalf("unknown optimiser %q", run.Optimizer)
 	return nil
@@ -263,6 +300,33 @@ func newScheduleOf(t testing.TB, kind string, kwm map[string]any, opt LRSetter) 
 			t.Fatalf("LinearLR end_factor %v: LinearWarmup always ends at 1", e)
 		}
 		return NewLinearWarmup(opt, kw.f("start_factor"), kw.i("total_iters"))
+	case "OneCycleLR":
+		c := OneCycleDefaults(kw.f("max_lr"), kw.i("total_steps"))
+		kw.set(&c.PctStart, "pct_start")
+		kw.set(&c.BaseMomentum, "base_momentum")
+		kw.set(&c.MaxMomentum, "max_momentum")
+		kw.set(&c.DivFactor, "div_factor")
+		kw.set(&c.FinalDivFactor, "final_div_factor")
+		kw.setBool(&c.ThreePhase, "three_phase")
+		kw.setBool(&c.CycleMomentum, "cycle_momentum")
+		if kw["anneal_strategy"] == "linear" {
+			c.Anneal = AnnealLinear
+		}
+		return NewOneCycleLR(opt, c)
+	case "SequentialLR", "ChainedScheduler":
+		var parts []Schedule
+		for _, sp := range kwm["schedulers"].([]any) {
+			sp := sp.([]any)
+			parts = append(parts, newScheduleOf(t, sp[0].(string), sp[1].(map[string]any), opt).(Schedule))
+		}
+		if kind == "ChainedScheduler" {
+			return NewChainedScheduler(parts...)
+		}
+		var ms []int
+		for _, m := range kwm["milestones"].([]any) {
+			ms = append(ms, int(m.(float64)))
+		}
+		return NewSequentialLR(opt, parts, ms)
 	}
 	t.Fatalf("unknown schedule %q", kind)
 	return nil

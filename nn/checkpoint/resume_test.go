@@ -76,6 +76,12 @@ func TestResumeBitIdentical(t *testing.T) {
 		{"Adagrad", func(p []autograd.Var) stepper {
 			return optim.NewAdagrad(p, optim.AdagradConfig{LR: 0.1, LRDecay: 0.01, InitialAccumulatorValue: 0.1, Eps: 1e-10})
 		}},
+		{"NAdam L2", func(p []autograd.Var) stepper {
+			return optim.NewNAdam(p, optim.NAdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 1e-3, MomentumDecay: 4e-3})
+		}},
+		{"RAdam", func(p []autograd.Var) stepper {
+			return optim.NewRAdam(p, optim.RAdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,6 +181,13 @@ func TestResumeDropoutSchedule(t *testing.T) {
 	cosine := func(o optim.LRSetter) Schedule { return optim.NewCosineAnnealingLR(o, 15, 1e-4) }
 	warm := func(o optim.LRSetter) Schedule { return optim.NewLinearWarmup(o, 0.1, 12) }
 	expo := func(o optim.LRSetter) Schedule { return optim.NewExponentialLR(o, 0.9) }
+	onecycle := func(o optim.LRSetter) Schedule { return optim.NewOneCycleLR(o, optim.OneCycleDefaults(0.05, 20)) }
+	seq := func(o optim.LRSetter) Schedule {
+		return optim.NewSequentialLR(o, []optim.Schedule{optim.NewLinearWarmup(o, 0.1, 4), optim.NewCosineAnnealingLR(o, 16, 0)}, []int{4})
+	}
+	chain := func(o optim.LRSetter) Schedule {
+		return optim.NewChainedScheduler(optim.NewLinearWarmup(o, 0.1, 4), optim.NewExponentialLR(o, 0.9))
+	}
 	ownRNG := func(seed uint64) *nn.Sequential { return dropoutModel(seed, rand.New(rand.NewPCG(9, 9))) }
 	sharedRNG := func(uint64) *nn.Sequential { return dropoutModel(1, nil) }
 	tests := []struct {
@@ -188,6 +201,10 @@ func TestResumeDropoutSchedule(t *testing.T) {
 		{"SGD cosine", ownRNG, sgd, cosine},
 		{"Adam warmup", ownRNG, adam, warm},
 		{"SGD exponential shared rng", sharedRNG, sgd, expo},
+		{"Adam OneCycle (cycles β₁)", ownRNG, adam, onecycle},
+		{"SGD OneCycle (cycles momentum)", ownRNG, sgd, onecycle},
+		{"Adam sequential", ownRNG, adam, seq},
+		{"SGD chained", ownRNG, sgd, chain},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -90,6 +90,8 @@ OPTIMISERS = {
     "AdamW": torch.optim.AdamW,
     "RMSprop": torch.optim.RMSprop,
     "Adagrad": torch.optim.Adagrad,
+    "NAdam": torch.optim.NAdam,
+    "RAdam": torch.optim.RAdam,
 }
 
 SCHEDULES = {
@@ -97,6 +99,7 @@ SCHEDULES = {
     "ExponentialLR": torch.optim.lr_scheduler.ExponentialLR,
     "CosineAnnealingLR": torch.optim.lr_scheduler.CosineAnnealingLR,
     "LinearLR": torch.optim.lr_scheduler.LinearLR,
+    "OneCycleLR": torch.optim.lr_scheduler.OneCycleLR,
 }
 
 # name, optimiser, kwargs, extra. extra may hold "skip_b": True, "defaults":
@@ -145,6 +148,26 @@ RUNS = [
     ("adagrad_eps_zero", "Adagrad", dict(lr=0.1, eps=0.0), {}),
     ("adagrad_defaults", "Adagrad", dict(), {"defaults": True}),
     ("adagrad_exponential", "Adagrad", dict(lr=0.3), {"schedule": ["ExponentialLR", dict(gamma=0.9)]}),
+
+    # NAdam and RAdam (torch 1.13 semantics: see nadam.go on mu_product).
+    ("nadam", "NAdam", dict(lr=0.05), {}),
+    ("nadam_full", "NAdam", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.1, momentum_decay=0.01), {"skip_b": True}),
+    ("nadam_zero", "NAdam", dict(lr=0.05, betas=(0.0, 0.999), momentum_decay=0.0), {}),
+    ("nadam_no_decay", "NAdam", dict(lr=0.05, momentum_decay=0.0), {}),
+    ("nadam_defaults", "NAdam", dict(), {"defaults": True}),
+    ("radam", "RAdam", dict(lr=0.05), {}),
+    ("radam_full", "RAdam", dict(lr=0.05, betas=(0.8, 0.9), eps=1e-4, weight_decay=0.1), {"skip_b": True}),
+    ("radam_beta1_zero", "RAdam", dict(lr=0.05, betas=(0.0, 0.99)), {}),
+    ("radam_defaults", "RAdam", dict(), {"defaults": True}),
+
+    # OneCycleLR stepped per optimiser step over the 30 steps, cycling the
+    # momentum (SGD and RMSprop momentum, betas[0] of the Adam family).
+    ("sgd_onecycle", "SGD", dict(lr=0.05, momentum=0.9), {"schedule": ["OneCycleLR", dict(max_lr=0.1, total_steps=STEPS)]}),
+    ("sgd_onecycle_from_zero", "SGD", dict(lr=0.05), {"schedule": ["OneCycleLR", dict(max_lr=0.1, total_steps=STEPS, pct_start=0.25)]}),
+    ("adam_onecycle", "Adam", dict(lr=0.05), {"schedule": ["OneCycleLR", dict(max_lr=0.1, total_steps=STEPS, anneal_strategy="linear", three_phase=True, div_factor=10.0, final_div_factor=100.0)]}),
+    ("nadam_onecycle", "NAdam", dict(lr=0.05), {"schedule": ["OneCycleLR", dict(max_lr=0.05, total_steps=STEPS, base_momentum=0.8, max_momentum=0.9)]}),
+    ("rmsprop_onecycle", "RMSprop", dict(lr=0.01, momentum=0.5), {"schedule": ["OneCycleLR", dict(max_lr=0.02, total_steps=STEPS)]}),
+    ("adagrad_onecycle_no_momentum", "Adagrad", dict(lr=0.1), {"schedule": ["OneCycleLR", dict(max_lr=0.3, total_steps=STEPS + 5, cycle_momentum=False)]}),
 ]
 
 
@@ -205,6 +228,81 @@ def schedule(name, kind, kwargs, epochs):
     return dict(name=name, kind=kind, kwargs=kwargs, base_lr=0.1, lrs=lrs, closed_form=closed)
 
 
+# Composed schedules alone (SequentialLR, ChainedScheduler, OneCycleLR),
+# from a base rate of 0.1 on SGD with momentum 0.9: the rate and momentum
+# after construction and after each of `epochs` calls of step(). A spec is
+# [kind, kwargs], SequentialLR's and ChainedScheduler's "schedulers" a list
+# of specs, made in order.
+COMPOSED_RUNS = [
+    ("seq_warm_exp", ["SequentialLR", dict(schedulers=[["LinearLR", dict(start_factor=0.1, total_iters=5)],
+                                                       ["ExponentialLR", dict(gamma=0.9)]], milestones=[5])], 20),
+    ("seq_warm_cos", ["SequentialLR", dict(schedulers=[["LinearLR", dict(start_factor=0.25, total_iters=3)],
+                                                       ["CosineAnnealingLR", dict(T_max=10, eta_min=0.001)]], milestones=[3])], 20),
+    ("seq_three", ["SequentialLR", dict(schedulers=[["ExponentialLR", dict(gamma=0.5)],
+                                                    ["StepLR", dict(step_size=2, gamma=0.3)],
+                                                    ["LinearLR", dict(start_factor=0.5, total_iters=4)]], milestones=[3, 8])], 16),
+    ("chain_warm_exp", ["ChainedScheduler", dict(schedulers=[["LinearLR", dict(start_factor=0.25, total_iters=4)],
+                                                            ["ExponentialLR", dict(gamma=0.9)]])], 12),
+    ("chain_step_exp", ["ChainedScheduler", dict(schedulers=[["StepLR", dict(step_size=3, gamma=0.5)],
+                                                            ["ExponentialLR", dict(gamma=0.95)]])], 12),
+    ("onecycle_defaults", ["OneCycleLR", dict(max_lr=1.0, total_steps=100)], 100),
+    ("onecycle_linear_3", ["OneCycleLR", dict(max_lr=0.5, total_steps=40, anneal_strategy="linear", three_phase=True)], 40),
+    ("onecycle_short", ["OneCycleLR", dict(max_lr=0.2, total_steps=7, pct_start=0.5, div_factor=4.0, final_div_factor=2.0)], 7),
+]
+
+
+def build(opt, spec):
+    kind, kwargs = spec
+    if kind in ("SequentialLR", "ChainedScheduler"):
+        subs = [build(opt, s) for s in kwargs["schedulers"]]
+        if kind == "ChainedScheduler":
+            return torch.optim.lr_scheduler.ChainedScheduler(subs)
+        return torch.optim.lr_scheduler.SequentialLR(opt, subs, milestones=kwargs["milestones"])
+    return SCHEDULES[kind](opt, **kwargs)
+
+
+def composed(name, spec, epochs):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    sched = build(opt, spec)
+    lrs = [opt.param_groups[0]["lr"]]
+    momenta = [opt.param_groups[0]["momentum"]]
+    for _ in range(epochs):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+        momenta.append(opt.param_groups[0]["momentum"])
+    return dict(name=name, spec=spec, base_lr=0.1, momentum=0.9, lrs=lrs, momenta=momenta)
+
+
+# ReduceLROnPlateau alone, from a base rate of 0.1: the rate after each
+# step(metric) for a fixed metric sequence.
+METRICS = [1.0, 0.9, 0.85, 0.85, 0.8499, 0.86, 0.84, 0.84, 0.84, 0.9, 0.7, 0.7, 0.7, 0.7, 0.7,
+           0.69999, 0.7, 0.7, float("nan"), 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+PLATEAU_RUNS = [
+    ("plateau_min_rel", dict(patience=2), METRICS),
+    ("plateau_defaults", dict(), METRICS + [0.5] * 30),
+    ("plateau_min_abs_cooldown", dict(patience=1, threshold=0.01, threshold_mode="abs", cooldown=2, factor=0.5), METRICS),
+    ("plateau_max_rel", dict(mode="max", patience=1, factor=0.5, min_lr=0.02), METRICS),
+    ("plateau_max_abs_eps", dict(mode="max", patience=0, threshold=0.0, threshold_mode="abs", factor=0.9, eps=0.005), METRICS),
+    ("plateau_zero_patience", dict(patience=0, threshold=0.0, factor=0.0, min_lr=0.001), METRICS),
+]
+
+
+def plateau(name, kwargs, metrics):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    lrs = []
+    for m in metrics:
+        opt.step()
+        sched.step(m)
+        lrs.append(opt.param_groups[0]["lr"])
+    # JSON has no NaN: a NaN metric is written as null.
+    metrics = [None if m != m else m for m in metrics]
+    return dict(name=name, kwargs=kwargs, base_lr=0.1, metrics=metrics, lrs=lrs)
+
+
 # Clipping: three parameters, the last without a gradient.
 CLIP_GRADS = [[[0.3, -1.2], [2.5, 0.0], [-0.7, 0.45]], [1.1, -0.25], None]
 
@@ -243,6 +341,8 @@ def main():
         runs=[run(*r) for r in RUNS],
         schedules=[schedule(*s) for s in SCHEDULE_RUNS],
         clips=[clip(*c) for c in CLIP_RUNS],
+        composed=[composed(*c) for c in COMPOSED_RUNS],
+        plateaus=[plateau(*c) for c in PLATEAU_RUNS],
     )
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "trajectories.json")
     text = json.dumps(data, indent=1)
