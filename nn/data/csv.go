@@ -113,6 +113,9 @@ func ParseCSV(r io.Reader) (*Dataset, error) {
 	if err != nil || p < 1 {
 		return nil, formatErrorf("line %d: header feature count %q is not an integer ≥ 1", ls.n, short(hf[1]))
 	}
+	if p > tensor.MaxElements || n > tensor.MaxElements/p {
+		return nil, formatErrorf("line %d: header declares %d samples of %d features, more than a tensor holds (tensor.MaxElements = %d)", ls.n, n, p, tensor.MaxElements)
+	}
 	classes := hf[2:]
 	for j, c := range classes {
 		if c == "" {
