@@ -113,9 +113,6 @@ func ParseCSV(r io.Reader) (*Dataset, error) {
 	if err != nil || p < 1 {
 		return nil, formatErrorf("line %d: header feature count %q is not an integer ≥ 1", ls.n, short(hf[1]))
 	}
-	if p > tensor.MaxElements || n > tensor.MaxElements/p {
-		return nil, formatErrorf("line %d: header declares %d samples of %d features, more than a tensor holds (tensor.MaxElements = %d)", ls.n, n, p, tensor.MaxElements)
-	}
 	classes := hf[2:]
 	for j, c := range classes {
 		if c == "" {
@@ -164,6 +161,9 @@ func ParseCSV(r io.Reader) (*Dataset, error) {
 	}
 	if vals == nil { // n == 0 with an implausible p
 		vals, labels = []float64{}, []int{}
+	}
+	if p > tensor.MaxElements { // with no sample lines, nothing else bounds p
+		return nil, formatErrorf("header declares %d features, more than a tensor holds (tensor.MaxElements = %d)", p, tensor.MaxElements)
 	}
 	return &Dataset{X: tensor.New(vals, n, p), Labels: labels, ClassNames: classes}, nil
 }
