@@ -16,17 +16,7 @@ import (
 // Each row runs as a subtest, each call through CheckCall.
 func CheckEntryPoints(t *testing.T, rows map[string][]func(), documented ...error) {
 	t.Helper()
-	have := make(map[string]bool, len(rows))
-	for name := range rows {
-		have[name] = true
-	}
-	missing, stale := MissingRows(ExportedAPI(t, "."), have)
-	if len(missing) > 0 {
-		t.Errorf("entry points without a row: %v", missing)
-	}
-	if len(stale) > 0 {
-		t.Errorf("rows naming no entry point: %v", stale)
-	}
+	checkRows(t, slices.Collect(maps.Keys(rows)))
 	for _, name := range slices.Sorted(maps.Keys(rows)) {
 		t.Run(name, func(t *testing.T) {
 			for i, f := range rows[name] {
@@ -74,17 +64,7 @@ func CheckCalls[C ~struct {
 	Want error
 }](t *testing.T, rows map[string][]C, check func(t *testing.T, err error)) {
 	t.Helper()
-	have := make(map[string]bool, len(rows))
-	for name := range rows {
-		have[name] = true
-	}
-	missing, stale := MissingRows(ExportedAPI(t, "."), have)
-	if len(missing) > 0 {
-		t.Errorf("entry points without a row: %v", missing)
-	}
-	if len(stale) > 0 {
-		t.Errorf("rows naming no entry point: %v", stale)
-	}
+	checkRows(t, slices.Collect(maps.Keys(rows)))
 	for _, name := range slices.Sorted(maps.Keys(rows)) {
 		if len(rows[name]) == 0 {
 			t.Errorf("row %s has no calls", name)
@@ -104,5 +84,22 @@ func CheckCalls[C ~struct {
 				}
 			})
 		}
+	}
+}
+
+// checkRows fails t for each exported entry point of the package in the
+// working directory that names lacks, and each name that is no entry point.
+func checkRows(t *testing.T, names []string) {
+	t.Helper()
+	have := make(map[string]bool, len(names))
+	for _, n := range names {
+		have[n] = true
+	}
+	missing, stale := MissingRows(ExportedAPI(t, "."), have)
+	if len(missing) > 0 {
+		t.Errorf("entry points without a row: %v", missing)
+	}
+	if len(stale) > 0 {
+		t.Errorf("rows naming no entry point: %v", stale)
 	}
 }
