@@ -1,0 +1,43 @@
+package train
+
+import (
+	"flag"
+	"io"
+)
+
+// Flags are the command-line settings every training program has. Set the
+// program's defaults in the struct, then Register the flags:
+//
+//	f := train.Flags{Epochs: 40, Batch: 32, Seed: 1}
+//	f.Register(flag.CommandLine)
+//	f.RegisterBatch(flag.CommandLine)
+//	flag.Parse()
+type Flags struct {
+	Epochs int    // -epochs: passes over the training set
+	Batch  int    // -batch: mini-batch size (RegisterBatch)
+	Seed   uint64 // -seed: seeds every random draw
+	Plot   string // -plot: write the loss curve to this PNG file ("" for none)
+	Quiet  bool   // -quiet: no progress display
+}
+
+// Register defines -epochs, -seed, -plot and -quiet on fs, their defaults
+// the current values of f.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.IntVar(&f.Epochs, "epochs", f.Epochs, "passes over the training set")
+	fs.Uint64Var(&f.Seed, "seed", f.Seed, "random seed")
+	fs.StringVar(&f.Plot, "plot", f.Plot, "write the loss curve to this PNG file")
+	fs.BoolVar(&f.Quiet, "quiet", f.Quiet, "no progress display")
+}
+
+// RegisterBatch defines -batch on fs, its default f.Batch.
+func (f *Flags) RegisterBatch(fs *flag.FlagSet) {
+	fs.IntVar(&f.Batch, "batch", f.Batch, "mini-batch size")
+}
+
+// Progress returns NewProgress(w), or nil (no display) when f.Quiet.
+func (f *Flags) Progress(w io.Writer) *Progress {
+	if f.Quiet {
+		return nil
+	}
+	return NewProgress(w)
+}
