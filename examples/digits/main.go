@@ -29,30 +29,24 @@ import (
 	"math/rand/v2"
 	"os"
 
-	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/examples/internal/classify"
-	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
+	"github.com/tapegrad/tapegrad/nn/train"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // config holds the command-line settings.
 type config struct {
-	Epochs   int     // passes over the training set
-	Hidden   int     // hidden units
-	Batch    int     // mini-batch size
-	LR       float64 // Adam's initial learning rate
-	TestFrac float64 // fraction of the images held out
-	Seed     uint64  // seeds the split, the initial weights and the shuffles
-	Plot     string  // loss-curve PNG to write ("" for none)
-	Quiet    bool    // no progress bar
+	train.Flags         // -epochs, -batch, -seed, -plot, -quiet
+	Hidden      int     // hidden units
+	LR          float64 // Adam's initial learning rate
+	TestFrac    float64 // fraction of the images held out
 }
 
 // defaults is the configuration of `go run ./examples/digits`.
 func defaults() config {
-	return config{Epochs: 40, Hidden: 512, Batch: 32, LR: 2e-3, TestFrac: 0.25, Seed: 1}
+	return config{Flags: train.Flags{Epochs: 40, Batch: 32, Seed: 1}, Hidden: 512, LR: 2e-3, TestFrac: 0.25}
 }
 
 // result is what a run achieved.
@@ -65,16 +59,12 @@ type result struct {
 
 func main() {
 	cfg := defaults()
-	flag.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the training set")
+	cfg.Register(flag.CommandLine)
+	cfg.RegisterBatch(flag.CommandLine)
 	flag.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "hidden units")
-	flag.IntVar(&cfg.Batch, "batch", cfg.Batch, "mini-batch size")
 	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam's initial learning rate (annealed to 0 along a cosine)")
 	flag.Float64Var(&cfg.TestFrac, "test", cfg.TestFrac, "fraction of the images held out for testing")
-	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
-	flag.StringVar(&cfg.Plot, "plot", "", "write the loss curve to this PNG file")
-	flag.BoolVar(&cfg.Quiet, "quiet", false, "no progress bar")
 	flag.Parse()
-	cfg.Quiet = cfg.Quiet || !report.IsTerminal(os.Stderr)
 	if _, err := run(os.Stdout, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "digits:", err)
 		os.Exit(1)
@@ -88,43 +78,31 @@ func run(w io.Writer, cfg config) (result, error) {
 		return result{}, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 2026))
-	train, test := data.TrainTestSplit(ds, cfg.TestFrac, rng)
-	train.X, test.X = tensor.Scale(train.X, 1.0/16), tensor.Scale(test.X, 1.0/16) // pixels 0…16 → [0, 1]
+	trainSet, test := data.TrainTestSplit(ds, cfg.TestFrac, rng)
+	trainSet.X, test.X = tensor.Scale(trainSet.X, 1.0/16), tensor.Scale(test.X, 1.0/16) // pixels 0…16 → [0, 1]
 
 	classes := ds.NumClasses()
-	model := nn.NewMLP(rng, []int{train.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
-	params := nn.Params(model)
+	model := nn.NewMLP(rng, []int{trainSet.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
 	adam := optim.AdamDefaults()
 	adam.LR = cfg.LR
-	opt := optim.NewAdam(params, adam)
-	sched := optim.NewCosineAnnealingLR(opt, cfg.Epochs, 0)
+	opt := optim.NewAdam(nn.Params(model), adam)
 	fmt.Fprintf(w, "digits: %d training and %d test images of %d pixels; MLP %d-%d-%d ReLU, %d parameters, Adam\n",
-		train.Len(), test.Len(), train.Features(), train.Features(), cfg.Hidden, classes, nn.NumParams(model))
+		trainSet.Len(), test.Len(), trainSet.Features(), trainSet.Features(), cfg.Hidden, classes, nn.NumParams(model))
 
 	var res result
-	res.InitialLoss, _ = classify.Evaluate(model, test)
-
-	var curve report.Curve
-	tp := autograd.NewTape() // one tape, reset every step: its buffers are reused
-	batches := data.Batches(train.Len(), cfg.Batch, rng)
-	steps := (train.Len() + cfg.Batch - 1) / cfg.Batch
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		bar := report.NewBar(steps, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), cfg.Quiet)
-		// Reset the tape, cross-entropy, ZeroGrad, Backward, Step per batch:
-		trainLoss, err := classify.Epoch(tp, model, opt, train, batches, bar)
-		bar.Finish()
-		if err != nil {
-			return res, fmt.Errorf("epoch %d: %w", epoch, err)
-		}
-		sched.Step()
-		res.TrainLoss = append(res.TrainLoss, trainLoss)
-		res.TestLoss, res.Accuracy = classify.Evaluate(model, test)
-		curve.Add(trainLoss, res.TestLoss)
-		report.Epoch(w, epoch, cfg.Epochs, trainLoss,
-			fmt.Sprintf("  test loss %.5f  test accuracy %.1f%%", res.TestLoss, 100*res.Accuracy))
+	res.InitialLoss, _ = train.Evaluate(model, test, train.CrossEntropy)
+	h, err := train.Fit(train.Config{
+		Model: model, Optimizer: opt, Schedule: optim.NewCosineAnnealingLR(opt, cfg.Epochs, 0),
+		Train: trainSet, Test: test, Loss: train.CrossEntropy, Metrics: []train.Metric{train.Accuracy()},
+		Batch: cfg.Batch, Epochs: cfg.Epochs, Rng: rng,
+		Out: w, Every: 1, Progress: cfg.Progress(os.Stderr),
+	})
+	res.TrainLoss, res.TestLoss, res.Accuracy = h.Series(train.TrainLoss), h.Last(train.TestLoss), h.Last("test accuracy")
+	if err != nil {
+		return res, err
 	}
 	if cfg.Plot != "" {
-		if err := curve.Plot(cfg.Plot, "digits: cross-entropy cost"); err != nil {
+		if err := h.WritePlot(cfg.Plot, train.LossPlot("digits: cross-entropy cost")); err != nil {
 			return res, err
 		}
 		fmt.Fprintf(w, "loss curve written to %s\n", cfg.Plot)
