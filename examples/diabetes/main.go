@@ -33,10 +33,9 @@ import (
 	"math/rand/v2"
 	"os"
 
-	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
+	"github.com/tapegrad/tapegrad/nn/train"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 	"gonum.org/v1/gonum/mat"
@@ -44,20 +43,16 @@ import (
 
 // config holds the command-line settings.
 type config struct {
-	Hidden   int     // tanh hidden units; 0 for the linear model
-	Epochs   int     // passes over the training set
-	Batch    int     // mini-batch size
-	LR       float64 // Adam's initial learning rate
-	Decay    float64 // weight decay λ: Adam adds λw to each gradient (an L2 penalty ½λ‖w‖²)
-	TestFrac float64 // fraction of the patients held out
-	Seed     uint64  // seeds the split, the initial weights and the shuffles
-	Plot     string  // loss-curve PNG to write ("" for none)
-	Quiet    bool    // no progress bar
+	train.Flags         // -epochs, -batch, -seed, -plot, -quiet
+	Hidden      int     // tanh hidden units; 0 for the linear model
+	LR          float64 // Adam's initial learning rate
+	Decay       float64 // weight decay λ: Adam adds λw to each gradient (an L2 penalty ½λ‖w‖²)
+	TestFrac    float64 // fraction of the patients held out
 }
 
 // defaults is the configuration of `go run ./examples/diabetes`.
 func defaults() config {
-	return config{Epochs: 200, Batch: 32, LR: 1e-2, TestFrac: 0.25, Seed: 1}
+	return config{Flags: train.Flags{Epochs: 200, Batch: 32, Seed: 1}, LR: 1e-2, TestFrac: 0.25}
 }
 
 // result is what a run achieved.
@@ -71,17 +66,13 @@ type result struct {
 
 func main() {
 	cfg := defaults()
+	cfg.Register(flag.CommandLine)
+	cfg.RegisterBatch(flag.CommandLine)
 	flag.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "tanh hidden units (0: a linear model)")
-	flag.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the training set")
-	flag.IntVar(&cfg.Batch, "batch", cfg.Batch, "mini-batch size")
 	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam's initial learning rate (annealed to 0 along a cosine)")
 	flag.Float64Var(&cfg.Decay, "decay", cfg.Decay, "weight decay λ (an L2 penalty ½λ‖w‖²); try 0.1 with -hidden")
 	flag.Float64Var(&cfg.TestFrac, "test", cfg.TestFrac, "fraction of the patients held out for testing")
-	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
-	flag.StringVar(&cfg.Plot, "plot", "", "write the loss curve to this PNG file")
-	flag.BoolVar(&cfg.Quiet, "quiet", false, "no progress bar")
 	flag.Parse()
-	cfg.Quiet = cfg.Quiet || !report.IsTerminal(os.Stderr)
 	if _, err := run(os.Stdout, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "diabetes:", err)
 		os.Exit(1)
@@ -95,88 +86,59 @@ func run(w io.Writer, cfg config) (result, error) {
 		return result{}, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 2026))
-	train, test := data.TrainTestSplit(ds, cfg.TestFrac, rng)
-	st := data.FitStandardizer(train.X) // training statistics only: no test leak
-	train.X, test.X = st.Transform(train.X), st.Transform(test.X)
-	yTrain := column(train.Y)           // original scale, (n, 1)
+	trainSet, test := data.TrainTestSplit(ds, cfg.TestFrac, rng)
+	st := data.FitStandardizer(trainSet.X) // training statistics only: no test leak
+	trainSet.X, test.X = st.Transform(trainSet.X), st.Transform(test.X)
+	yTrain := column(trainSet.Y)        // original scale, (n, 1)
 	ySt := data.FitStandardizer(yTrain) // the target's mean and std on the training set
-	train.Y = tensor.Flatten(ySt.Transform(yTrain))
-	testZ := tensor.Flatten(ySt.Transform(column(test.Y))) // standardised test target
+	trainSet.Y = tensor.Flatten(ySt.Transform(yTrain))
 
 	var model nn.Module
-	desc := fmt.Sprintf("linear model %d → 1", train.Features())
+	desc := fmt.Sprintf("linear model %d → 1", trainSet.Features())
 	if cfg.Hidden > 0 {
-		model = nn.NewMLP(rng, []int{train.Features(), cfg.Hidden, 1}, nn.Tanh(), nil)
-		desc = fmt.Sprintf("MLP %d-%d-1 tanh", train.Features(), cfg.Hidden)
+		model = nn.NewMLP(rng, []int{trainSet.Features(), cfg.Hidden, 1}, nn.Tanh(), nil)
+		desc = fmt.Sprintf("MLP %d-%d-1 tanh", trainSet.Features(), cfg.Hidden)
 	} else {
-		model = nn.NewLinear(rng, train.Features(), 1, nil)
+		model = nn.NewLinear(rng, trainSet.Features(), 1, nil)
 	}
 	adam := optim.AdamDefaults()
 	adam.LR, adam.WeightDecay = cfg.LR, cfg.Decay
 	opt := optim.NewAdam(nn.Params(model), adam)
-	sched := optim.NewCosineAnnealingLR(opt, cfg.Epochs, 0)
 	fmt.Fprintf(w, "diabetes: %d training and %d test patients, %d features; %s, %d parameters, quadratic cost, Adam\n",
-		train.Len(), test.Len(), train.Features(), desc, nn.NumParams(model))
+		trainSet.Len(), test.Len(), trainSet.Features(), desc, nn.NumParams(model))
 
-	// predict returns the model's outputs for x, shape (n), without a tape.
-	predict := func(x *tensor.Tensor) autograd.Var {
-		return autograd.Const(tensor.Flatten(model.Forward(nil, autograd.Const(x)).Value()))
-	}
-	// evaluate returns the test cost on the standardised target and the
-	// test R² on the original scale.
-	evaluate := func() (loss, r2 float64) {
-		z := predict(test.X)
-		loss = nn.Quadratic(nil, z, autograd.Const(testZ)).Item()
-		return loss, rSquared(test.Y, tensor.Flatten(ySt.Inverse(column(z.Value()))))
+	// The test set with the standardised target, for the test cost, and
+	// the test R² on the original scale.
+	testZ := &data.Dataset{Name: test.Name, X: test.X, Y: tensor.Flatten(ySt.Transform(column(test.Y)))}
+	r2 := train.Metric{
+		Name: "test R²",
+		Eval: func(out *tensor.Tensor, _ *data.Dataset) float64 {
+			return rSquared(test.Y, tensor.Flatten(ySt.Inverse(out)))
+		},
+		Format: func(v float64) string { return fmt.Sprintf("%.3f", v) },
 	}
 	res := result{LeastSqR2: math.NaN()}
-	res.InitialLoss, _ = evaluate()
-
-	var curve report.Curve
-	tp := autograd.NewTape() // one tape, reset every step: its buffers are reused
-	batches := data.Batches(train.Len(), cfg.Batch, rng)
-	every := max(cfg.Epochs/10, 1)
-	var bar *report.Bar // over the epochs up to the next printed line
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		if bar == nil {
-			bar = report.NewBar(min(every, cfg.Epochs-epoch+1), "training", cfg.Quiet)
-		}
-		sum := 0.0
-		for idx := range batches {
-			b := train.Subset(idx)
-			tp.Reset()
-			pred := tp.Reshape(model.Forward(tp, tp.Const(b.X)), -1) // (batch, 1) → (batch)
-			loss := nn.Quadratic(tp, pred, tp.Const(b.Y))
-			opt.ZeroGrad()
-			tp.Backward(loss)
-			opt.Step()
-			sum += loss.Item() * float64(len(idx))
-		}
-		sched.Step()
-		trainLoss := sum / float64(train.Len())
-		if math.IsNaN(trainLoss) || math.IsInf(trainLoss, 0) {
-			return res, fmt.Errorf("epoch %d: the training cost is %v; try a smaller -lr", epoch, trainLoss)
-		}
-		res.TrainLoss = append(res.TrainLoss, trainLoss)
-		res.TestLoss, res.R2 = evaluate()
-		curve.Add(trainLoss, res.TestLoss)
-		bar.Add()
-		if epoch%every == 0 || epoch == cfg.Epochs {
-			bar.Finish() // clears the bar's line
-			bar = nil
-			report.Epoch(w, epoch, cfg.Epochs, trainLoss, fmt.Sprintf("  test loss %.5f  test R² %.3f", res.TestLoss, res.R2))
-		}
+	res.InitialLoss, _ = train.Evaluate(model, testZ, train.Quadratic)
+	h, err := train.Fit(train.Config{
+		Model: model, Optimizer: opt, Schedule: optim.NewCosineAnnealingLR(opt, cfg.Epochs, 0),
+		Train: trainSet, Test: testZ, Loss: train.Quadratic, Metrics: []train.Metric{r2},
+		Batch: cfg.Batch, Epochs: cfg.Epochs, Rng: rng,
+		Out: w, Every: max(cfg.Epochs/10, 1), Progress: cfg.Progress(os.Stderr),
+	})
+	res.TrainLoss, res.TestLoss, res.R2 = h.Series(train.TrainLoss), h.Last(train.TestLoss), h.Last(r2.Name)
+	if err != nil {
+		return res, err
 	}
 
 	if cfg.Hidden == 0 {
-		res.LeastSqR2, err = leastSquaresR2(train.X, yTrain, test.X, test.Y)
+		res.LeastSqR2, err = leastSquaresR2(trainSet.X, yTrain, test.X, test.Y)
 		if err != nil {
 			return res, err
 		}
 		fmt.Fprintf(w, "closed-form least squares on the same split: test R² %.3f\n", res.LeastSqR2)
 	}
 	if cfg.Plot != "" {
-		if err := curve.Plot(cfg.Plot, "diabetes: quadratic cost (standardised target)"); err != nil {
+		if err := h.WritePlot(cfg.Plot, train.LossPlot("diabetes: quadratic cost (standardised target)")); err != nil {
 			return res, err
 		}
 		fmt.Fprintf(w, "loss curve written to %s\n", cfg.Plot)
