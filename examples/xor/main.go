@@ -26,25 +26,22 @@ import (
 	"path/filepath"
 
 	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/examples/internal/report"
 	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/nn/train"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // config holds the command-line settings.
 type config struct {
-	Hidden int     // hidden sigmoid units
-	Epochs int     // gradient-descent steps on the four datapoints
-	Eta    float64 // learning rate η
-	Seed   uint64  // seeds the initial weights
-	Plot   string  // loss-curve PNG to write ("" for none)
-	Dot    string  // Graphviz DOT file of the trained network's graph ("" for none)
-	Quiet  bool    // no progress bar
+	train.Flags         // -epochs (gradient-descent steps on the four datapoints), -seed, -plot, -quiet
+	Hidden      int     // hidden sigmoid units
+	Eta         float64 // learning rate η
+	Dot         string  // Graphviz DOT file of the trained network's graph ("" for none)
 }
 
 // defaults is the configuration of `go run ./examples/xor`.
-func defaults() config { return config{Hidden: 4, Epochs: 3000, Eta: 2, Seed: 1} }
+func defaults() config { return config{Flags: train.Flags{Epochs: 3000, Seed: 1}, Hidden: 4, Eta: 2} }
 
 // result is what a run achieved.
 type result struct {
@@ -63,15 +60,11 @@ var (
 
 func main() {
 	cfg := defaults()
+	cfg.Register(flag.CommandLine)
 	flag.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "hidden sigmoid units")
-	flag.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "gradient-descent steps (each over all four datapoints)")
 	flag.Float64Var(&cfg.Eta, "eta", cfg.Eta, "learning rate η")
-	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed for the initial weights")
-	flag.StringVar(&cfg.Plot, "plot", "", "write the loss curve to this PNG file")
 	flag.StringVar(&cfg.Dot, "dot", "", "write the graph of one training step (ops, shapes, values, gradients) as Graphviz DOT")
-	flag.BoolVar(&cfg.Quiet, "quiet", false, "no progress bar")
 	flag.Parse()
-	cfg.Quiet = cfg.Quiet || !report.IsTerminal(os.Stderr)
 	if _, err := run(os.Stdout, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "xor:", err)
 		os.Exit(1)
@@ -87,13 +80,16 @@ func run(w io.Writer, cfg config) (result, error) {
 		cfg.Hidden, nn.NumParams(model), cfg.Eta)
 
 	var res result
-	var curve report.Curve
+	h := train.NewHistory(train.Epochs) // one full-batch step per epoch
 	x, y := autograd.Const(inputs), autograd.Const(targets)
 	res.InitialLoss = nn.Quadratic(nil, model.Forward(nil, x), y).Item()
 	every := max(cfg.Epochs/10, 1)
 	tp := autograd.NewTape() // one tape, reset every step: its buffers are reused
-	var bar *report.Bar      // over the steps up to the next printed line
+	p := cfg.Progress(os.Stderr)
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		if (epoch-1)%every == 0 { // a period up to the next printed line
+			p.Start(fmt.Sprintf("epochs %d–%d/%d", epoch, min(epoch+every-1, cfg.Epochs), cfg.Epochs), min(every, cfg.Epochs-epoch+1))
+		}
 		tp.Reset()
 		a := model.Forward(tp, tp.Const(inputs))
 		cost := nn.Quadratic(tp, a, tp.Const(targets))
@@ -104,18 +100,14 @@ func run(w io.Writer, cfg config) (result, error) {
 		if math.IsNaN(res.Loss) {
 			return res, fmt.Errorf("epoch %d: the cost is NaN; try a smaller -eta", epoch)
 		}
-		curve.Add(res.Loss, math.NaN())
-		if bar == nil {
-			bar = report.NewBar(min(every, cfg.Epochs-epoch+1), "training", cfg.Quiet)
-		}
-		bar.Add()
+		h.Add(train.TrainLoss, res.Loss)
+		p.Step(res.Loss, 0)
 		if epoch%every == 0 || epoch == cfg.Epochs {
-			bar.Finish()
-			bar = nil
+			p.Finish()
 			// The accuracy of the outputs before this step's update, which
 			// the cost measured.
 			acc := nn.BinaryAccuracy(a.Value(), labels, 0.5)
-			report.Epoch(w, epoch, cfg.Epochs, res.Loss, fmt.Sprintf("  accuracy %.0f%%", 100*acc))
+			fmt.Fprintf(w, "epoch %*d/%d  loss %.5f  accuracy %.0f%%\n", len(fmt.Sprint(cfg.Epochs)), epoch, cfg.Epochs, res.Loss, 100*acc)
 		}
 	}
 
@@ -134,7 +126,7 @@ func run(w io.Writer, cfg config) (result, error) {
 		fmt.Fprintf(w, "graph written to %s (render: dot -Tpng %s -o xor.png)\n", cfg.Dot, cfg.Dot)
 	}
 	if cfg.Plot != "" {
-		if err := curve.Plot(cfg.Plot, "XOR: quadratic cost"); err != nil {
+		if err := h.WritePlot(cfg.Plot, train.LossPlot("XOR: quadratic cost")); err != nil {
 			return res, err
 		}
 		fmt.Fprintf(w, "loss curve written to %s\n", cfg.Plot)

@@ -94,7 +94,7 @@ func (c *Chart) WritePNG(w io.Writer) error {
 		X := px(x)
 		vline(img, X, marginT, marginT+plotH, grey)
 		vline(img, X, marginT+plotH, marginT+plotH+tickLen, black)
-		s := formatTick(x)
+		s := strconv.Itoa(int(x)) // epochs and steps are integers: 1500, not 1.5e+03
 		text(img, X-len(s)*charW/2, marginT+plotH+tickLen+charH, s, black)
 	}
 	var ys []float64
