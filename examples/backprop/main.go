@@ -18,12 +18,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 
 	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/examples/internal/report"
+	"github.com/tapegrad/tapegrad/nn/train"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -126,7 +125,7 @@ func run(w io.Writer, steps int, plotFile string) ([2]float64, error) {
 	params := append(append([]autograd.Var{}, nt.W...), nt.b...)
 	first := cost.Item()
 	last := first
-	curve := report.Curve{XLabel: "gradient step"}
+	h := train.NewHistory(train.Steps)
 	for s := 1; s <= steps; s++ {
 		for _, p := range params {
 			p.ZeroGrad()
@@ -138,13 +137,13 @@ func run(w io.Writer, steps int, plotFile string) ([2]float64, error) {
 			tensor.AddScaledTo(p.Value(), -alpha, p.Grad())
 		}
 		last = c.Item()
-		curve.Add(last, math.NaN())
+		h.Add("cost", last)
 		if s%(max(steps/5, 1)) == 0 {
 			fmt.Fprintf(w, "step %4d  cost %.6f\n", s, last)
 		}
 	}
 	if plotFile != "" {
-		if err := curve.Plot(plotFile, "backprop: quadratic cost"); err != nil {
+		if err := h.WritePlot(plotFile, train.Plot{Title: "backprop: quadratic cost", YLabel: "cost", Names: []string{"cost"}}); err != nil {
 			return [2]float64{first, last}, err
 		}
 		fmt.Fprintf(w, "cost curve written to %s\n", plotFile)

@@ -16,7 +16,7 @@ import (
 	"os"
 
 	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/examples/internal/report"
+	"github.com/tapegrad/tapegrad/nn/train"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -101,7 +101,7 @@ func run(w io.Writer, epochs int, plotFile string) ([2]float64, error) {
 	const lr = 0.1
 	tp := autograd.NewTape()
 	var first, last float64
-	var curve report.Curve
+	h := train.NewHistory(train.Epochs) // one full-batch step per epoch
 	for e := 1; e <= epochs; e++ {
 		tp.Reset()
 		for _, p := range params {
@@ -113,7 +113,7 @@ func run(w io.Writer, epochs int, plotFile string) ([2]float64, error) {
 			tensor.AddScaledTo(p.Value(), -lr, p.Grad())
 		}
 		last = loss.Item()
-		curve.Add(last, math.NaN())
+		h.Add(train.TrainLoss, last)
 		if e == 1 {
 			first = last
 		}
@@ -135,7 +135,7 @@ func run(w io.Writer, epochs int, plotFile string) ([2]float64, error) {
 	}
 	fmt.Fprintf(w, "\nmodel gradients: %s\n", rep)
 	if plotFile != "" {
-		if err := curve.Plot(plotFile, "custom: mean squared error"); err != nil {
+		if err := h.WritePlot(plotFile, train.Plot{Title: "custom: mean squared error", YLabel: "mse", Names: []string{train.TrainLoss}}); err != nil {
 			return [2]float64{first, last}, err
 		}
 		fmt.Fprintf(w, "loss curve written to %s\n", plotFile)
