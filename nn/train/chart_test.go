@@ -68,3 +68,20 @@ func TestTicks(t *testing.T) {
 		t.Errorf("log ticks (-want +got):\n%s", d)
 	}
 }
+
+// TestChartWidensForLegend: a legend label longer than the right margin
+// holds widens the image instead of being cut off.
+func TestChartWidensForLegend(t *testing.T) {
+	c := &Chart{Series: []Series{{Name: "a rather long metric name", Y: []float64{1, 2}}}}
+	var buf bytes.Buffer
+	if err := c.WritePNG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := img.Bounds().Dx(); w <= chartW {
+		t.Errorf("width %d, want more than %d for the legend", w, chartW)
+	}
+}

@@ -60,3 +60,25 @@ func TestProgressStepAllocatesNothing(t *testing.T) {
 		t.Errorf("Step allocates %v times, want 0", n)
 	}
 }
+
+// TestProgressBar drives the terminal path into a buffer: the bar shows
+// the period's description and Finish writes no plain line; the bar's
+// description carries the running loss and the speed (the bar library
+// throttles redraws in real time, so the text is checked through summary).
+func TestProgressBar(t *testing.T) {
+	var b strings.Builder
+	p := NewProgress(&b)
+	p.terminal = true // as if b were a terminal
+	clock := fakeClock(200 * time.Millisecond)
+	p.Clock = clock
+	p.Start("epoch 1/1", 2)
+	p.Step(1, 10)
+	p.Step(3, 10)
+	if got, want := p.summary(clock()), "loss 2.00000, 33 samples/s"; got != want {
+		t.Errorf("summary %q, want %q (20 samples in 0.6 s: the clock is read by Start, each Step and here)", got, want)
+	}
+	p.Finish()
+	if got := b.String(); !strings.Contains(got, "epoch 1/1") || strings.Contains(got, "steps,") {
+		t.Errorf("bar output lacks the description, or has a plain line:\n%q", got)
+	}
+}
