@@ -13,7 +13,9 @@
 //   - nn/checkpoint: safetensors reading and writing, model, optimiser and
 //     preprocessing checkpoints, PyTorch state dicts;
 //   - optim: gradient descent and the optimisers built on it, learning-rate
-//     schedules and gradient clipping.
+//     schedules and gradient clipping;
+//   - nn/train: the training loop (Fit), progress, metric history and its
+//     plots, early stopping and best-model checkpoints.
 //
 // The programs under examples/ (digits, xor, iris, diabetes, mnist,
 // backprop, custom, bench) show them at work.

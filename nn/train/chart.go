@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -65,6 +66,9 @@ var (
 // WritePNG draws the chart and writes it to w as a PNG image, 720×440
 // pixels, or wider when a legend label needs more than the right margin.
 func (c *Chart) WritePNG(w io.Writer) error {
+	if w == nil {
+		return fmt.Errorf("%w: WritePNG to a nil io.Writer", ErrArg)
+	}
 	width := chartW
 	for _, s := range c.Series { // legend: line sample 42 px, the label, 8 px to spare
 		width = max(width, marginL+plotW+42+utf8.RuneCountInString(s.Name)*charW+8)

@@ -24,12 +24,21 @@ type Loss func(tp *autograd.Tape, out autograd.Var, batch *data.Dataset) autogra
 // CrossEntropy is the Loss of classification: nn.CrossEntropy of the
 // logits out, shape (n, classes), against batch.Labels.
 func CrossEntropy(tp *autograd.Tape, out autograd.Var, batch *data.Dataset) autograd.Var {
+	checkBatch("CrossEntropy", batch)
 	return nn.CrossEntropy(tp, out, batch.Labels)
+}
+
+// checkBatch panics with ErrArg for a nil batch.
+func checkBatch(op string, batch *data.Dataset) {
+	if batch == nil {
+		panic(fmt.Errorf("%w: %s of a nil batch", ErrArg, op))
+	}
 }
 
 // Quadratic is the Loss of regression: nn.Quadratic, 1/n Σ (y − ŷ)², of the
 // outputs out, shape (n, 1) or (n), against batch.Y, shape (n).
 func Quadratic(tp *autograd.Tape, out autograd.Var, batch *data.Dataset) autograd.Var {
+	checkBatch("Quadratic", batch)
 	if out.Value().Rank() == 2 {
 		out = tp.Reshape(out, -1) // (n, 1) → (n)
 	}
@@ -64,6 +73,9 @@ func Accuracy() Metric {
 // error if that is not finite (a learning rate too large, say). Beyond
 // Dataset.Subset's rows, a step allocates nothing once the tape has grown.
 func Epoch(tp *autograd.Tape, model nn.Module, opt optim.Optimizer, train *data.Dataset, batches iter.Seq[[]int], loss Loss, p *Progress) (float64, error) {
+	if tp == nil || model == nil || opt == nil || train == nil || batches == nil || loss == nil {
+		return 0, fmt.Errorf("%w: Epoch needs a tape, a model, an optimiser, a training set, batches and a loss", ErrArg)
+	}
 	sum := 0.0
 	for idx := range batches {
 		b := train.Subset(idx)
@@ -86,6 +98,9 @@ func Epoch(tp *autograd.Tape, model nn.Module, opt optim.Optimizer, train *data.
 // Evaluate returns loss of model on the whole of ds and the model's
 // outputs, computed without a tape (inference records nothing).
 func Evaluate(model nn.Module, ds *data.Dataset, loss Loss) (float64, *tensor.Tensor) {
+	if model == nil || ds == nil || loss == nil {
+		panic(fmt.Errorf("%w: Evaluate needs a model, a data set and a loss", ErrArg))
+	}
 	out := model.Forward(nil, autograd.Const(ds.X))
 	return loss(nil, out, ds).Item(), out.Value()
 }

@@ -22,7 +22,12 @@ type Flags struct {
 
 // Register defines -epochs, -seed, -plot and -quiet on fs, their defaults
 // the current values of f.
+//
+// A nil fs means flag.CommandLine, the program's flags.
 func (f *Flags) Register(fs *flag.FlagSet) {
+	if fs == nil {
+		fs = flag.CommandLine
+	}
 	fs.IntVar(&f.Epochs, "epochs", f.Epochs, "passes over the training set")
 	fs.Uint64Var(&f.Seed, "seed", f.Seed, "random seed")
 	fs.StringVar(&f.Plot, "plot", f.Plot, "write the loss curve to this PNG file")
@@ -31,6 +36,9 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 
 // RegisterBatch defines -batch on fs, its default f.Batch.
 func (f *Flags) RegisterBatch(fs *flag.FlagSet) {
+	if fs == nil {
+		fs = flag.CommandLine
+	}
 	fs.IntVar(&f.Batch, "batch", f.Batch, "mini-batch size")
 }
 

@@ -37,6 +37,9 @@ func NewHistory(x string) *History {
 // Add appends v to the series called name, starting it if new. Series may
 // differ in length; value i of each is plotted at x = i+1.
 func (h *History) Add(name string, v float64) {
+	if h.values == nil { // a zero History
+		h.values = map[string][]float64{}
+	}
 	if _, ok := h.values[name]; !ok {
 		h.names = append(h.names, name)
 	}

@@ -1,8 +1,8 @@
 package train
 
 import (
-	"errors"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"math"
 
 	"github.com/tapegrad/tapegrad/nn"
@@ -11,7 +11,7 @@ import (
 
 // ErrArg marks a misuse of this package: an invalid Mode, a missing model
 // or data set, a batch size below 1. Errors and panics wrap it.
-var ErrArg = errors.New("train: invalid argument")
+var ErrArg = shapes.ArgSentinel("train: invalid argument")
 
 // Mode says whether a monitored metric improves by falling or by rising.
 type Mode int

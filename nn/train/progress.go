@@ -55,7 +55,7 @@ func IsTerminal(f *os.File) bool {
 
 // Start opens a period of total steps described by desc ("epoch 3/40").
 func (p *Progress) Start(desc string, total int) {
-	if p == nil {
+	if p == nil || p.w == nil { // nil, or a zero Progress (not made by NewProgress): no display
 		return
 	}
 	p.desc, p.total = desc, total
@@ -125,7 +125,7 @@ func (p *Progress) summary(now time.Time) string {
 // Finish closes the period: it clears the bar, or writes the period's plain
 // line when not on a terminal.
 func (p *Progress) Finish() {
-	if p == nil {
+	if p == nil || p.w == nil { // nil, or a zero Progress: no display
 		return
 	}
 	if p.bar != nil {
