@@ -2,11 +2,11 @@ package optim
 
 import (
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/shapes"
 	"math"
 	"slices"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 

@@ -6,8 +6,9 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/shapes"
 	"io"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
 )
 
 // ErrFormat is wrapped by every error this package returns about malformed

@@ -2,9 +2,9 @@ package train
 
 import (
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/shapes"
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/checkpoint"
 )
