@@ -1,10 +1,13 @@
-// Package gemm is tapegrad's float64 matrix product: a packed, cache-blocked
-// DGEMM in the style of GotoBLAS and BLIS.
+// Package gemm is tapegrad's matrix product, Dgemm for float64 and Sgemm
+// for float32: a packed, cache-blocked GEMM in the style of GotoBLAS and
+// BLIS. The loop nest, packing, thread split and workspaces are written
+// once, generic in the element type; only the micro-kernels and the cache
+// blocks differ.
 //
 // # Algorithm
 //
-// Dgemm computes C = α·op(A)·op(B) + β·C for row-major matrices. Above a
-// small size it runs the five-loop nest of BLIS:
+// Dgemm and Sgemm compute C = α·op(A)·op(B) + β·C for row-major
+// matrices. Above a small size they run the five-loop nest of BLIS:
 //
 //	for jc in steps of NC           // columns of C and op(B)
 //	  for pc in steps of KC         // the inner dimension
@@ -22,10 +25,12 @@
 //
 // # Kernels
 //
-// The micro-kernel computes an MR×NR = 6×8 tile of C held in twelve YMM
-// registers. On amd64 with AVX2 and FMA (detected at run time with
-// golang.org/x/sys/cpu) it is Go assembly (gemm_amd64.s); elsewhere, or
-// when built with the purego tag, it is plain Go.
+// The micro-kernel computes an MR×NR tile of C held in twelve YMM
+// registers: 6×8 for float64, 6×16 for float32 (eight float32 per
+// register, so twice the multiply-adds per instruction). On amd64 with
+// AVX2 and FMA (detected at run time with golang.org/x/sys/cpu) both are Go
+// assembly (gemm_amd64.s); elsewhere, or when built with the purego tag,
+// they are one generic plain-Go kernel.
 //
 // # Threads and determinism
 //

@@ -140,3 +140,143 @@ general:
 	STORE(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// One step p of the 6×16 float32 micro-kernel: load B̃[p, 0:16] into
+// Y12:Y13, broadcast each Ã[p, r] and multiply-add into row r's sums
+// Y(2r):Y(2r+1).
+#define SSTEP(ao, bo) \
+	VMOVUPS      (bo)(DI), Y12;     \
+	VMOVUPS      (bo+32)(DI), Y13;  \
+	VBROADCASTSS (ao)(SI), Y14;     \
+	VFMADD231PS  Y12, Y14, Y0;      \
+	VFMADD231PS  Y13, Y14, Y1;      \
+	VBROADCASTSS (ao+4)(SI), Y15;   \
+	VFMADD231PS  Y12, Y15, Y2;      \
+	VFMADD231PS  Y13, Y15, Y3;      \
+	VBROADCASTSS (ao+8)(SI), Y14;   \
+	VFMADD231PS  Y12, Y14, Y4;      \
+	VFMADD231PS  Y13, Y14, Y5;      \
+	VBROADCASTSS (ao+12)(SI), Y15;  \
+	VFMADD231PS  Y12, Y15, Y6;      \
+	VFMADD231PS  Y13, Y15, Y7;      \
+	VBROADCASTSS (ao+16)(SI), Y14;  \
+	VFMADD231PS  Y12, Y14, Y8;      \
+	VFMADD231PS  Y13, Y14, Y9;      \
+	VBROADCASTSS (ao+20)(SI), Y15;  \
+	VFMADD231PS  Y12, Y15, Y10;     \
+	VFMADD231PS  Y13, Y15, Y11
+
+// Row r of C = alpha·sums (beta = 0): Y14 holds alpha.
+#define SSTORE0(lo, hi) \
+	VMULPS  lo, Y14, lo;  \
+	VMULPS  hi, Y14, hi;  \
+	VMOVUPS lo, (DX);     \
+	VMOVUPS hi, 32(DX);   \
+	ADDQ    R8, DX
+
+// Row r of C = FMA(alpha, sums, beta·C): Y14 holds alpha, Y15 beta.
+#define SSTORE(lo, hi) \
+	VMULPS      (DX), Y15, Y12;    \
+	VMULPS      32(DX), Y15, Y13;  \
+	VFMADD231PS lo, Y14, Y12;      \
+	VFMADD231PS hi, Y14, Y13;      \
+	VMOVUPS     Y12, (DX);         \
+	VMOVUPS     Y13, 32(DX);       \
+	ADDQ        R8, DX
+
+// func kernel6x16AVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	// Warm the six rows of C (64 bytes each) while the sums are computed.
+	MOVQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 60(R9)
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   stail
+
+sloop4:
+	PREFETCHT0 384(SI)
+	SSTEP(0, 0)
+	SSTEP(24, 64)
+	PREFETCHT0 512(DI)
+	SSTEP(48, 128)
+	SSTEP(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ R9
+	JNZ  sloop4
+
+stail:
+	ANDQ $3, CX
+	JZ   sdone
+
+sloop1:
+	SSTEP(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  sloop1
+
+sdone:
+	VBROADCASTSS alpha+40(FP), Y14
+	VMOVSS       beta+44(FP), X15
+	VXORPS       X13, X13, X13
+	VUCOMISS     X13, X15
+	JNE          sgeneral
+	JPS          sgeneral
+
+	SSTORE0(Y0, Y1)
+	SSTORE0(Y2, Y3)
+	SSTORE0(Y4, Y5)
+	SSTORE0(Y6, Y7)
+	SSTORE0(Y8, Y9)
+	SSTORE0(Y10, Y11)
+	VZEROUPPER
+	RET
+
+sgeneral:
+	VBROADCASTSS beta+44(FP), Y15
+	SSTORE(Y0, Y1)
+	SSTORE(Y2, Y3)
+	SSTORE(Y4, Y5)
+	SSTORE(Y6, Y7)
+	SSTORE(Y8, Y9)
+	SSTORE(Y10, Y11)
+	VZEROUPPER
+	RET

@@ -28,8 +28,9 @@ var benchShapes = []struct {
 	{"W2/4×2·2×16", problem{m: 4, n: 16, k: 2, alpha: 1}},
 }
 
-func benchGemm(b *testing.B, p problem, f func(a []float64, lda int, bb []float64, ldb int, c []float64, ldc int)) {
-	a, lda, bb, ldb, c, ldc := p.operands(rand.New(rand.NewPCG(1, 2)))
+func benchGemm[T elem](b *testing.B, p problem, f func(a []T, lda int, bb []T, ldb int, c []T, ldc int)) {
+	a64, lda, b64, ldb, c64, ldc := p.operands(rand.New(rand.NewPCG(1, 2)))
+	a, bb, c := conv[T](a64), conv[T](b64), conv[T](c64)
 	f(a, lda, bb, ldb, c, ldc) // warm buffers and workers
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -61,6 +62,37 @@ func BenchmarkDgemm(b *testing.B) {
 					p.beta, blas64.General{Rows: p.m, Cols: p.n, Stride: ldc, Data: c})
 			})
 		})
+	}
+}
+
+// BenchmarkSgemm compares Sgemm with Dgemm on squares; run with -cpu 1,2
+// for one and two threads. float32 doubles the SIMD width, so Sgemm's
+// GFLOP/s should approach twice Dgemm's.
+func BenchmarkSgemm(b *testing.B) {
+	for _, n := range []int{256, 512, 1024} {
+		p := problem{m: n, n: n, k: n, alpha: 1}
+		b.Run(fmt.Sprintf("f32/%d", n), func(b *testing.B) { benchGemm(b, p, sgemmRun(p)) })
+		b.Run(fmt.Sprintf("f64/%d", n), func(b *testing.B) { benchGemm(b, p, dgemmRun(p)) })
+	}
+}
+
+// BenchmarkBlocking32 is BenchmarkBlocking for Sgemm; defaultBlocking32
+// comes from its results.
+func BenchmarkBlocking32(b *testing.B) {
+	for _, n := range []int{256, 1024} {
+		p := problem{m: n, n: n, k: n, alpha: 1}
+		for _, mc := range []int{72, 96, 144, 192} {
+			for _, kc := range []int{256, 384, 512, 768} {
+				for _, nc := range []int{1024, 2048, 4096} {
+					blk := blocking{mc: mc, kc: kc, nc: nc}
+					b.Run(fmt.Sprintf("n=%d/mc=%d/kc=%d/nc=%d", n, mc, kc, nc), func(b *testing.B) {
+						benchGemm(b, p, func(a []float32, lda int, bb []float32, ldb int, c []float32, ldc int) {
+							parallel(1, blk, false, false, p.m, p.n, p.k, 1, a, lda, bb, ldb, 0, c, ldc)
+						})
+					})
+				}
+			}
+		}
 	}
 }
 
@@ -127,4 +159,17 @@ func BenchmarkKernel(b *testing.B) {
 		kernel(k, a, bb, c, nr, 1, 1)
 	}
 	b.ReportMetric(2*float64(mr*nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkKernel32 is BenchmarkKernel for the float32 micro-kernel.
+func BenchmarkKernel32(b *testing.B) {
+	const k = 256
+	a := make([]float32, k*mr)
+	bb := make([]float32, k*nr32)
+	c := make([]float32, mr*nr32)
+	b.ReportAllocs()
+	for b.Loop() {
+		kernel32(k, a, bb, c, nr32, 1, 1)
+	}
+	b.ReportMetric(2*float64(mr*nr32*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
