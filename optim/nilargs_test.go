@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"math"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
@@ -49,6 +50,22 @@ func TestNilArgs(t *testing.T) {
 			func() { NewReduceLROnPlateau(NewSGD(twoParams(), SGDConfig{LR: 0.1}), PlateauDefaults()).Step(0) },
 		},
 		"ReduceLROnPlateau.State": {func() { new(ReduceLROnPlateau).State() }},
+		"ReduceLROnPlateau.Epoch": {func() { new(ReduceLROnPlateau).Epoch() }},
+		"ReduceLROnPlateau.SetEpoch": {
+			func() { new(ReduceLROnPlateau).SetEpoch(0) },
+			func() { NewReduceLROnPlateau(NewSGD(twoParams(), SGDConfig{LR: 0.1}), PlateauDefaults()).SetEpoch(-1) },
+		},
+		"ReduceLROnPlateau.ScheduleState": {func() { new(ReduceLROnPlateau).ScheduleState() }},
+		"ReduceLROnPlateau.LoadScheduleState": {
+			func() { new(ReduceLROnPlateau).LoadScheduleState(nil) },
+			func() {
+				NewReduceLROnPlateau(NewSGD(twoParams(), SGDConfig{LR: 0.1}), PlateauDefaults()).LoadScheduleState(nil)
+			},
+			func() {
+				NewReduceLROnPlateau(NewSGD(twoParams(), SGDConfig{LR: 0.1}), PlateauDefaults()).LoadScheduleState(
+					map[string]float64{"best": math.NaN(), "num_bad_epochs": 0, "cooldown_counter": 0, "lr": 0.1})
+			},
+		},
 		"ReduceLROnPlateau.Restore": {
 			func() { new(ReduceLROnPlateau).Restore(PlateauState{}) },
 			func() {

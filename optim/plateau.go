@@ -2,7 +2,10 @@ package optim
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 )
 
 // PlateauMode says whether ReduceLROnPlateau's metric should fall or rise.
@@ -81,8 +84,9 @@ func PlateauDefaults() PlateauConfig {
 // the other schedules it keeps no base rate: it scales the optimiser's
 // current one, so it may follow another schedule's changes.
 //
-// It has no epoch position to save: nn/checkpoint's WithSchedule does not
-// take it; keep State and Restore beside a checkpoint to resume one.
+// nn/checkpoint's WithSchedule saves and restores it whole (Epoch, and
+// ScheduleState: the rest of State and the optimiser's current rate);
+// State and Restore give the running state to other code.
 type ReduceLROnPlateau struct {
 	opt    LRSetter
 	cfg    PlateauConfig
@@ -195,4 +199,74 @@ func (s *ReduceLROnPlateau) Restore(st PlateauState) {
 		configPanic(op, "state", st, "counts ≥ 0")
 	}
 	s.st = st
+}
+
+// Epoch returns the number of Step calls so far (State().Epoch).
+func (s *ReduceLROnPlateau) Epoch() int { return s.st.Epoch }
+
+// SetEpoch sets the number of Step calls so far; unlike the other
+// schedules' SetEpoch it changes neither the rate nor the rest of the state
+// (see LoadScheduleState). It panics with ErrConfig if s is a zero value or
+// e is negative.
+func (s *ReduceLROnPlateau) SetEpoch(e int) {
+	const op = "optim.ReduceLROnPlateau.SetEpoch"
+	s.made(op)
+	if e < 0 {
+		configPanic(op, "epoch", e, "≥ 0")
+	}
+	s.st.Epoch = e
+}
+
+// The names of ScheduleState's values, after PyTorch's state_dict.
+const (
+	plateauBest     = "best"
+	plateauBad      = "num_bad_epochs"
+	plateauCooldown = "cooldown_counter"
+	plateauLR       = "lr"
+)
+
+// ScheduleState returns the state beyond Epoch that resuming needs, by
+// name: "best", "num_bad_epochs" and "cooldown_counter" (State's Best,
+// BadEpochs and Cooldown) and "lr", the optimiser's current rate, which
+// ReduceLROnPlateau scales rather than computes. nn/checkpoint saves it
+// beside the epoch. It panics with ErrConfig if s is a zero value.
+func (s *ReduceLROnPlateau) ScheduleState() map[string]float64 {
+	s.made("optim.ReduceLROnPlateau.ScheduleState")
+	return map[string]float64{
+		plateauBest:     s.st.Best,
+		plateauBad:      float64(s.st.BadEpochs),
+		plateauCooldown: float64(s.st.Cooldown),
+		plateauLR:       s.opt.LR(),
+	}
+}
+
+// LoadScheduleState restores a state ScheduleState returned: Best,
+// BadEpochs and Cooldown (Epoch is kept; see SetEpoch) and the optimiser's
+// rate, with SetLR. It checks every value first and returns an error
+// wrapping ErrState, changing nothing, if a name is missing or unknown,
+// best is NaN, a count is not an integer in [0, 2³¹) or the rate is not a
+// finite number ≥ 0. It panics with ErrConfig if s is a zero value.
+func (s *ReduceLROnPlateau) LoadScheduleState(st map[string]float64) error {
+	s.made("optim.ReduceLROnPlateau.LoadScheduleState")
+	want := []string{plateauBest, plateauCooldown, plateauLR, plateauBad} // sorted
+	if got := slices.Sorted(maps.Keys(st)); !slices.Equal(got, want) {
+		return fmt.Errorf("%w: ReduceLROnPlateau state has values %s, want %s",
+			ErrState, strings.Join(got, ", "), strings.Join(want, ", "))
+	}
+	if math.IsNaN(st[plateauBest]) {
+		return fmt.Errorf("%w: ReduceLROnPlateau state %s is NaN", ErrState, plateauBest)
+	}
+	for _, k := range []string{plateauBad, plateauCooldown} {
+		if v := st[k]; !(v >= 0 && v < 1<<31 && v == math.Trunc(v)) {
+			return fmt.Errorf("%w: ReduceLROnPlateau state %s = %v is not a count (an integer in [0, 2³¹))", ErrState, k, v)
+		}
+	}
+	if lr := st[plateauLR]; !(lr >= 0 && !math.IsInf(lr, 1)) {
+		return fmt.Errorf("%w: ReduceLROnPlateau state %s = %v is not a rate (finite, ≥ 0)", ErrState, plateauLR, lr)
+	}
+	s.opt.SetLR(st[plateauLR])
+	s.st.Best = st[plateauBest]
+	s.st.BadEpochs = int(st[plateauBad])
+	s.st.Cooldown = int(st[plateauCooldown])
+	return nil
 }

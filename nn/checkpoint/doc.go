@@ -49,7 +49,8 @@
 //
 // The file holds the optimiser's state (below), the schedule's type and
 // epoch (metadata MetaSchedule, MetaScheduleEpoch; Load calls SetEpoch,
-// which sets the rate) and how many numbers each Dropout (each Drawer) has
+// which sets the rate), the rest of a StatefulSchedule's state (below) and
+// how many numbers each Dropout (each Drawer) has
 // drawn from its rng (MetaDraws). An rng's state cannot be read, so Load
 // advances each Dropout's rng by the difference: the resumed model must be
 // built the same way, its Dropout rngs seeded as before (an rng shared
@@ -59,6 +60,21 @@
 // rng cannot be rewound) or if catching up would take more than MaxDraws
 // draws (about 2.5 minutes; WithMaxDraws raises it). Without WithOptimizer
 // or WithSchedule, Load restores parameters only and ignores this state.
+//
+// optim.ReduceLROnPlateau, which scales the optimiser's current rate from
+// a metric's history rather than computing it from the epoch, is a
+// StatefulSchedule: WithSchedule also saves its ScheduleState (the best
+// metric, the bad-epoch and cooldown counters and the optimiser's current
+// rate, which the optimiser's state tensors do not hold) under
+// MetaScheduleState, each value as the shortest decimal that parses back
+// to the same float64, and Load restores it, so training with it resumes
+// bit-identically too:
+//
+//	checkpoint.Save(path, model, checkpoint.WithOptimizer(opt), checkpoint.WithSchedule(plateau))
+//
+// A file saved with another schedule type, without that state or with
+// state the schedule rejects is an ErrMismatch error and changes nothing.
+// Files saved before, with other schedules, load as they did.
 //
 // # Fitted preprocessing and other state
 //

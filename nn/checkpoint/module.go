@@ -181,6 +181,7 @@ func Write(w io.Writer, m nn.Module, opts ...Option) error {
 	if o.sched != nil {
 		md[MetaSchedule] = fmt.Sprintf("%T", o.sched)
 		md[MetaScheduleEpoch] = strconv.Itoa(o.sched.Epoch())
+		scheduleStateMetadata(md, o.sched)
 	}
 	return WriteTensors(w, ts, md, o.dtype)
 }
@@ -243,7 +244,7 @@ type planItem struct {
 // not a parameter (optimiser state under OptimPrefix aside), a parameter
 // tied under two names gets equal values, and the optimiser's type and
 // state fit. With WithOptimizer or WithSchedule (resuming training) it also
-// checks the schedule's type and epoch and the model's Drawers (see
+// checks the schedule's type, epoch and state and the model's Drawers (see
 // drawsToSkip). Only then does it write; on any error, wrapping ErrArg,
 // ErrMismatch or the optimiser's error, nothing has changed.
 func Apply(f *File, m nn.Module, opts ...Option) error {
@@ -366,6 +367,14 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 	undo, err := loadStates(o.states, states)
 	if err != nil {
 		return err
+	}
+	if o.sched != nil {
+		undoSched, err := loadScheduleState(f.Metadata, o.sched)
+		if err != nil {
+			undo()
+			return err
+		}
+		undo = func(prev func()) func() { return func() { undoSched(); prev() } }(undo)
 	}
 	if o.opt != nil {
 		// LoadStateTensors validates everything before changing anything.

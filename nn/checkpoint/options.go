@@ -18,6 +18,13 @@ const (
 	// ("*optim.StepLR"); MetaScheduleEpoch its Epoch in decimal.
 	MetaSchedule      = "tapegrad.schedule"
 	MetaScheduleEpoch = "tapegrad.schedule.epoch"
+	// MetaScheduleState prefixes the state of a StatefulSchedule saved
+	// WithSchedule: value NAME of its ScheduleState under
+	// MetaScheduleState+NAME, in the shortest decimal that parses back to
+	// the same float64 ("tapegrad.schedule.state.best": "0.8125"); absent
+	// for other schedules. The prefix is reserved: Save replaces any
+	// WithMetadata key under it.
+	MetaScheduleState = "tapegrad.schedule.state."
 	// MetaDraws lists the Draws of each Drawer of the model (each
 	// nn.Dropout) in nn.Walk order, in decimal, separated by commas;
 	// absent for a model without one.
@@ -71,8 +78,13 @@ func WithOptimizer(opt Optimizer) Option { return func(o *options) { o.opt = opt
 // WithSchedule saves, or loads, s's position: its Go type under the
 // metadata key MetaSchedule (Load checks it) and its Epoch under
 // MetaScheduleEpoch. Load calls s.SetEpoch, which also sets the
-// optimiser's rate. Construct the schedule as before, on the optimiser
-// given to WithOptimizer, before loading.
+// optimiser's rate. If s is a StatefulSchedule, such as
+// optim.ReduceLROnPlateau, its ScheduleState goes under MetaScheduleState
+// too, and Load restores it (for ReduceLROnPlateau, the best metric, the
+// bad-epoch and cooldown counters and the optimiser's current rate) before
+// SetEpoch; a file without that state, or with state s rejects, is an
+// ErrMismatch error and changes nothing. Construct the schedule as before,
+// on the optimiser given to WithOptimizer, before loading.
 func WithSchedule(s Schedule) Option { return func(o *options) { o.sched = s } }
 
 // WithMaxDraws sets the most numbers Load may draw to advance the model's

@@ -2,14 +2,16 @@ package checkpoint
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/tapegrad/tapegrad/nn"
 )
 
-// Training state beyond the optimiser's: a schedule's epoch and the
-// position of each Dropout's rng (see "Resuming training" in the package
+// Training state beyond the optimiser's: a schedule's epoch (and the rest
+// of a StatefulSchedule's state) and the position of each Dropout's rng (see "Resuming training" in the package
 // doc).
 
 // Schedule is a learning-rate schedule whose position can be saved: every
@@ -17,6 +19,22 @@ import (
 type Schedule interface {
 	Epoch() int
 	SetEpoch(e int)
+}
+
+// StatefulSchedule is a Schedule whose position is more than its epoch,
+// such as optim.ReduceLROnPlateau (its best metric, bad epochs, cooldown
+// and the optimiser's current rate, which it scales rather than computes).
+// WithSchedule recognises it: Save stores each value of ScheduleState
+// under the metadata key MetaScheduleState+NAME, and Load gives them back
+// with LoadScheduleState before SetEpoch.
+type StatefulSchedule interface {
+	Schedule
+	// ScheduleState returns the state beyond Epoch, by name.
+	ScheduleState() map[string]float64
+	// LoadScheduleState replaces that state. It checks every name and
+	// value first and returns an error, changing nothing, if one does not
+	// fit; it accepts whatever ScheduleState returned.
+	LoadScheduleState(st map[string]float64) error
 }
 
 // Drawer is a module that draws random numbers while training, such as
@@ -109,4 +127,54 @@ func scheduleEpoch(md map[string]string, s Schedule) (int, error) {
 		return 0, fmt.Errorf("%w: metadata %s = %q is not an epoch (an integer in [0, 2³¹))", ErrMismatch, MetaScheduleEpoch, md[MetaScheduleEpoch])
 	}
 	return int(e), nil
+}
+
+// scheduleStateMetadata adds the state of s, if it is a StatefulSchedule,
+// to md under MetaScheduleState, each value in the shortest decimal that
+// parses back to the same float64 (strconv 'g', -1: exact), after removing
+// any key md had under that prefix.
+func scheduleStateMetadata(md map[string]string, s Schedule) {
+	ss, ok := s.(StatefulSchedule)
+	if !ok {
+		return
+	}
+	for k := range md {
+		if strings.HasPrefix(k, MetaScheduleState) {
+			delete(md, k)
+		}
+	}
+	for k, v := range ss.ScheduleState() {
+		md[MetaScheduleState+k] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+}
+
+// loadScheduleState gives s, if it is a StatefulSchedule, the state the
+// file records under MetaScheduleState (the file's schedule type has been
+// checked). On success it returns a function that puts the previous state
+// back; on error, wrapping ErrMismatch, nothing has changed.
+func loadScheduleState(md map[string]string, s Schedule) (undo func(), err error) {
+	ss, ok := s.(StatefulSchedule)
+	if !ok {
+		return func() {}, nil
+	}
+	st := map[string]float64{}
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		name, ok := strings.CutPrefix(k, MetaScheduleState)
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(md[k], 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: metadata %s = %q is not a number", ErrMismatch, k, md[k])
+		}
+		st[name] = v
+	}
+	if len(st) == 0 {
+		return nil, fmt.Errorf("%w: the file holds the epoch of %T but not its state (metadata %s*)", ErrMismatch, s, MetaScheduleState)
+	}
+	snap := ss.ScheduleState()
+	if err := ss.LoadScheduleState(st); err != nil {
+		return nil, fmt.Errorf("%w: schedule %T: %w", ErrMismatch, s, err)
+	}
+	return func() { _ = ss.LoadScheduleState(snap) }, nil // accepted: see StatefulSchedule
 }

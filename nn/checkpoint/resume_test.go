@@ -395,3 +395,196 @@ func dropoutDraws(m nn.Module) uint64 {
 	}
 	return n
 }
+
+// plateauMetrics is the metric given to ReduceLROnPlateau after each of 20
+// steps. With plateauCfg (patience 1, cooldown 1, factor 0.5, any strict
+// fall counts) the rate halves after epochs 4 and 7, before the save after
+// epoch 10, where one bad epoch is pending, and after epochs 11 and 15.
+var plateauMetrics = []float64{5, 4, 4, 4, 3, 3, 3, 3, 2.5, 2.5, 2.5, 2.5, 2, 2, 2, 1.5, 1.5, 1, 1, 1}
+
+func plateauCfg() optim.PlateauConfig {
+	return optim.PlateauConfig{Mode: optim.PlateauMin, Factor: 0.5, Patience: 1,
+		ThresholdMode: optim.ThresholdAbs, Cooldown: 1}
+}
+
+func plateauAdam(p []autograd.Var) *optim.Adam {
+	return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
+}
+
+// trainPlateau runs the steps from..to-1, each followed by the schedule's
+// Step with that epoch's metric, and returns the losses and the rates in
+// use at each step.
+func trainPlateau(model nn.Module, opt *optim.Adam, s *optim.ReduceLROnPlateau, from, to int) (losses, rates []float64) {
+	for i := from; i < to; i++ {
+		rates = append(rates, opt.LR())
+		losses = append(losses, train(model, opt, 1)...)
+		s.Step(plateauMetrics[i])
+	}
+	return losses, rates
+}
+
+// TestResumePlateau trains 20 steps with Adam and ReduceLROnPlateau in one
+// run, and 10 steps, a save, a load into a freshly made model, optimiser
+// and schedule, and 10 more: losses, rates, weights and the schedule's state
+// must be bit-identical, with reductions on both sides of the save. A
+// resume without the schedule differs.
+func TestResumePlateau(t *testing.T) {
+	mk := func(seed uint64) *nn.Sequential { return dropoutModel(seed, rand.New(rand.NewPCG(9, 9))) }
+	one := mk(1)
+	oneOpt := plateauAdam(nn.Params(one))
+	oneSched := optim.NewReduceLROnPlateau(oneOpt, plateauCfg())
+	losses, rates := trainPlateau(one, oneOpt, oneSched, 0, 20)
+	reductions := func(rs []float64) (n int) {
+		for i := 1; i < len(rs); i++ {
+			if rs[i] < rs[i-1] {
+				n++
+			}
+		}
+		return n
+	}
+	if before, after := reductions(rates[:11]), reductions(rates[10:]); before < 1 || after < 1 {
+		t.Fatalf("rates %v: %d reductions up to the save, %d after; want at least one each", rates, before, after)
+	}
+
+	first := mk(1)
+	opt := plateauAdam(nn.Params(first))
+	sched := optim.NewReduceLROnPlateau(opt, plateauCfg())
+	trainPlateau(first, opt, sched, 0, 10)
+	if st := sched.State(); st.BadEpochs == 0 {
+		t.Fatalf("state at the save %+v: want a bad epoch pending", st)
+	}
+	p := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	if err := Save(p, first, WithOptimizer(opt), WithSchedule(sched)); err != nil {
+		t.Fatal(err)
+	}
+
+	resumed := mk(77)
+	opt2 := plateauAdam(nn.Params(resumed))
+	sched2 := optim.NewReduceLROnPlateau(opt2, plateauCfg())
+	if err := Load(p, resumed, WithOptimizer(opt2), WithSchedule(sched2)); err != nil {
+		t.Fatal(err)
+	}
+	if sched2.State() != sched.State() || opt2.LR() != opt.LR() {
+		t.Errorf("loaded state %+v, rate %v; saved %+v, rate %v", sched2.State(), opt2.LR(), sched.State(), opt.LR())
+	}
+	gotLosses, gotRates := trainPlateau(resumed, opt2, sched2, 10, 20)
+	if diff := cmp.Diff(losses[10:], gotLosses); diff != "" {
+		t.Errorf("losses of steps 11–20 (-one run +resumed):\n%s", diff)
+	}
+	if diff := cmp.Diff(rates[10:], gotRates); diff != "" {
+		t.Errorf("rates of steps 11–20 (-one run +resumed):\n%s", diff)
+	}
+	if diff := cmp.Diff(paramBits(one), paramBits(resumed)); diff != "" {
+		t.Errorf("weights after 20 steps (-one run +resumed):\n%s", diff)
+	}
+	if sched2.State() != oneSched.State() {
+		t.Errorf("schedule state after 20 steps %+v, one run %+v", sched2.State(), oneSched.State())
+	}
+
+	t.Run("schedule not restored", func(t *testing.T) {
+		m := mk(77)
+		o := plateauAdam(nn.Params(m))
+		s := optim.NewReduceLROnPlateau(o, plateauCfg())
+		if err := Load(p, m, WithOptimizer(o)); err != nil {
+			t.Fatal(err)
+		}
+		trainPlateau(m, o, s, 10, 20)
+		if cmp.Equal(paramBits(one), paramBits(m)) {
+			t.Error("resuming without the schedule gave the one-run weights; the test cannot tell")
+		}
+	})
+}
+
+// TestResumePlateauMismatch loads plateau state that does not fit: each is
+// an error wrapping ErrMismatch, and the model, the optimiser (its state and
+// rate) and the schedule are unchanged.
+func TestResumePlateauMismatch(t *testing.T) {
+	mk := func() *nn.Sequential { return dropoutModel(1, rand.New(rand.NewPCG(9, 9))) }
+	save := func(withPlateau bool) *File {
+		m := mk()
+		o := plateauAdam(nn.Params(m))
+		var s Schedule = optim.NewStepLR(o, 3, 0.5)
+		if withPlateau {
+			ps := optim.NewReduceLROnPlateau(o, plateauCfg())
+			trainPlateau(m, o, ps, 0, 10)
+			s = ps
+		} else {
+			trainScheduled(m, o, s.(*optim.StepLR), 5)
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, m, WithOptimizer(o), WithSchedule(s)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Decode(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	plateauFile, stepFile := save(true), save(false)
+	if got := plateauFile.Metadata[MetaScheduleState+"lr"]; got != "0.0025" {
+		t.Fatalf("%slr = %q, want 0.0025", MetaScheduleState, got)
+	}
+	edit := func(f *File, k, v string) *File {
+		g := *f
+		g.Metadata = maps.Clone(f.Metadata)
+		if v == "" {
+			delete(g.Metadata, k)
+		} else {
+			g.Metadata[k] = v
+		}
+		return &g
+	}
+	noState := edit(plateauFile, "", "")
+	for k := range noState.Metadata {
+		if strings.HasPrefix(k, MetaScheduleState) {
+			delete(noState.Metadata, k)
+		}
+	}
+	noOptimStep := *plateauFile
+	noOptimStep.Tensors = maps.Clone(plateauFile.Tensors)
+	delete(noOptimStep.Tensors, OptimPrefix+"0.step")
+
+	tests := []struct {
+		name    string
+		file    *File
+		plateau bool // load WithSchedule(a plateau), else a StepLR
+		want    string
+	}{
+		{"plateau file into StepLR", plateauFile, false, "position of *optim.ReduceLROnPlateau, not *optim.StepLR"},
+		{"StepLR file into plateau", stepFile, true, "position of *optim.StepLR, not *optim.ReduceLROnPlateau"},
+		{"no state", noState, true, "not its state"},
+		{"a value missing", edit(plateauFile, MetaScheduleState+"cooldown_counter", ""), true, "want best, cooldown_counter"},
+		{"an unknown value", edit(plateauFile, MetaScheduleState+"eps", "1"), true, "values best, cooldown_counter, eps"},
+		{"not a number", edit(plateauFile, MetaScheduleState+"best", "x"), true, "is not a number"},
+		{"negative count", edit(plateauFile, MetaScheduleState+"num_bad_epochs", "-1"), true, "is not a count"},
+		{"fractional count", edit(plateauFile, MetaScheduleState+"cooldown_counter", "0.5"), true, "is not a count"},
+		{"infinite rate", edit(plateauFile, MetaScheduleState+"lr", "+Inf"), true, "is not a rate"},
+		{"optimiser state rejected after the schedule's", &noOptimStep, true, "0.step"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mk()
+			o := plateauAdam(nn.Params(m))
+			var s Schedule = optim.NewStepLR(o, 3, 0.5)
+			ps := optim.NewReduceLROnPlateau(o, plateauCfg())
+			if tc.plateau {
+				s = ps
+			}
+			before, stBefore, psBefore := paramBits(m), o.StateTensors(), ps.State()
+			err := Apply(tc.file, m, WithOptimizer(o), WithSchedule(s))
+			if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Apply = %v, want an error wrapping ErrMismatch containing %q", err, tc.want)
+			}
+			if diff := cmp.Diff(before, paramBits(m)); diff != "" {
+				t.Errorf("the model changed:\n%s", diff)
+			}
+			if diff := cmp.Diff(stBefore, o.StateTensors(), cmp.Comparer(tensorsEqual)); diff != "" {
+				t.Errorf("the optimiser changed:\n%s", diff)
+			}
+			if o.LR() != 0.01 || s.Epoch() != 0 || ps.State() != psBefore {
+				t.Errorf("rate %v, epoch %d, plateau state %+v; want 0.01, 0, %+v", o.LR(), s.Epoch(), ps.State(), psBefore)
+			}
+		})
+	}
+}
