@@ -7,44 +7,40 @@ import (
 )
 
 // A binaryKernel is an element-wise binary function with an optional
-// vectorised form for operands of equal length.
+// vectorised form for operands of equal length, in each element type.
 type binaryKernel struct {
-	name string
-	f    func(x, y float64) float64
-	vec  func(dst, s, t []float64) // gonum floats kernel, or nil
+	name  string
+	f     func(x, y float64) float64
+	vec   func(dst, s, t []float64) // gonum floats kernel, or nil
+	f32   func(x, y float32) float32
+	vec32 func(dst, s, t []float32) // a plain loop without a call per element, or nil
 }
 
 var (
-	addK = binaryKernel{"tensor.Add", func(x, y float64) float64 { return x + y }, func(d, s, t []float64) { floats.AddTo(d, s, t) }}
-	subK = binaryKernel{"tensor.Sub", func(x, y float64) float64 { return x - y }, func(d, s, t []float64) { floats.SubTo(d, s, t) }}
-	mulK = binaryKernel{"tensor.Mul", func(x, y float64) float64 { return x * y }, func(d, s, t []float64) { floats.MulTo(d, s, t) }}
-	divK = binaryKernel{"tensor.Div", func(x, y float64) float64 { return x / y }, func(d, s, t []float64) { floats.DivTo(d, s, t) }}
-	powK = binaryKernel{"tensor.Pow", math.Pow, nil}
-	maxK = binaryKernel{"tensor.Maximum", maxNaN, nil}
-	minK = binaryKernel{"tensor.Minimum", minNaN, nil}
-	gtK  = binaryKernel{"tensor.Greater", func(x, y float64) float64 { return b2f(x > y) }, nil}
-	geK  = binaryKernel{"tensor.GreaterEqual", func(x, y float64) float64 { return b2f(x >= y) }, nil}
-	ltK  = binaryKernel{"tensor.Less", func(x, y float64) float64 { return b2f(x < y) }, nil}
-	leK  = binaryKernel{"tensor.LessEqual", func(x, y float64) float64 { return b2f(x <= y) }, nil}
-	eqK  = binaryKernel{"tensor.Equal", func(x, y float64) float64 { return b2f(x == y) }, nil}
-	neK  = binaryKernel{"tensor.NotEqual", func(x, y float64) float64 { return b2f(x != y) }, nil}
+	addK = binaryKernel{"tensor.Add", func(x, y float64) float64 { return x + y }, func(d, s, t []float64) { floats.AddTo(d, s, t) },
+		func(x, y float32) float32 { return x + y }, addLoop[float32]}
+	subK = binaryKernel{"tensor.Sub", func(x, y float64) float64 { return x - y }, func(d, s, t []float64) { floats.SubTo(d, s, t) },
+		func(x, y float32) float32 { return x - y }, subLoop[float32]}
+	mulK = binaryKernel{"tensor.Mul", func(x, y float64) float64 { return x * y }, func(d, s, t []float64) { floats.MulTo(d, s, t) },
+		func(x, y float32) float32 { return x * y }, mulLoop[float32]}
+	divK = binaryKernel{"tensor.Div", func(x, y float64) float64 { return x / y }, func(d, s, t []float64) { floats.DivTo(d, s, t) },
+		func(x, y float32) float32 { return x / y }, divLoop[float32]}
+	powK = widened("tensor.Pow", math.Pow)
+	maxK = binaryKernel{"tensor.Maximum", maxNaN, nil, maxNaNT[float32], nil}
+	minK = binaryKernel{"tensor.Minimum", minNaN, nil, minNaNT[float32], nil}
+	gtK  = widened("tensor.Greater", func(x, y float64) float64 { return b2f(x > y) })
+	geK  = widened("tensor.GreaterEqual", func(x, y float64) float64 { return b2f(x >= y) })
+	ltK  = widened("tensor.Less", func(x, y float64) float64 { return b2f(x < y) })
+	leK  = widened("tensor.LessEqual", func(x, y float64) float64 { return b2f(x <= y) })
+	eqK  = widened("tensor.Equal", func(x, y float64) float64 { return b2f(x == y) })
+	neK  = widened("tensor.NotEqual", func(x, y float64) float64 { return b2f(x != y) })
 )
 
 // maxNaN is max(x, y) that propagates NaN; on ties it returns x.
-func maxNaN(x, y float64) float64 {
-	if x >= y || x != x {
-		return x
-	}
-	return y
-}
+func maxNaN(x, y float64) float64 { return maxNaNT(x, y) }
 
 // minNaN is min(x, y) that propagates NaN; on ties it returns x.
-func minNaN(x, y float64) float64 {
-	if x <= y || x != x {
-		return x
-	}
-	return y
-}
+func minNaN(x, y float64) float64 { return minNaNT(x, y) }
 
 func b2f(b bool) float64 {
 	if b {
@@ -54,13 +50,17 @@ func b2f(b bool) float64 {
 }
 
 // apply computes dst = k(a, b) with broadcasting; dst must have the broadcast shape.
-func (k binaryKernel) apply(dst, a, b *Tensor) {
+func (k *binaryKernel) apply(dst, a, b *Tensor) {
 	check(k.name, "dst", dst)
 	check(k.name, "a", a)
 	check(k.name, "b", b)
 	if len(a.data) == 1 && len(b.data) == 1 && len(dst.data) == 1 &&
 		len(a.shape) == len(dst.shape) && len(b.shape) == len(dst.shape) && len(dst.shape) < 2 {
 		dst.data[0] = k.f(a.data[0], b.data[0]) // scalars and 1-vectors: no broadcasting to work out
+		return
+	}
+	if dst.dtype|a.dtype|b.dtype != Float64 { // one test for both types (Float64 is 0)
+		k.apply32(dst, a, b)
 		return
 	}
 	var buf [8]int
@@ -129,18 +129,31 @@ func isSuffix(s, t []int) bool {
 }
 
 // run allocates the broadcast result of k(a, b).
-func (k binaryKernel) run(a, b *Tensor) *Tensor {
+func (k *binaryKernel) run(a, b *Tensor) *Tensor {
 	check(k.name, "a", a)
 	check(k.name, "b", b)
-	dst := zeros(k.name, mustBroadcast(k.name, a.shape, b.shape))
+	shape := mustBroadcast(k.name, a.shape, b.shape)
+	var dst *Tensor
+	if a.dtype == Float64 {
+		dst = zeros(k.name, shape) // as before float32 existed: no extra call on the scalar path
+	} else {
+		dst = zerosOf(k.name, a.dtype, shape)
+	}
 	k.apply(dst, a, b)
 	return dst
 }
 
 // Add returns a + b element-wise with NumPy broadcasting.
 // It panics with ErrShape if the shapes do not broadcast or the result would
-// exceed MaxElements elements, and with ErrArg if a tensor is nil or a zero
-// value. So do the other element-wise binary functions and their To forms.
+// exceed MaxElements elements, with ErrDType if a and b (and, for the To
+// forms, dst) are not of one element type, and with ErrArg if a tensor is
+// nil or a zero value. So do the other element-wise binary functions and
+// their To forms.
+//
+// The result has the operands' type. On Float32, Add, Sub, Mul and Div are
+// float32 operations (correctly rounded, as PyTorch's); Pow and Hypot are
+// computed on the elements widened to float64 and rounded; Maximum,
+// Minimum and the comparisons are exact, the masks 0/1 Float32 tensors.
 func Add(a, b *Tensor) *Tensor { return addK.run(a, b) }
 
 // Sub returns a − b element-wise with broadcasting.
@@ -208,8 +221,11 @@ func GreaterTo(dst, a, b *Tensor) *Tensor { gtK.apply(dst, a, b); return dst }
 // EqualTo writes the mask a = b into dst.
 func EqualTo(dst, a, b *Tensor) *Tensor { eqK.apply(dst, a, b); return dst }
 
-// Where returns cond ≠ 0 ? a : b element-wise, broadcasting all three.
-// It panics with ErrShape if the shapes do not broadcast.
+// Where returns cond ≠ 0 ? a : b element-wise, broadcasting all three; the
+// result has a's and b's element type. cond is only compared with 0, so
+// it may be of either type (a mask from Greater on other tensors, say).
+// It panics with ErrShape if the shapes do not broadcast and with ErrDType
+// if a and b differ in type.
 func Where(cond, a, b *Tensor) *Tensor {
 	const op = "tensor.Where"
 	check(op, "cond", cond)
@@ -217,18 +233,23 @@ func Where(cond, a, b *Tensor) *Tensor {
 	check(op, "b", b)
 	s := mustBroadcast(op, cond.shape, a.shape)
 	s = mustBroadcast(op, s, b.shape)
-	dst := zeros(op, s)
+	dst := zerosOf(op, a.dtype, s)
 	WhereTo(dst, cond, a, b)
 	return dst
 }
 
 // WhereTo writes cond ≠ 0 ? a : b into dst, whose shape must be the
-// broadcast of the three shapes. It panics with ErrShape otherwise.
+// broadcast of the three shapes. It panics with ErrShape otherwise, and
+// with ErrDType if dst, a and b are not of one type (cond may be of either).
 func WhereTo(dst, cond, a, b *Tensor) *Tensor {
 	check("tensor.Where", "dst", dst)
 	check("tensor.Where", "cond", cond)
 	check("tensor.Where", "a", a)
 	check("tensor.Where", "b", b)
+	if dst.dtype|a.dtype|b.dtype != Float64 {
+		sameDType("tensor.Where", a, b)
+		sameDType("tensor.Where", dst, a)
+	}
 	s := mustBroadcast("tensor.Where", cond.shape, a.shape)
 	checkDst("tensor.Where", dst, mustBroadcast("tensor.Where", s, b.shape))
 	c, x, y := cond, a, b
@@ -241,21 +262,55 @@ func WhereTo(dst, cond, a, b *Tensor) *Tensor {
 	if !sameShape(y, dst) {
 		y = BroadcastTo(b, dst.shape...)
 	}
-	for i := range dst.data {
-		if c.data[i] != 0 {
-			dst.data[i] = x.data[i]
-		} else {
-			dst.data[i] = y.data[i]
+	switch {
+	case dst.dtype == Float64 && c.dtype == Float64:
+		for i := range dst.data {
+			if c.data[i] != 0 {
+				dst.data[i] = x.data[i]
+			} else {
+				dst.data[i] = y.data[i]
+			}
 		}
+	case dst.dtype == Float64:
+		whereLoop(dst.data, c.data32, x.data, y.data)
+	case c.dtype == Float64:
+		whereLoop(dst.data32, c.data, x.data32, y.data32)
+	default:
+		whereLoop(dst.data32, c.data32, x.data32, y.data32)
 	}
 	return dst
 }
 
-// AddScaledTo computes dst += alpha·x for tensors of equal length and returns dst.
-// It panics with ErrShape if the element counts differ.
+// whereLoop sets d[i] = c[i] ≠ 0 ? x[i] : y[i] for slices of one length.
+func whereLoop[T, C float](d []T, c []C, x, y []T) {
+	c, x, y = c[:len(d)], x[:len(d)], y[:len(d)]
+	for i := range d {
+		if c[i] != 0 {
+			d[i] = x[i]
+		} else {
+			d[i] = y[i]
+		}
+	}
+}
+
+// AddScaledTo computes dst += alpha·x for tensors of equal length and
+// returns dst. For Float32, alpha is rounded to float32 and each element is
+// computed in float64 (the product exactly, the sum rounded) and rounded
+// to float32: the float64 result on the same values, rounded, so no
+// cancellation between dst and alpha·x loses more than that last rounding.
+// It panics with ErrShape if the element counts differ and with ErrDType if
+// dst and x differ in type.
 func AddScaledTo(dst *Tensor, alpha float64, x *Tensor) *Tensor {
 	check("tensor.AddScaledTo", "dst", dst)
 	check("tensor.AddScaledTo", "x", x)
+	if dst.dtype|x.dtype != Float64 {
+		sameDType("tensor.AddScaledTo", dst, x)
+		if len(dst.data32) != len(x.data32) {
+			shapePanic("tensor.AddScaledTo", "element counts differ", dst.shape, x.shape)
+		}
+		addScaled32(dst.data32, float32(alpha), x.data32)
+		return dst
+	}
 	if len(dst.data) != len(x.data) {
 		shapePanic("tensor.AddScaledTo", "element counts differ", dst.shape, x.shape)
 	}

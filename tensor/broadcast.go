@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
 )
@@ -72,89 +73,147 @@ func CanBroadcastTo(s, to []int) bool {
 	return true
 }
 
-// BroadcastTo returns x broadcast (materialised) to shape.
-// It panics with ErrShape if x's shape does not broadcast to shape or shape
-// is not valid (see Zeros).
+// BroadcastTo returns x broadcast (materialised) to shape, of x's element
+// type. It panics with ErrShape if x's shape does not broadcast to shape or
+// shape is not valid (see Zeros).
 func BroadcastTo(x *Tensor, shape ...int) *Tensor {
 	check("tensor.BroadcastTo", "x", x)
-	return ExpandTo(zeros("tensor.BroadcastTo", shape), x)
+	return ExpandTo(zerosOf("tensor.BroadcastTo", x.dtype, shape), x)
 }
 
 // ExpandTo writes x broadcast to dst's shape into dst (PyTorch's expand,
 // materialised) and returns dst: dst[i] = x[i with broadcast axes at 0].
-// It panics with ErrShape if x's shape does not broadcast to dst's.
+// It panics with ErrShape if x's shape does not broadcast to dst's and
+// with ErrDType if dst and x differ in type.
 func ExpandTo(dst, x *Tensor) *Tensor {
 	check("tensor.BroadcastTo", "dst", dst)
 	check("tensor.BroadcastTo", "x", x)
 	if !CanBroadcastTo(x.shape, dst.shape) {
 		shapePanic("tensor.BroadcastTo", "cannot broadcast the first shape to the second", x.shape, dst.shape)
 	}
-	if len(x.data) == len(dst.data) {
-		copy(dst.data, x.data)
+	if dst.dtype|x.dtype != Float64 {
+		sameDType("tensor.BroadcastTo", dst, x)
+		expand(dst.data32, x.data32, dst.shape, x.shape)
 		return dst
 	}
-	if len(x.data) == 1 {
-		v := x.data[0]
-		for i := range dst.data {
-			dst.data[i] = v
-		}
-		return dst
-	}
-	eachBroadcast(dst.shape, bstrides(x.shape, dst.shape), nil, func(o, ia, _, n, sa, _ int) {
-		d := dst.data[o : o+n]
-		for k := range d {
-			d[k] = x.data[ia+k*sa]
-		}
-	})
+	expand(dst.data, x.data, dst.shape, x.shape)
 	return dst
+}
+
+// expand is ExpandTo's loop for either element type: d of shape ds holds
+// x of shape xs broadcast.
+func expand[T float](d, x []T, ds, xs []int) {
+	switch {
+	case len(x) == len(d):
+		copy(d, x)
+	case len(x) == 1:
+		v := x[0]
+		for i := range d {
+			d[i] = v
+		}
+	default:
+		eachBroadcast(ds, bstrides(xs, ds), nil, func(o, ia, _, n, sa, _ int) {
+			d := d[o : o+n]
+			for k := range d {
+				d[k] = x[ia+k*sa]
+			}
+		})
+	}
 }
 
 // SumTo returns x summed over the axes along which shape was broadcast to
 // x's shape: the adjoint of BroadcastTo, used to reduce the gradient of a
-// broadcast operand. It panics with ErrShape if shape does not broadcast to x's shape.
+// broadcast operand. The result has x's type. It panics with ErrShape if
+// shape does not broadcast to x's shape.
 func SumTo(x *Tensor, shape ...int) *Tensor {
 	check("tensor.SumTo", "x", x)
-	return ReduceSumTo(zeros("tensor.SumTo", shape), x)
+	return ReduceSumTo(zerosOf("tensor.SumTo", x.dtype, shape), x)
 }
 
 // ReduceSumTo writes into dst the sum of x over the axes along which dst's
 // shape broadcasts to x's shape (the adjoint of ExpandTo) and returns dst.
-// It panics with ErrShape if dst's shape does not broadcast to x's.
+// Float32 sums accumulate in float64 and are rounded once at the end, so
+// each is the float64 sum of the same elements rounded (more accurate than
+// PyTorch's float32 sums). It panics with ErrShape if dst's shape does not
+// broadcast to x's and with ErrDType if dst and x differ in type.
 func ReduceSumTo(dst, x *Tensor) *Tensor {
 	check("tensor.SumTo", "dst", dst)
 	check("tensor.SumTo", "x", x)
 	if !CanBroadcastTo(dst.shape, x.shape) {
 		shapePanic("tensor.SumTo", "the target shape does not broadcast to the operand", x.shape, dst.shape)
 	}
+	if dst.dtype|x.dtype != Float64 {
+		sameDType("tensor.SumTo", dst, x)
+		if len(x.data32) == len(dst.data32) {
+			copy(dst.data32, x.data32)
+			return dst
+		}
+		reduceSum32(dst.data32, x.data32, dst.shape, x.shape)
+		return dst
+	}
 	if len(x.data) == len(dst.data) {
 		copy(dst.data, x.data)
 		return dst
 	}
-	clear(dst.data)
-	if len(dst.data) == 1 {
-		s := 0.0
-		for _, v := range x.data {
-			s += v
+	reduceSum(dst.data, x.data, dst.shape, x.shape)
+	return dst
+}
+
+// sumAcc holds the float64 accumulators of reduceSum32 for destinations
+// too long for its stack buffer, so that a training step's gradient
+// reductions allocate nothing once warm.
+var sumAcc = sync.Pool{New: func() any { return new([]float64) }}
+
+// reduceSum32 is ReduceSumTo's float32 kernel: reduceSum into float64
+// accumulators (on the stack for up to 512 outputs, else from sumAcc),
+// then rounded into dst.
+func reduceSum32(dst, x []float32, ds, xs []int) {
+	var buf [512]float64
+	acc := buf[:0]
+	if len(dst) <= len(buf) {
+		acc = buf[:len(dst)]
+	} else {
+		p := sumAcc.Get().(*[]float64)
+		defer sumAcc.Put(p)
+		if cap(*p) < len(dst) {
+			*p = make([]float64, len(dst))
 		}
-		dst.data[0] = s
-		return dst
+		acc = (*p)[:len(dst)]
 	}
-	eachBroadcast(x.shape, bstrides(dst.shape, x.shape), nil, func(o, id, _, n, sd, _ int) {
-		src := x.data[o : o+n]
+	reduceSum(acc, x, ds, xs)
+	for i, v := range acc {
+		dst[i] = float32(v)
+	}
+}
+
+// reduceSum sets acc (of shape ds, fewer elements than x) to the sums of
+// x (of shape xs) over the axes along which ds is broadcast, accumulating
+// in float64 whatever x's type.
+func reduceSum[T float](acc []float64, x []T, ds, xs []int) {
+	clear(acc)
+	if len(acc) == 1 {
+		s := 0.0
+		for _, v := range x {
+			s += float64(v)
+		}
+		acc[0] = s
+		return
+	}
+	eachBroadcast(xs, bstrides(ds, xs), nil, func(o, id, _, n, sd, _ int) {
+		src := x[o : o+n]
 		if sd == 0 {
 			s := 0.0
 			for _, v := range src {
-				s += v
+				s += float64(v)
 			}
-			dst.data[id] += s
+			acc[id] += s
 			return
 		}
-		d := dst.data[id : id+n]
+		d := acc[id : id+n]
 		for k, v := range src {
-			d[k] += v
+			d[k] += float64(v)
 		}
 	})
-	return dst
 }
 
 // eachBroadcast walks a contiguous output of shape out row by row (the last

@@ -19,6 +19,13 @@ var ErrIndex = shapes.ErrIndex
 // or a nil *rand.Rand (RandN, RandU).
 var ErrArg = shapes.ErrArg
 
+// ErrDType is the sentinel wrapped by panics for element types that do not
+// go together: tensor operands of one function (a To function's dst
+// included) of two types, Data on a Float32 tensor or Data32 on a Float64
+// one. Types are never converted implicitly; convert with To. It wraps
+// ErrArg, so errors.Is(err, tensor.ErrArg) holds too.
+var ErrDType = shapes.ErrDType
+
 // MaxElements is the largest element count of a tensor: the most float64s
 // one Go allocation may hold: 2^45 (256 TiB of data) on 64-bit Linux,
 // macOS and Windows, 2^37 on ios/arm64, 2^29 on wasm and 2^28 − 1 on 32-bit
@@ -30,13 +37,14 @@ const MaxElements = shapes.MaxElements
 
 // ShapeError describes a misuse of shapes: the operation, the shapes it saw
 // and what was wrong. It wraps ErrShape (ErrIndex for bad indices, ErrArg
-// for a nil argument), and its Error method formats
+// for a nil argument, ErrDType for mixed element types), and its Error
+// method formats
 // "op: [2 3] and [4]: message (at file:line)". Its fields are
 //
 //	Op     string  // the operation, e.g. "tensor.Add"
 //	Shapes [][]int // the operand shapes involved (copies)
 //	Msg    string  // what was wrong and, where useful, what to do
-//	Err    error   // ErrShape, ErrIndex or ErrArg
+//	Err    error   // ErrShape, ErrIndex, ErrArg or ErrDType
 //	Site   string  // the user's file:line that led to the error
 //
 // It is an alias of the type the shared shape plumbing (internal/shapes)
@@ -49,6 +57,9 @@ func shapePanic(op, msg string, shs ...[]int) { shapes.Panic(op, msg, shs...) }
 // indexPanic panics with a *ShapeError wrapping ErrIndex.
 func indexPanic(op, msg string, shs ...[]int) { shapes.IndexPanic(op, msg, shs...) }
 
+// dtypePanic panics with a *ShapeError wrapping ErrDType.
+func dtypePanic(op, msg string, shs ...[]int) { shapes.DTypePanic(op, msg, shs...) }
+
 // argPanic panics with a *ShapeError wrapping ErrArg.
 func argPanic(op, msg string) { shapes.ArgPanic(op, msg) }
 
@@ -57,7 +68,7 @@ func argPanic(op, msg string) { shapes.ArgPanic(op, msg) }
 // without its one element) are refused. It is two comparisons, cheap
 // enough for every entry point.
 func check(op, arg string, t *Tensor) {
-	if t == nil || len(t.shape) == 0 && len(t.data) != 1 {
+	if t == nil || len(t.shape) == 0 && len(t.data)+len(t.data32) != 1 {
 		badTensor(op, arg, t)
 	}
 }

@@ -95,3 +95,27 @@ func ExampleSoftmax() {
 	//  [ 0.5  0.5   0.   0.]]
 	// [1. 1.]
 }
+
+func ExampleDType() {
+	// Convert float64 data to float32 (rounding to nearest), or make
+	// float32 tensors directly.
+	a := tensor.New([]float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}, 2, 3).To(tensor.Float32)
+	b := tensor.Float32.Ones(3, 2)
+	c := tensor.MatMul(a, b) // SGEMM: the product is float32 too
+	fmt.Println(a.DType(), c.DType())
+	fmt.Println(c)          // float32 values print in their shortest form
+	fmt.Println(c.At(0, 0)) // At widens exactly: float32's rounding shows
+
+	// Types never mix implicitly: convert one operand with To.
+	defer func() {
+		err := recover().(error)
+		fmt.Println(errors.Is(err, tensor.ErrDType))
+	}()
+	tensor.MatMul(a, tensor.Ones(3, 2))
+	// Output:
+	// float32 float32
+	// [[0.6 0.6]
+	//  [1.5 1.5]], dtype=float32
+	// 0.6000000238418579
+	// true
+}

@@ -64,6 +64,49 @@ func TestString(t *testing.T) {
 	}
 }
 
+// TestStringFloat32 checks the printing of Float32 tensors: each value is
+// the shortest decimal that reads back as the same float32 (0.1 prints as
+// 0.1 although float64(float32(0.1)) is 0.10000000149011612), in the
+// float64 layout, with ", dtype=float32" after the closing bracket.
+func TestStringFloat32(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	f32 := func(shape []int, xs ...float64) *tensor.Tensor { return tensor.New(xs, shape...).To(tensor.Float32) }
+	tests := []struct {
+		name string
+		x    *tensor.Tensor
+		want string
+	}{
+		{"scalar whole", tensor.Float32.Scalar(3), "3., dtype=float32"},
+		{"scalar 0.1 is shortest", tensor.Float32.Scalar(0.1), "0.1, dtype=float32"},
+		{"scalar 1/3", tensor.Float32.Scalar(1.0 / 3), "0.33333334, dtype=float32"},
+		{"scalar small", tensor.Float32.Scalar(1e-5), "1e-05, dtype=float32"},
+		{"scalar large", tensor.Float32.Scalar(1e20), "1e+20, dtype=float32"},
+		{"scalar largest", tensor.Float32.Scalar(math.MaxFloat32), "3.4028235e+38, dtype=float32"},
+		{"scalar overflow", tensor.Float32.Scalar(1e39), "inf, dtype=float32"},
+		{"scalar NaN", tensor.Float32.Scalar(nan), "nan, dtype=float32"},
+		{"vector", f32([]int{3}, 1, 2.5, -0.1), "[  1.  2.5 -0.1], dtype=float32"},
+		{"vector non-finite", f32([]int{3}, nan, -inf, 1), "[ nan -inf   1.], dtype=float32"},
+		{"vector empty", tensor.Float32.Zeros(0), "[], dtype=float32"},
+		{"matrix", f32([]int{2, 2}, 0.1, 0.2, 0.3, 0.4), "[[0.1 0.2]\n [0.3 0.4]], dtype=float32"},
+		{"summarised", tensor.Float32.Zeros(501, 2),
+			"[[0. 0.]\n [0. 0.]\n [0. 0.]\n ...\n [0. 0.]\n [0. 0.]\n [0. 0.]], dtype=float32"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.x.String(); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s\n(-want +got):\n%s", got, tc.want, cmp.Diff(tc.want, got))
+			}
+		})
+	}
+	t.Run("float32 values print as their float64 widening would not", func(t *testing.T) {
+		// The same values widened print with float64's digits and no mark.
+		x := tensor.Float32.Scalar(0.1).To(tensor.Float64)
+		if got, want := x.String(), "0.10000000149011612"; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+}
+
 // repeatJoin returns n copies of s joined by sep.
 func repeatJoin(s, sep string, n int) string {
 	out := s
@@ -97,6 +140,13 @@ func TestAllClose(t *testing.T) {
 		{"number against infinity", v(1), v(inf), 1, 1, false},
 		{"0-d", tensor.Scalar(1), tensor.Scalar(1 + 1e-9), 1e-8, 0, true},
 		{"empty", tensor.Zeros(0, 2), tensor.Zeros(0, 2), 0, 0, true},
+		// Mixed types compare as float64: float32(0.1) differs from 0.1 by
+		// about 1.5e-9, within rtol 2^-24 ≈ 6e-8 (float32's unit roundoff)
+		// but not within 1e-9.
+		{"float32 against float64 reference", v(0.1, 2).To(tensor.Float32), v(0.1, 2), 0x1p-24, 0, true},
+		{"float32 against float64, too tight", v(0.1, 2).To(tensor.Float32), v(0.1, 2), 1e-9, 0, false},
+		{"float32 against float32", v(1, 2).To(tensor.Float32), v(1, 2.05).To(tensor.Float32), 0, 0.1, true},
+		{"float64 against float32 shapes differ", v(1, 2), tensor.Float32.Ones(2, 1), 1, 1, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,6 +172,8 @@ func TestMaxAbsDiff(t *testing.T) {
 		{"equal infinities", v(inf, -inf), v(inf, -inf), 0},
 		{"infinity against number", v(inf, 1), v(1, 1), inf},
 		{"empty", tensor.Zeros(0), tensor.Zeros(0), 0},
+		{"float32 against float64", v(0.5, 0.1).To(tensor.Float32), v(0.5, 0.1), math.Abs(float64(float32(0.1)) - 0.1)},
+		{"float32 infinity", v(1e39).To(tensor.Float32), v(math.Inf(1)), 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

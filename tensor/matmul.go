@@ -35,9 +35,13 @@ func (t Transposition) String() string {
 // axes, and the leading (batch) axes broadcast: (…, m, k)·(…, k, n) →
 // (…, m, n). A 1-D operand is a vector: (k)·(…, k, n) → (…, n),
 // (…, m, k)·(k) → (…, m) and (k)·(k) → a 0-d scalar (the dot product).
+// The operands must have one element type, which the product has: float64
+// products run tapegrad's DGEMM, float32 ones its SGEMM (sums accumulated
+// in float32, as in PyTorch and BLAS).
 // It panics with ErrShape if an operand is 0-d, the inner dimensions differ,
 // the batch axes do not broadcast or the product would exceed MaxElements
-// elements, and with ErrArg if an operand is nil or a zero value.
+// elements, with ErrDType if the element types differ, and with ErrArg if
+// an operand is nil or a zero value.
 func MatMul(a, b *Tensor) *Tensor {
 	const op = "tensor.MatMul"
 	check(op, "a", a)
@@ -48,17 +52,24 @@ func MatMul(a, b *Tensor) *Tensor {
 	// View a vector as a (1, k) or (k, 1) matrix over the same storage,
 	// multiply, and drop the inserted axis from the product's shape.
 	as, bs, prod, out := shapes.MatMulVectorShapes(a.shape, b.shape)
-	dst := zeros(op, out)
-	GemmTo(&Tensor{shape: prod, data: dst.data}, 1, &Tensor{shape: as, data: a.data}, NoTrans,
-		&Tensor{shape: bs, data: b.data}, NoTrans, 0)
+	sameDType(op, a, b)
+	dst := zerosLike(op, a, out)
+	GemmTo(dst.view(prod), 1, a.view(as), NoTrans, b.view(bs), NoTrans, 0)
 	return dst
+}
+
+// view returns a tensor of the given shape (of t's element count) over t's
+// storage.
+func (t *Tensor) view(shape []int) *Tensor {
+	return &Tensor{shape: shape, data: t.data, data32: t.data32, dtype: t.dtype}
 }
 
 // MatMulT returns op(a)·op(b) for operands of rank ≥ 2, op transposing the
 // last two axes of its operand when its Transposition is Trans (a GEMM flag,
 // never a copy); batch axes broadcast as in MatMul.
 // It panics with ErrShape if a rank is below 2 (use MatMul for vectors), the
-// inner dimensions differ or the batch axes do not broadcast.
+// inner dimensions differ or the batch axes do not broadcast, and with
+// ErrDType if the element types differ.
 func MatMulT(a, b *Tensor, ta, tb Transposition) *Tensor {
 	const op = "tensor.MatMulT"
 	check(op, "a", a)
@@ -69,16 +80,20 @@ func MatMulT(a, b *Tensor, ta, tb Transposition) *Tensor {
 // matMulT is MatMulT naming op for a product too large.
 func matMulT(op string, a, b *Tensor, ta, tb Transposition) *Tensor {
 	var buf [8]int
-	dst := zeros(op, shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, ta == Trans, tb == Trans))
-	return GemmTo(dst, 1, a, ta, b, tb, 0)
+	shape := shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, ta == Trans, tb == Trans)
+	sameDType(op, a, b)
+	return GemmTo(zerosLike(op, a, shape), 1, a, ta, b, tb, 0)
 }
 
 // GemmTo computes dst = alpha·op(a)·op(b) + beta·dst for operands of rank
 // ≥ 2, op as in MatMulT and batch axes broadcast as in MatMul, and returns
 // dst. beta = 1 accumulates into dst (a gradient buffer, say); with beta = 0
 // dst's previous contents are ignored (NaNs included). dst must not alias a
-// or b. It panics with ErrShape if the operands do not multiply (see
-// MatMulT) or dst's shape is not the product's.
+// or b. dst, a and b must have one element type; for Float32, alpha and
+// beta are rounded to float32 and the product runs in SGEMM.
+// It panics with ErrShape if the operands do not multiply (see MatMulT) or
+// dst's shape is not the product's, and with ErrDType if the element types
+// differ.
 func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, tb Transposition, beta float64) *Tensor {
 	check("tensor.MatMul", "dst", dst)
 	check("tensor.MatMul", "a", a)
@@ -87,6 +102,8 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, 
 	var buf [8]int
 	want := shapes.MatMulShapeInto(buf[:0], a.shape, b.shape, transA, transB)
 	checkDst("tensor.MatMul", dst, want)
+	sameDType("tensor.MatMul", a, b)
+	sameDType("tensor.MatMul", dst, a)
 	r := len(want)
 	m, n := want[r-2], want[r-1]
 	ar, ac := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
@@ -100,17 +117,20 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, 
 		return dst
 	}
 	if k == 0 {
-		for i := range dst.data {
-			dst.data[i] *= beta
-		}
-		if beta == 0 {
-			clear(dst.data)
-		}
+		scaleK(dst.data, beta)
+		scaleK(dst.data32, float32(beta))
 		return dst
 	}
-	// One product per batch: packed, cache-blocked DGEMM (internal/gemm),
-	// row-major with the operands' own strides.
+	// One product per batch: packed, cache-blocked DGEMM or SGEMM
+	// (internal/gemm), row-major with the operands' own strides.
 	gemmAt := func(ao, bo, co int) {
+		if dst.dtype == Float32 {
+			gemm.Sgemm(transA, transB, m, n, k, float32(alpha),
+				a.data32[ao:ao+ar*ac], ac,
+				b.data32[bo:bo+br*bc], bc,
+				float32(beta), dst.data32[co:co+m*n], n)
+			return
+		}
 		gemm.Dgemm(transA, transB, m, n, k, alpha,
 			a.data[ao:ao+ar*ac], ac,
 			b.data[bo:bo+br*bc], bc,
@@ -140,4 +160,16 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, 
 		}
 	}
 	return dst
+}
+
+// scaleK sets x = beta·x, and x = 0 when beta is 0 (NaNs included): C =
+// beta·C of a product with k = 0.
+func scaleK[T float](x []T, beta T) {
+	if beta == 0 {
+		clear(x)
+		return
+	}
+	for i := range x {
+		x[i] *= beta
+	}
 }

@@ -12,21 +12,30 @@ import (
 // This file holds the scans along one axis (CumSum, LogCumSumExp) and Flip.
 // Each keeps x's shape; negative axes count from the end, and, as in
 // PyTorch, a 0-d tensor accepts axis 0 or −1 and is treated as one element.
+// Results have x's element type; a To form panics with ErrDType if dst's
+// type is not x's. Float32 inputs accumulate in float64: CumSum's running
+// total and LogCumSumExp's running value are kept in float64 and each
+// output is rounded to float32 once, so the rounding errors of the float32
+// outputs do not accumulate along the axis.
 
 // CumSum returns the cumulative sum of x along axis, a tensor of x's shape:
 //
 //	y[…, k, …] = Σ_{j ≤ k} x[…, j, …]
 //
 // summed left to right in float64 (PyTorch's order, so rounding grows with
-// the axis's length as in any running sum). It panics with ErrShape if axis
-// is out of range.
+// the axis's length as in any running sum; for float32 the running total
+// is float64 too and each output is rounded once). It panics with ErrShape if axis is out of range.
 func CumSum(x *Tensor, axis int) *Tensor { return CumSumTo(like("tensor.CumSum", x), x, axis) }
 
 // CumSumTo writes CumSum(x, axis) into dst (x's shape; dst may be x) and
 // returns dst. It panics with ErrShape if axis is out of range or dst's
-// shape is not x's.
+// shape is not x's, and with ErrDType if dst's element type is not x's.
 func CumSumTo(dst, x *Tensor, axis int) *Tensor {
 	n, inner := scanShape("tensor.CumSum", dst, x, axis)
+	if x.dtype == Float32 {
+		scan32(dst.data32, x.data32, n, inner, func(acc, v float64) float64 { return acc + v })
+		return dst
+	}
 	d, xd := dst.data, x.data
 	for base := 0; base < len(d); base += n * inner {
 		row, src := d[base:base+n*inner], xd[base:base+n*inner]
@@ -65,9 +74,13 @@ func LogCumSumExp(x *Tensor, axis int) *Tensor {
 
 // LogCumSumExpTo writes LogCumSumExp(x, axis) into dst (x's shape; dst may
 // be x) and returns dst. It panics with ErrShape if axis is out of range or
-// dst's shape is not x's.
+// dst's shape is not x's, and with ErrDType if dst's element type is not x's.
 func LogCumSumExpTo(dst, x *Tensor, axis int) *Tensor {
 	n, inner := scanShape("tensor.LogCumSumExp", dst, x, axis)
+	if x.dtype == Float32 {
+		scan32(dst.data32, x.data32, n, inner, scanLogAddExp)
+		return dst
+	}
 	d, xd := dst.data, x.data
 	for base := 0; base < len(d); base += n * inner {
 		row, src := d[base:base+n*inner], xd[base:base+n*inner]
@@ -83,6 +96,29 @@ func LogCumSumExpTo(dst, x *Tensor, axis int) *Tensor {
 	return dst
 }
 
+// scan32 is the float32 scan: along each run of n·inner elements it keeps
+// the running value y_k = f(y_{k−1}, x_k) (y_0 = x_0) in float64, per inner
+// index, and writes each y_k rounded to float32 into d (which may be x).
+func scan32(d, x []float32, n, inner int, f func(acc, v float64) float64) {
+	buf := getF64(inner)
+	defer putF64(buf)
+	acc := *buf
+	for base := 0; base < len(d); base += n * inner {
+		row, src := d[base:base+n*inner], x[base:base+n*inner]
+		for i, v := range src[:inner] {
+			acc[i] = float64(v)
+			row[i] = v
+		}
+		for k := inner; k < len(row); k += inner {
+			cur := row[k : k+inner]
+			for i, v := range src[k : k+inner] {
+				acc[i] = f(acc[i], float64(v))
+				cur[i] = float32(acc[i])
+			}
+		}
+	}
+}
+
 // scanShape checks axis and dst (x's shape) and returns the length n of
 // the axis and the number inner of elements after it: x is a run of
 // n·inner elements per index before axis, element k of a run starting at
@@ -93,6 +129,7 @@ func scanShape(op string, dst, x *Tensor, axis int) (n, inner int) {
 	check(op, "x", x)
 	a := shapes.NormAxisScalar(op, axis, x.shape)
 	checkDst(op, dst, x.shape)
+	sameDType(op, dst, x)
 	if len(x.shape) == 0 {
 		return 1, 1
 	}
@@ -124,7 +161,8 @@ func Flip(x *Tensor, axes ...int) *Tensor { return FlipTo(like("tensor.Flip", x)
 
 // FlipTo writes Flip(x, axes...) into dst (x's shape) and returns dst. dst
 // may be x; the flip then first copies x. It panics with ErrShape on a bad
-// axis or if dst's shape is not x's.
+// axis or if dst's shape is not x's, and with ErrDType if dst's element
+// type is not x's (Flip moves elements and never rounds).
 func FlipTo(dst, x *Tensor, axes ...int) *Tensor {
 	const op = "tensor.Flip"
 	check(op, "dst", dst)
@@ -133,12 +171,9 @@ func FlipTo(dst, x *Tensor, axes ...int) *Tensor {
 	var fb [8]bool
 	flip := shapes.MarkAxes(fb[:0], op, shape, axes)
 	checkDst(op, dst, shape)
-	d, xd := dst.data, x.data
-	if len(d) == 0 {
+	sameDType(op, dst, x)
+	if dst.Len() == 0 {
 		return dst
-	}
-	if &d[0] == &xd[0] {
-		xd = slices.Clone(xd)
 	}
 	// Walk dst row by row along the last axis (eachBroadcast): src is the
 	// offset in x of dst's first element, step[ax] how the offset moves as
@@ -154,6 +189,22 @@ func FlipTo(dst, x *Tensor, axes ...int) *Tensor {
 		}
 		stride *= shape[ax]
 	}
+	if x.dtype == Float32 {
+		flipCopy(dst.data32, x.data32, shape, step, src)
+	} else {
+		flipCopy(dst.data, x.data, shape, step, src)
+	}
+	return dst
+}
+
+// flipCopy is FlipTo's copy for either type: dst's element at offset o+i of
+// the row starting at o comes from x at src+off+i·k, where eachBroadcast
+// walks the offsets off with the strides step. It copies x first when it
+// is d (flipping in place).
+func flipCopy[T float](d, xd []T, shape, step []int, src int) {
+	if &d[0] == &xd[0] {
+		xd = slices.Clone(xd)
+	}
 	eachBroadcast(shape, step, nil, func(o, off, _, n, k, _ int) {
 		row, at := d[o:o+n], src+off
 		if k == 1 {
@@ -164,5 +215,4 @@ func FlipTo(dst, x *Tensor, axes ...int) *Tensor {
 			row[i] = xd[at+i*k]
 		}
 	})
-	return dst
 }

@@ -437,6 +437,89 @@ func TestShapePanics(t *testing.T) {
 	})
 }
 
+// TestShapeFloat32 runs every function of shape.go on a Float32 operand and
+// compares it with the same function on the operand widened to float64,
+// the result rounded back: moving values involves no arithmetic, so the
+// two agree exactly and the result stays Float32. IndexAdd and Scatter add;
+// their rows use small integers (randInts), whose sums are exact in both
+// types, so they compare exactly too.
+func TestShapeFloat32(t *testing.T) {
+	rng := tapegradtest.NewRNG()
+	x := randU(3, 2, 3, 4).To(tensor.Float32) // values of float32 precision
+	ints := randInts(rng, 2, 3, 4).To(tensor.Float32)
+	tests := []struct {
+		name string
+		x    *tensor.Tensor
+		f    func(x *tensor.Tensor) *tensor.Tensor
+	}{
+		{"Reshape", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Reshape(x, 4, -1) }},
+		{"Flatten", x, tensor.Flatten},
+		{"Transpose", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Transpose(x, 2, 0, 1) }},
+		{"Transpose reverses", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Transpose(x) }},
+		{"Transpose matrix", tensor.Reshape(x, 6, 4), func(x *tensor.Tensor) *tensor.Tensor { return tensor.Transpose(x) }},
+		{"T", x, tensor.T},
+		{"Squeeze", tensor.Reshape(x, 1, 24, 1), func(x *tensor.Tensor) *tensor.Tensor { return tensor.Squeeze(x) }},
+		{"Unsqueeze", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Unsqueeze(x, 1) }},
+		{"Slice", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Slice(x, 1, 1, 3) }},
+		{"Pad", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Pad(x, -1, 2, 1) }},
+		{"Concat", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Concat(1, x, tensor.Slice(x, 1, 0, 1), x) }},
+		{"Stack", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Stack(2, x, x) }},
+		{"IndexSelect", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.IndexSelect(x, 2, []int{3, 0, 0}) }},
+		{"IndexAdd repeated", ints, func(x *tensor.Tensor) *tensor.Tensor { return tensor.IndexAdd(x, 1, []int{1, 0, 1}, 2) }},
+		{"Gather", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Gather(x, 1, []int{0, 1, 2, 0, 2, 1, 1, 0}) }},
+		{"Scatter", ints, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Scatter(x, 1, make([]int, 24), 2) }},
+		{"Flip", x, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Flip(x, 0, 2) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x0 := tc.x.Copy()
+			got := tc.f(tc.x)
+			want := tc.f(tc.x.To(tensor.Float64)).To(tensor.Float32)
+			if d := diffTyped(want, got, exact); d != "" {
+				t.Errorf("float32 result ≠ float64 result rounded (-want +got):\n%s", d)
+			}
+			if d := diffTyped(x0, tc.x, exact); d != "" {
+				t.Errorf("changed its operand (-before +after):\n%s", d)
+			}
+		})
+	}
+	t.Run("To functions", func(t *testing.T) {
+		idx := []int{0, 1, 2, 0, 2, 1, 1, 0}
+		got := tensor.GatherTo(tensor.Float32.Zeros(8), x, 1, idx)
+		if d := diffTyped(tensor.Reshape(tensor.Gather(x, 1, idx), 8), got, exact); d != "" {
+			t.Errorf("GatherTo mismatch (-Gather +GatherTo):\n%s", d)
+		}
+		g := tensor.Gather(x, 1, idx) // (2, 4)
+		s := tensor.ScatterTo(tensor.Float32.Full(9, 2, 3, 4), g, 1, idx)
+		if d := diffTyped(tensor.Scatter(g, 1, idx, 3), s, exact); d != "" {
+			t.Errorf("ScatterTo mismatch (-Scatter +ScatterTo):\n%s", d)
+		}
+	})
+	t.Run("OneHot", func(t *testing.T) {
+		labels := []int{2, 0, 1, 2}
+		for _, d := range dtypes {
+			got := d.OneHot(labels, 3)
+			if diff := diffTyped(tensor.OneHot(labels, 3).To(d), got, exact); diff != "" {
+				t.Errorf("%v.OneHot ≠ OneHot converted (-want +got):\n%s", d, diff)
+			}
+		}
+	})
+}
+
+func TestShapeDTypePanics(t *testing.T) {
+	x, y := tensor.Zeros(2, 3), tensor.Float32.Zeros(2, 3)
+	runPanics(t, []panicRow{
+		{"Concat", func() { tensor.Concat(0, x, y) }, tensor.ErrDType, []string{"tensor.Concat", "float64 and float32", "[2 3]"}},
+		{"Concat third", func() { tensor.Concat(1, y, y, x) }, tensor.ErrDType, []string{"tensor.Concat", "float32 and float64"}},
+		{"Stack", func() { tensor.Stack(0, y, x) }, tensor.ErrDType, []string{"tensor.Stack", "float32 and float64"}},
+		{"GatherTo", func() { tensor.GatherTo(tensor.Zeros(2), y, 1, []int{0, 0}) }, tensor.ErrDType, []string{"tensor.Gather", "float64 and float32"}},
+		{"ScatterTo", func() { tensor.ScatterTo(tensor.Float32.Zeros(2, 2, 3), x, 1, make([]int, 6)) }, tensor.ErrDType, []string{"tensor.Scatter", "float32 and float64"}},
+		{"Float32.OneHot label", func() { tensor.Float32.OneHot([]int{3}, 3) }, tensor.ErrIndex, []string{"tensor.OneHot", "label 3"}},
+		{"float32 Slice end", func() { tensor.Slice(y, 1, 0, 4) }, tensor.ErrShape, []string{"tensor.Slice", "[2 3]"}},
+		{"float32 Gather index", func() { tensor.Gather(y, 1, []int{0, 3}) }, tensor.ErrIndex, []string{"tensor.Gather", "index 3"}},
+	})
+}
+
 // fuzzPerm turns seed into a permutation of n axes.
 func fuzzPerm(seed uint64, n int) []int {
 	return rand.New(rand.NewPCG(seed, 3)).Perm(n)

@@ -4,11 +4,15 @@ import "math"
 
 // Softmax returns exp(x − m) / Σ exp(x − m) along axis, m the maximum along
 // axis, so logits of ±1000 give exact probabilities without overflow.
+// The result has x's element type; float32 inputs accumulate in float64
+// (each exp, the denominator and the quotient are float64, and each output
+// is rounded to float32 once), as for LogSoftmax and the To forms.
 // It panics with ErrShape on a bad axis.
 func Softmax(x *Tensor, axis int) *Tensor { return softmax("tensor.Softmax", x, axis, false) }
 
 // LogSoftmax returns x − logsumexp(x) along axis, computed stably as
-// (x − m) − log Σ exp(x − m), m the maximum along axis.
+// (x − m) − log Σ exp(x − m), m the maximum along axis. Float32 inputs
+// are computed in float64 and each output rounded once (see Softmax).
 // It panics with ErrShape on a bad axis.
 func LogSoftmax(x *Tensor, axis int) *Tensor { return softmax("tensor.LogSoftmax", x, axis, true) }
 
@@ -22,7 +26,9 @@ func softmax(op string, x *Tensor, axis int, log bool) *Tensor {
 }
 
 // SoftmaxTo writes Softmax(x, axis) into dst (x's shape) and returns dst;
-// along the last axis it does not allocate.
+// along the last axis it does not allocate. It panics with ErrShape on a
+// bad axis or destination and with ErrDType if dst's type is not x's; so
+// does LogSoftmaxTo.
 func SoftmaxTo(dst, x *Tensor, axis int) *Tensor {
 	return softmaxTo("tensor.Softmax", dst, x, axis, false)
 }
@@ -38,7 +44,19 @@ func softmaxTo(op string, dst, x *Tensor, axis int, log bool) *Tensor {
 	check(op, "x", x)
 	axis = normAxis(op, axis, len(x.shape), x.shape)
 	checkDst(op, dst, x.shape)
+	sameDType(op, dst, x)
 	outer, n, inner := split3(x.shape, axis)
+	if x.dtype == Float32 {
+		if inner != 1 { // not a hot path: the float64 kernel on widened x
+			return round32To(dst, softmaxTo(op, zeros(op, x.shape), widen(x), axis, log))
+		}
+		e := getF64(n)
+		for o := 0; o < outer; o++ {
+			softmaxRow32(dst.data32[o*n:(o+1)*n], x.data32[o*n:(o+1)*n], *e, log)
+		}
+		putF64(e)
+		return dst
+	}
 	if inner == 1 {
 		for o := 0; o < outer; o++ {
 			softmaxRow(dst.data[o*n:(o+1)*n], x.data[o*n:(o+1)*n], log)
@@ -91,5 +109,39 @@ func softmaxRow(dst, src []float64, log bool) {
 	}
 	for i := range dst {
 		dst[i] /= s
+	}
+}
+
+// softmaxRow32 is softmaxRow for a float32 row (dst may be src): the
+// maximum, each exp (kept in e, of the row's length) and the sum are
+// float64 and each output is the float64 result rounded once.
+func softmaxRow32(dst, src []float32, e []float64, log bool) {
+	m := math.Inf(-1)
+	for _, v := range src {
+		m = maxNaN(m, float64(v))
+	}
+	if math.IsInf(m, 0) {
+		m = 0
+	}
+	s := 0.0
+	for i, v := range src {
+		z := float64(v) - m
+		if log {
+			e[i] = z
+			s += math.Exp(z)
+		} else {
+			e[i] = math.Exp(z)
+			s += e[i]
+		}
+	}
+	if log {
+		ls := math.Log(s)
+		for i, z := range e {
+			dst[i] = float32(z - ls)
+		}
+		return
+	}
+	for i, v := range e {
+		dst[i] = float32(v / s)
 	}
 }

@@ -12,7 +12,9 @@ import (
 // kernel is a plain loop calling Go's math package, whose functions are
 // accurate near 0 and in the tails (gonum's floats has none of them); the
 // unary ones go through mapTo (unary.go), Hypot through binary.go's
-// broadcasting binaryKernel.
+// broadcasting binaryKernel. On Float32 tensors each element is computed
+// in float64 and rounded to float32, and the To forms panic with ErrDType
+// if dst's type is not x's.
 
 // Sin returns sin(x) element-wise (x in radians).
 func Sin(x *Tensor) *Tensor { return SinTo(like("tensor.Sin", x), x) }
@@ -158,8 +160,9 @@ func SoftsignTo(dst, x *Tensor) *Tensor {
 }
 
 // hypotK is Hypot's kernel: binaryKernel.apply broadcasts, with flat loops
-// for equal shapes and one-element operands.
-var hypotK = binaryKernel{"tensor.Hypot", math.Hypot, nil}
+// for equal shapes and one-element operands; float32 operands are widened
+// and the float64 hypot rounded to float32.
+var hypotK = widened("tensor.Hypot", math.Hypot)
 
 // Hypot returns √(a²+b²) element-wise with NumPy broadcasting, computed by
 // math.Hypot without overflow or underflow (Hypot(3e200, 4e200) = 5e200);

@@ -16,6 +16,13 @@ import (
 // takes a list of axes (none means all; negative axes count from the end)
 // and comes in three forms: F drops the reduced axes, FKeepDims keeps them
 // as size 1, and FTo writes into a dst whose shape says which.
+//
+// Each result has x's element type. Float32 inputs accumulate in float64:
+// both passes of the variance and the norm's sum of squares run in float64
+// on the (exactly widened) elements, and each result is rounded to float32
+// once, so it is the float64 result of the same inputs rounded (within
+// one float32 ulp; the norm needs no scaling there, see statsNorm32).
+// A To form panics with ErrDType if dst's type is not x's.
 
 // Correction is what Variance and Std subtract from the number N of
 // elements reduced into each output before dividing the sum of squared
@@ -49,23 +56,24 @@ const (
 // of range or given twice.
 func Variance(x *Tensor, c Correction, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Variance", x, axes)
-	return statsVarianceTo(zeros(p.op, p.drop), x, c, p, false)
+	return statsVarianceTo(zerosOf(p.op, x.dtype, p.drop), x, c, p, false)
 }
 
 // VarianceKeepDims is Variance keeping the reduced axes as size 1, so the
 // result broadcasts against x.
 func VarianceKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Variance", x, axes)
-	return statsVarianceTo(zeros(p.op, p.keep), x, c, p, false)
+	return statsVarianceTo(zerosOf(p.op, x.dtype, p.keep), x, c, p, false)
 }
 
 // VarianceTo writes Variance(x, c, axes...) into dst and returns dst. dst's
 // shape is the reduced one, either with the reduced axes dropped or kept as
 // size 1; it decides which. It panics with ErrShape on a bad axis or if
-// dst's shape is neither.
+// dst's shape is neither, and with ErrDType if dst's element type is not
+// x's (as do StdTo and NormTo).
 func VarianceTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Variance", x, axes)
-	statsCheckDst(dst, p)
+	statsCheckDst(dst, x, p)
 	return statsVarianceTo(dst, x, c, p, false)
 }
 
@@ -75,13 +83,13 @@ func VarianceTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
 // infinite one +Inf). It panics with ErrShape on a bad axis.
 func Std(x *Tensor, c Correction, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Std", x, axes)
-	return statsVarianceTo(zeros(p.op, p.drop), x, c, p, true)
+	return statsVarianceTo(zerosOf(p.op, x.dtype, p.drop), x, c, p, true)
 }
 
 // StdKeepDims is Std keeping the reduced axes as size 1.
 func StdKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Std", x, axes)
-	return statsVarianceTo(zeros(p.op, p.keep), x, c, p, true)
+	return statsVarianceTo(zerosOf(p.op, x.dtype, p.keep), x, c, p, true)
 }
 
 // StdTo writes Std(x, c, axes...) into dst, whose shape (reduced axes
@@ -89,17 +97,43 @@ func StdKeepDims(x *Tensor, c Correction, axes ...int) *Tensor {
 // ErrShape on a bad axis or destination.
 func StdTo(dst, x *Tensor, c Correction, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Std", x, axes)
-	statsCheckDst(dst, p)
+	statsCheckDst(dst, x, p)
 	return statsVarianceTo(dst, x, c, p, true)
 }
 
 // statsVarianceTo writes the variance (its square root when sqrt is set)
 // over p's axes into dst, which has one of p's shapes. It works in buffers
-// of its own, so dst may be x when nothing is reduced away (a 0-d x).
+// of its own, so dst may be x when nothing is reduced away (a 0-d x). A
+// Float32 x runs the same passes in float64 (statsMoments32) and each
+// result is rounded once.
 func statsVarianceTo(dst, x *Tensor, c Correction, p statsPlan, sqrt bool) *Tensor {
-	xd := x.Data()
 	buf := make([]float64, 3*p.outN)
 	mean, ss, comp := buf[:p.outN], buf[p.outN:2*p.outN], buf[2*p.outN:]
+	N := float64(p.n)
+	if x.dtype == Float32 {
+		statsMoments32(x.data32, p, mean, ss, comp)
+	} else {
+		statsMoments(x.data, p, mean, ss, comp)
+	}
+	div := max(N-float64(c), 0)
+	for i := range ss {
+		v := ss[i] - comp[i]*comp[i]/N
+		if v < 0 {
+			v = 0 // rounding when all deviations are ~0; NaN passes
+		}
+		v /= div
+		if sqrt {
+			v = math.Sqrt(v)
+		}
+		dst.setAt(i, v)
+	}
+	return dst
+}
+
+// statsMoments sets, for each output i of p, mean[i] to the mean of the
+// elements of xd it reduces, then ss[i] to Σ (x − mean)² and comp[i] to
+// Σ (x − mean) over them (mean, ss and comp hold zeros on entry).
+func statsMoments(xd []float64, p statsPlan, mean, ss, comp []float64) {
 	// Pass 1: the sums, then the means.
 	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
 		if step == 0 {
@@ -131,20 +165,42 @@ func statsVarianceTo(dst, x *Tensor, c Correction, p statsPlan, sqrt bool) *Tens
 			comp[out+i] += d
 		}
 	})
-	div := max(N-float64(c), 0)
-	out := dst.Data()
-	for i := range out {
-		v := ss[i] - comp[i]*comp[i]/N
-		if v < 0 {
-			v = 0 // rounding when all deviations are ~0; NaN passes
+}
+
+// statsMoments32 is statsMoments for float32 elements, each widened
+// (exactly) and every sum float64.
+func statsMoments32(xd []float32, p statsPlan, mean, ss, comp []float64) {
+	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
+		if step == 0 {
+			mean[out] += sum32(xd[in : in+n])
+			return
 		}
-		v /= div
-		if sqrt {
-			v = math.Sqrt(v)
+		for i, v := range xd[in : in+n] {
+			mean[out+i] += float64(v)
 		}
-		out[i] = v
+	})
+	N := float64(p.n)
+	for i := range mean {
+		mean[i] /= N
 	}
-	return dst
+	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
+		if step == 0 {
+			m, s, e := mean[out], 0.0, 0.0
+			for _, v := range xd[in : in+n] {
+				d := float64(v) - m
+				s += d * d
+				e += d
+			}
+			ss[out] += s
+			comp[out] += e
+			return
+		}
+		for i, v := range xd[in : in+n] {
+			d := float64(v) - mean[out+i]
+			ss[out+i] += d * d
+			comp[out+i] += d
+		}
+	})
 }
 
 // Norm returns the L2 (Euclidean) norm √Σ x² of x over axes (all axes when
@@ -159,13 +215,13 @@ func statsVarianceTo(dst, x *Tensor, c Correction, p statsPlan, sqrt bool) *Tens
 // on an axis out of range or given twice.
 func Norm(x *Tensor, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Norm", x, axes)
-	return statsNormTo(zeros(p.op, p.drop), x, p)
+	return statsNormTo(zerosOf(p.op, x.dtype, p.drop), x, p)
 }
 
 // NormKeepDims is Norm keeping the reduced axes as size 1.
 func NormKeepDims(x *Tensor, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Norm", x, axes)
-	return statsNormTo(zeros(p.op, p.keep), x, p)
+	return statsNormTo(zerosOf(p.op, x.dtype, p.keep), x, p)
 }
 
 // NormTo writes Norm(x, axes...) into dst, whose shape (reduced axes
@@ -173,14 +229,18 @@ func NormKeepDims(x *Tensor, axes ...int) *Tensor {
 // ErrShape on a bad axis or destination.
 func NormTo(dst, x *Tensor, axes ...int) *Tensor {
 	p := statsPlanOf("tensor.Norm", x, axes)
-	statsCheckDst(dst, p)
+	statsCheckDst(dst, x, p)
 	return statsNormTo(dst, x, p)
 }
 
 // statsNormTo writes the scaled L2 norm over p's axes into dst: pass 1
 // finds each output's scale m = max |x| (NaN if any element is NaN), pass 2
 // sums (x/m)² where m is finite and non-zero; elsewhere m is the answer.
+// A Float32 x needs no scaling (statsNorm32).
 func statsNormTo(dst, x *Tensor, p statsPlan) *Tensor {
+	if x.dtype == Float32 {
+		return statsNorm32(dst, x, p)
+	}
 	xd := x.Data()
 	buf := make([]float64, 2*p.outN)
 	scale, ssq := buf[:p.outN], buf[p.outN:]
@@ -281,12 +341,44 @@ func statsPlanOf(op string, x *Tensor, axes []int) statsPlan {
 }
 
 // statsCheckDst panics with ErrShape if dst has neither of p's result
-// shapes (reduced axes kept as 1 or dropped).
-func statsCheckDst(dst *Tensor, p statsPlan) {
+// shapes (reduced axes kept as 1 or dropped), and with ErrDType if its
+// element type is not x's.
+func statsCheckDst(dst, x *Tensor, p statsPlan) {
 	check(p.op, "dst", dst)
+	sameDType(p.op, dst, x)
 	s := dst.shape
 	if !slices.Equal(s, p.keep) && !slices.Equal(s, p.drop) {
 		shapePanic(p.op, fmt.Sprintf("destination has shape %v, want %v or %v", s, p.drop, p.keep),
 			s, p.drop, p.keep)
 	}
+}
+
+// statsNorm32 is statsNormTo for a Float32 x: √Σ x² in one pass, each x
+// widened to float64, where its square is exact and neither overflows nor
+// underflows (float32's range squared, 2⁻²⁹⁸ to 2²⁵⁶, lies within
+// float64's normal numbers), so the scaling by max |x| is not needed; an
+// infinite element gives +Inf, a NaN NaN. Each result is rounded once.
+func statsNorm32(dst, x *Tensor, p statsPlan) *Tensor {
+	buf := getF64(p.outN)
+	ssq := *buf
+	clear(ssq)
+	xd := x.data32
+	eachBroadcast(p.dims, p.ost, nil, func(in, out, _, n, step, _ int) {
+		if step == 0 {
+			s := 0.0
+			for _, v := range xd[in : in+n] {
+				s += float64(v) * float64(v)
+			}
+			ssq[out] += s
+			return
+		}
+		for i, v := range xd[in : in+n] {
+			ssq[out+i] += float64(v) * float64(v)
+		}
+	})
+	for i, s := range ssq {
+		dst.data32[i] = float32(math.Sqrt(s))
+	}
+	putF64(buf)
+	return dst
 }

@@ -9,18 +9,23 @@ import (
 	"github.com/tapegrad/tapegrad/internal/shapes"
 )
 
-// Tensor is a dense, row-major, contiguous n-d array of float64.
-// A 0-d tensor (empty shape) holds one scalar. The zero value is not usable:
-// every function and method given a nil *Tensor panics with ErrArg, and so
-// does every one given a zero-value Tensor but String, which prints it, and
-// Shape, Data, Rank and Len, which report that it holds nothing. Make
-// tensors with New, Zeros, Scalar and the other constructors.
+// Tensor is a dense, row-major, contiguous n-d array of float64 or float32
+// (its DType; float64 unless made otherwise). A 0-d tensor (empty shape)
+// holds one scalar. The zero value is not usable: every function and
+// method given a nil *Tensor panics with ErrArg, and so does every one
+// given a zero-value Tensor but String, which prints it, and Shape, Data,
+// DType, Rank and Len, which report that it holds nothing (of type
+// Float64). Make tensors with New, Zeros, Scalar and the other
+// constructors.
 //
-// Tensors are mutable (Set, Data, the To kernels), but every function of this
-// package that returns a new *Tensor leaves its operands unchanged.
+// Tensors are mutable (Set, Data, Data32, the To kernels), but every
+// function of this package that returns a new *Tensor leaves its operands
+// unchanged.
 type Tensor struct {
-	shape []int
-	data  []float64
+	shape  []int
+	data   []float64 // the elements of a Float64 tensor; nil for Float32
+	data32 []float32 // the elements of a Float32 tensor; nil for Float64
+	dtype  DType
 }
 
 // New returns a tensor over data (not copied) with the given shape.
@@ -50,6 +55,9 @@ func zeros(op string, shape []int) *Tensor {
 // if x is nil or a zero-value Tensor: the result of op(x) before op writes it.
 func like(op string, x *Tensor) *Tensor {
 	check(op, "x", x)
+	if x.dtype == Float32 {
+		return &Tensor{shape: slices.Clone(x.shape), data32: make([]float32, len(x.data32)), dtype: Float32}
+	}
 	return &Tensor{shape: slices.Clone(x.shape), data: make([]float64, len(x.data))}
 }
 
@@ -75,13 +83,13 @@ func full(op string, v float64, shape []int) *Tensor {
 // Scalar returns a 0-d tensor holding v.
 func Scalar(v float64) *Tensor { return &Tensor{shape: []int{}, data: []float64{v}} }
 
-// ZerosLike returns a zero tensor of t's shape.
+// ZerosLike returns a zero tensor of t's shape and element type.
 func ZerosLike(t *Tensor) *Tensor { return like("tensor.ZerosLike", t) }
 
-// OnesLike returns a tensor of ones of t's shape.
+// OnesLike returns a tensor of ones of t's shape and element type.
 func OnesLike(t *Tensor) *Tensor {
 	check("tensor.OnesLike", "t", t)
-	return full("tensor.OnesLike", 1, t.shape)
+	return fullOf("tensor.OnesLike", t.dtype, 1, t.shape)
 }
 
 // Arange returns the 1-d tensor start, start+step, … up to but excluding
@@ -168,12 +176,22 @@ func (t *Tensor) Shape() []int {
 	return t.shape
 }
 
-// Data returns the tensor's elements in row-major order (not a copy).
+// Data returns the elements of a Float64 tensor in row-major order (not a
+// copy). It panics with ErrDType on a Float32 tensor: use Data32 there, or
+// Float64s for a widened copy of either.
 func (t *Tensor) Data() []float64 {
+	if t == nil || t.dtype != Float64 {
+		dataPanic(t)
+	}
+	return t.data
+}
+
+// dataPanic is Data's panic, out of line so that Data stays inlinable.
+func dataPanic(t *Tensor) {
 	if t == nil {
 		panic(badAccessData)
 	}
-	return t.data
+	dtypePanic("tensor.Data", "Data of a float32 tensor: use Data32, or Float64s for a float64 copy", t.shape)
 }
 
 // Rank returns the number of dimensions (0 for a scalar).
@@ -189,7 +207,7 @@ func (t *Tensor) Len() int {
 	if t == nil {
 		panic(badAccessLen)
 	}
-	return len(t.data)
+	return len(t.data) + len(t.data32) // one of them is empty
 }
 
 // The ErrArg panics of the accessors above, which the autograd tape calls
@@ -220,10 +238,27 @@ func (t *Tensor) Dim(i int) int {
 // It panics with ErrShape otherwise.
 func (t *Tensor) Item() float64 {
 	check("tensor.Item", "t", t)
-	if len(t.data) != 1 {
+	if t.Len() != 1 {
 		shapePanic("tensor.Item", "needs exactly one element", t.shape)
 	}
-	return t.data[0]
+	return t.at(0)
+}
+
+// at returns element i (flat, row-major) as a float64, whatever the type.
+func (t *Tensor) at(i int) float64 {
+	if t.dtype == Float32 {
+		return float64(t.data32[i])
+	}
+	return t.data[i]
+}
+
+// setAt stores v as element i (flat), rounding it to float32 in a Float32 tensor.
+func (t *Tensor) setAt(i int, v float64) {
+	if t.dtype == Float32 {
+		t.data32[i] = float32(v)
+		return
+	}
+	t.data[i] = v
 }
 
 // offset returns the flat index of idx, panicking with ErrIndex when out of range.
@@ -242,44 +277,50 @@ func (t *Tensor) offset(op string, idx []int) int {
 	return off
 }
 
-// At returns the element at the given indices (one per axis).
+// At returns the element at the given indices (one per axis), as a
+// float64 whatever the tensor's type.
 // It panics with ErrIndex if they are out of range.
-func (t *Tensor) At(idx ...int) float64 { return t.data[t.offset("tensor.At", idx)] }
+func (t *Tensor) At(idx ...int) float64 { return t.at(t.offset("tensor.At", idx)) }
 
-// Set stores v at the given indices (one per axis).
-// It panics with ErrIndex if they are out of range.
-func (t *Tensor) Set(v float64, idx ...int) { t.data[t.offset("tensor.Set", idx)] = v }
+// Set stores v at the given indices (one per axis), rounded to float32 in a
+// Float32 tensor. It panics with ErrIndex if they are out of range.
+func (t *Tensor) Set(v float64, idx ...int) { t.setAt(t.offset("tensor.Set", idx), v) }
 
-// Copy returns a deep copy of t.
+// Copy returns a deep copy of t, of t's element type.
 func (t *Tensor) Copy() *Tensor {
 	check("tensor.Copy", "t", t)
-	return &Tensor{shape: slices.Clone(t.shape), data: slices.Clone(t.data)}
+	return &Tensor{shape: slices.Clone(t.shape), data: slices.Clone(t.data), data32: slices.Clone(t.data32), dtype: t.dtype}
 }
 
 // CopyFrom copies src's elements into t. It panics with ErrShape if the
-// shapes differ.
+// shapes differ and with ErrDType if the element types do (convert with To).
 func (t *Tensor) CopyFrom(src *Tensor) {
 	check("tensor.CopyFrom", "t", t)
 	check("tensor.CopyFrom", "src", src)
 	if !slices.Equal(t.shape, src.shape) {
 		shapePanic("tensor.CopyFrom", "shapes differ", t.shape, src.shape)
 	}
+	sameDType("tensor.CopyFrom", t, src)
 	copy(t.data, src.data)
+	copy(t.data32, src.data32)
 }
 
 // init gives internal/shapes.Reuse, the only way autograd's buffer pool
 // reshapes a recycled tensor in place, access to a tensor's fields (see
 // internal/shapes/reuse.go); users cannot reach it.
 func init() {
-	shapes.RegisterReuse(func(t *Tensor) (*[]int, *[]float64) {
+	shapes.RegisterReuse(func(t *Tensor) (*[]int, *[]float64, *[]float32) {
 		if t == nil {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return &t.shape, &t.data
+		if t.dtype == Float32 {
+			return &t.shape, nil, &t.data32
+		}
+		return &t.shape, &t.data, nil
 	})
 }
 
-// SameShape reports whether a and b have equal shapes.
+// SameShape reports whether a and b have equal shapes (whatever their types).
 // It panics with ErrArg if either is nil or a zero-value Tensor.
 func SameShape(a, b *Tensor) bool {
 	check("tensor.SameShape", "a", a)

@@ -103,6 +103,26 @@ func dot(a, b *tensor.Tensor) float64 {
 	return s
 }
 
+// wide shows a tensor of either element type to tapegradtest.Diff, whose
+// Data must be []float64: a Float32 tensor's elements widen exactly, so a
+// diff of wide views is as exact as one of the float32 values.
+type wide struct{ *tensor.Tensor }
+
+// Data returns the tensor's elements widened to float64.
+func (w wide) Data() []float64 { return w.Float64s() }
+
+// diffTyped is tapegradtest.Diff for tensors of either element type: ""
+// when the types are equal and the shapes and values agree under opts.
+func diffTyped(want, got *tensor.Tensor, opts ...cmp.Option) string {
+	if want.DType() != got.DType() {
+		return "element type: want " + want.DType().String() + ", got " + got.DType().String()
+	}
+	return tapegradtest.Diff(wide{want}, wide{got}, opts...)
+}
+
+// dtypes is both element types, for tests run once per type.
+var dtypes = []tensor.DType{tensor.Float64, tensor.Float32}
+
 // panicRow is one misuse that must panic.
 type panicRow struct {
 	name string
@@ -440,5 +460,71 @@ func TestShapeError(t *testing.T) {
 		if a.Dim(0) != 2 {
 			t.Errorf("writing the error's shape changed the operand to %v", a.Shape())
 		}
+	})
+}
+
+// TestFloat32Tensor checks tensor.go's functions on Float32 tensors: the
+// accessors read and write float64 values (Set rounds to float32), and
+// Copy, CopyFrom, ZerosLike and OnesLike keep the element type.
+func TestFloat32Tensor(t *testing.T) {
+	x := tensor.New32([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"Shape", x.Shape(), []int{2, 3}},
+		{"Rank", x.Rank(), 2},
+		{"Len", x.Len(), 6},
+		{"Dim -1", x.Dim(-1), 3},
+		{"At", x.At(1, 2), 6.0},
+		{"Item", tensor.Float32.Scalar(7).Item(), 7.0},
+		{"Item of 0.1 is float32(0.1) widened", tensor.Float32.Scalar(0.1).Item(), float64(float32(0.1))},
+		{"SameShape across types", tensor.SameShape(x, tensor.Zeros(2, 3)), true},
+		{"Copy keeps the type", x.Copy().DType(), tensor.Float32},
+		{"ZerosLike keeps the type", tensor.ZerosLike(x).DType(), tensor.Float32},
+		{"OnesLike keeps the type", tensor.OnesLike(x).Data32(), []float32{1, 1, 1, 1, 1, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := cmp.Diff(tc.want, tc.got); d != "" {
+				t.Errorf("mismatch (-want +got):\n%s", d)
+			}
+		})
+	}
+	t.Run("Set rounds to float32", func(t *testing.T) {
+		y := tensor.Float32.Zeros(2)
+		y.Set(0.1, 1)
+		if got, want := y.Data32()[1], float32(0.1); got != want {
+			t.Errorf("got %v after Set(0.1), want %v", got, want)
+		}
+	})
+	t.Run("Copy is deep", func(t *testing.T) {
+		c := x.Copy()
+		c.Set(9, 0, 0)
+		if got := x.At(0, 0); got != 1 {
+			t.Errorf("got x[0,0] = %v after writing the copy, want 1", got)
+		}
+	})
+	t.Run("CopyFrom", func(t *testing.T) {
+		y := tensor.Float32.Zeros(2, 3)
+		y.CopyFrom(x)
+		if d := diffTyped(x, y, exact); d != "" {
+			t.Errorf("CopyFrom mismatch (-want +got):\n%s", d)
+		}
+	})
+	t.Run("Reuse keeps float32 storage", func(t *testing.T) {
+		y := tensor.Float32.Zeros(4, 4)
+		shapes.Reuse(y, []int{2, 3})
+		if y.DType() != tensor.Float32 || y.Len() != 6 || len(y.Data32()) != 6 {
+			t.Errorf("got %v tensor of %d elements, want float32 with 6", y.DType(), y.Len())
+		}
+	})
+	runPanics(t, []panicRow{
+		{"CopyFrom float64 into float32", func() { tensor.Float32.Zeros(2, 3).CopyFrom(tensor.Zeros(2, 3)) },
+			tensor.ErrDType, []string{"tensor.CopyFrom", "float32", "float64"}},
+		{"CopyFrom shape before type", func() { tensor.Float32.Zeros(2, 3).CopyFrom(tensor.Zeros(3, 2)) },
+			tensor.ErrShape, []string{"tensor.CopyFrom", "[2 3]", "[3 2]"}},
+		{"At out of range", func() { x.At(2, 0) }, tensor.ErrIndex, []string{"tensor.At", "[2 3]"}},
+		{"Item of 6", func() { x.Item() }, tensor.ErrShape, []string{"tensor.Item", "[2 3]"}},
 	})
 }

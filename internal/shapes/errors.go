@@ -117,3 +117,13 @@ func cloneShapes(shapes [][]int) [][]int {
 	}
 	return out
 }
+
+// ErrDType is the sentinel of every element-type mismatch (tensor.ErrDType):
+// a float32 tensor where a float64 one is needed, or operands of two types.
+// It wraps ErrArg, so autograd.Maybe recovers it like every other misuse.
+var ErrDType = ArgSentinel("element types differ")
+
+// DTypePanic panics with an *Error naming op, wrapping ErrDType.
+func DTypePanic(op, msg string, shapes ...[]int) {
+	panic(&Error{Op: op, Shapes: cloneShapes(shapes), Msg: msg, Err: ErrDType, Site: CallerSite()})
+}

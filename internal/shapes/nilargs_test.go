@@ -21,6 +21,7 @@ func TestNilArgs(t *testing.T) {
 	}
 	rows := map[string][]call{
 		"ArgPanic":            {{"nil shapes", func() { ArgPanic("op", "msg") }, ErrArg}},
+		"DTypePanic":          {{"nil shapes", func() { DTypePanic("op", "msg") }, ErrDType}},
 		"ArgSentinel":         {{"empty message", func() { _ = ArgSentinel("").Error() }, nil}},
 		"BroadcastShapesInto": {{"nil shapes", func() { BroadcastShapesInto(nil, nil, nil) }, nil}},
 		"CallerSite":          {{"none", func() { CallerSite() }, nil}},

@@ -12,12 +12,14 @@ package shapes
 // generic so that callers keep the static type *tensor.Tensor; T is always
 // that type.
 
-var fields any // func(T) (*[]int, *[]float64), set once by package tensor's init
+var fields any // func(T) (*[]int, *[]float64, *[]float32), set once by package tensor's init
 
 // RegisterReuse installs f, which returns the addresses of a buffer's shape
-// and data (nil for a nil buffer), for Reuse on buffers of type T. Package
-// tensor calls it once, at initialisation. It panics with ErrArg if f is nil.
-func RegisterReuse[T any](f func(t T) (shape *[]int, data *[]float64)) {
+// and of its storage: the float64 slice of a float64 buffer (data32 nil) or
+// the float32 slice of a float32 one (data nil); all nil for a nil buffer.
+// Reuse uses it on buffers of type T. Package tensor calls it once, at
+// initialisation. It panics with ErrArg if f is nil.
+func RegisterReuse[T any](f func(t T) (shape *[]int, data *[]float64, data32 *[]float32)) {
 	if f == nil {
 		ArgPanic("shapes.RegisterReuse", "nil function")
 	}
@@ -30,19 +32,28 @@ func RegisterReuse[T any](f func(t T) (shape *[]int, data *[]float64)) {
 // (see Numel), and with ErrArg if t is nil or T is not the registered type.
 func Reuse[T any](t T, shape []int) T {
 	const op = "tensor.Reuse"
-	f, ok := fields.(func(T) (*[]int, *[]float64))
+	f, ok := fields.(func(T) (*[]int, *[]float64, *[]float32))
 	if !ok {
 		ArgPanic(op, "the buffer's type is not the registered tensor type")
 	}
-	sh, data := f(t)
-	if sh == nil || data == nil {
+	sh, data, data32 := f(t)
+	if sh == nil || data == nil && data32 == nil {
 		ArgPanic(op, "nil buffer")
 	}
 	n := Numel(op, shape)
 	*sh = append((*sh)[:0], shape...)
-	if cap(*data) < n {
-		*data = make([]float64, n)
+	if data32 != nil {
+		*data32 = grow(*data32, n)
+	} else {
+		*data = grow(*data, n)
 	}
-	*data = (*data)[:n]
 	return t
+}
+
+// grow returns s with length n, reallocated only if its capacity is short.
+func grow[E float32 | float64](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
 }

@@ -171,11 +171,11 @@ type fakeBuf struct {
 }
 
 func init() {
-	RegisterReuse(func(b *fakeBuf) (*[]int, *[]float64) {
+	RegisterReuse(func(b *fakeBuf) (*[]int, *[]float64, *[]float32) {
 		if b == nil {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return &b.shape, &b.data
+		return &b.shape, &b.data, nil
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -65,14 +66,34 @@ type Tensor interface {
 }
 
 // View is a comparable picture of a tensor for cmp.Diff (tensor.Tensor's
-// fields are unexported).
+// fields are unexported). Type is the element type's name when it is not
+// float64 ("float32"), empty for float64 and for a Tensor without a type.
 type View struct {
 	Shape []int
 	Data  []float64
+	Type  string
 }
 
-// ViewOf returns x's view, sharing x's slices.
-func ViewOf(x Tensor) View { return View{Shape: x.Shape(), Data: x.Data()} }
+// ViewOf returns x's view. A tensor with an element type (*tensor.Tensor's
+// DType method, found by reflection: this package imports no tapegrad
+// package) records its name in Type, and one that is not float64 is
+// widened with its Float64s method (a copy; its Data would panic). A
+// float64 tensor's Data is shared and its Type left empty. So Diff reports
+// a float32 result against a float64 want as a difference of Type.
+func ViewOf(x Tensor) View {
+	v := View{Shape: x.Shape()}
+	if m := reflect.ValueOf(x).MethodByName("DType"); m.IsValid() && m.Type().NumIn() == 0 && m.Type().NumOut() == 1 {
+		if name := fmt.Sprint(m.Call(nil)[0].Interface()); name != "float64" {
+			v.Type = name
+		}
+	}
+	if w, ok := x.(interface{ Float64s() []float64 }); ok && v.Type != "" {
+		v.Data = w.Float64s()
+		return v
+	}
+	v.Data = x.Data()
+	return v
+}
 
 // Diff returns cmp.Diff of two tensors' shapes and data, "" when they agree
 // under opts (tolerances such as cmpopts.EquateApprox). A 0-d shape may be

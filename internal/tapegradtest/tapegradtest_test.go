@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,3 +116,39 @@ type fakeT struct {
 
 func (f *fakeT) Helper()               {}
 func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+
+// typedVec stands in for a *tensor.Tensor of float32: its Data panics, as a
+// float32 tensor's does, and it has DType and Float64s.
+type typedVec struct {
+	v    []float64
+	name string
+}
+
+type typeName string
+
+func (n typeName) String() string { return string(n) }
+
+func (v typedVec) Shape() []int { return []int{len(v.v)} }
+func (v typedVec) Data() []float64 {
+	if v.name != "float64" {
+		panic("Data of a " + v.name + " tensor")
+	}
+	return v.v
+}
+func (v typedVec) Float64s() []float64 { return append([]float64(nil), v.v...) }
+func (v typedVec) DType() typeName     { return typeName(v.name) }
+
+// TestDiffTyped: a tensor of another type than float64 is read through
+// Float64s, and its type is part of the comparison.
+func TestDiffTyped(t *testing.T) {
+	f32, f64 := typedVec{[]float64{1, 2}, "float32"}, typedVec{[]float64{1, 2}, "float64"}
+	if d := Diff(f32, f32); d != "" {
+		t.Errorf("a float32 tensor differs from itself: %s", d)
+	}
+	if d := Diff(f64, vec{1, 2}); d != "" {
+		t.Errorf("a float64 tensor differs from an untyped one of the same data: %s", d)
+	}
+	if d := Diff(f64, f32); !strings.Contains(d, "float32") {
+		t.Errorf("float64 and float32 tensors of the same values: Diff = %q, want the types to differ", d)
+	}
+}

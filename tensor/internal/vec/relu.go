@@ -64,3 +64,48 @@ func reluBackwardGo(dst, y, g []float64) {
 		dst[i] = math.Float64frombits(math.Float64bits(g[i]) & -keep)
 	}
 }
+
+// ReLU32 is ReLU for float32: dst[i] = x[i] where x[i] > 0 or x[i] is
+// NaN (bit for bit), +0 elsewhere, for i < len(x). dst may be x. It panics
+// with an error wrapping ErrLength if len(dst) < len(x).
+func ReLU32(dst, x []float32) {
+	if len(dst) < len(x) {
+		panic(fmt.Errorf("vec.ReLU32: %w: len(dst) = %d < len(x) = %d", ErrLength, len(dst), len(x)))
+	}
+	relu32(dst[:len(x)], x)
+}
+
+// ReLUBackward32 is ReLUBackward for float32: dst[i] = g[i] (bit for bit)
+// where y[i] > 0 and +0 elsewhere, for i < len(y). dst may be y or g. It
+// panics with an error wrapping ErrLength if len(dst) or len(g) is less
+// than len(y).
+func ReLUBackward32(dst, y, g []float32) {
+	if len(dst) < len(y) || len(g) < len(y) {
+		panic(fmt.Errorf("vec.ReLUBackward32: %w: len(dst) = %d, len(g) = %d, want ≥ len(y) = %d", ErrLength, len(dst), len(g), len(y)))
+	}
+	reluBackward32(dst[:len(y)], y, g[:len(y)])
+}
+
+// reluGo32 is reluGo for float32.
+func reluGo32(dst, x []float32) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		var keep uint32
+		if !(v <= 0) {
+			keep = 1
+		}
+		dst[i] = math.Float32frombits(math.Float32bits(v) & -keep)
+	}
+}
+
+// reluBackwardGo32 is reluBackwardGo for float32.
+func reluBackwardGo32(dst, y, g []float32) {
+	dst, g = dst[:len(y)], g[:len(y)]
+	for i, v := range y {
+		var keep uint32
+		if v > 0 {
+			keep = 1
+		}
+		dst[i] = math.Float32frombits(math.Float32bits(g[i]) & -keep)
+	}
+}

@@ -36,3 +36,31 @@ func reluAVX(dst, x []float64)
 //
 //go:noescape
 func reluBackwardAVX(dst, y, g []float64)
+
+func relu32(dst, x []float32) {
+	if useAsm {
+		reluAVX32(dst, x)
+		return
+	}
+	reluGo32(dst, x)
+}
+
+func reluBackward32(dst, y, g []float32) {
+	if useAsm {
+		reluBackwardAVX32(dst, y, g)
+		return
+	}
+	reluBackwardGo32(dst, y, g)
+}
+
+// reluAVX32 is reluGo32 in AVX assembly (eight float32s per register). It
+// processes len(x) elements; dst must be at least as long.
+//
+//go:noescape
+func reluAVX32(dst, x []float32)
+
+// reluBackwardAVX32 is reluBackwardGo32 in AVX assembly. It processes
+// len(y) elements; dst and g must be at least as long.
+//
+//go:noescape
+func reluBackwardAVX32(dst, y, g []float32)

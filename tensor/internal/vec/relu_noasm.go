@@ -7,3 +7,6 @@ const useAsm = false
 
 func relu(dst, x []float64)            { reluGo(dst, x) }
 func reluBackward(dst, y, g []float64) { reluBackwardGo(dst, y, g) }
+
+func relu32(dst, x []float32)            { reluGo32(dst, x) }
+func reluBackward32(dst, y, g []float32) { reluBackwardGo32(dst, y, g) }
