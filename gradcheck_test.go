@@ -23,6 +23,12 @@ type gradRow struct {
 	firstOnly bool
 }
 
+// like returns the constant of the given values and shape with x's
+// element type, so that a row runs unchanged on float32 inputs.
+func like(x autograd.Var, data []float64, shape ...int) autograd.Var {
+	return autograd.Const(tensor.New(data, shape...).To(x.Value().DType()))
+}
+
 // inputs fills the row's shapes deterministically.
 func (r gradRow) inputs(seed uint64) []*tensor.Tensor {
 	rng := rand.New(rand.NewPCG(seed, 42))
@@ -53,7 +59,7 @@ func gradRows() []gradRow {
 		{name: "maximum", shapes: [][]int{{3, 4}, {4}}, f: func(tp T, x V) autograd.Var { return tp.Maximum(x[0], x[1]) }},
 		{name: "minimum", shapes: [][]int{{3, 4}, {3, 1}}, f: func(tp T, x V) autograd.Var { return tp.Minimum(x[0], x[1]) }},
 		{name: "where", shapes: [][]int{{3, 4}, {3, 4}, {4}}, f: func(tp T, x V) autograd.Var {
-			return tp.Where(tp.Greater(x[0], tp.Scalar(0)), x[1], x[2])
+			return tp.Where(tp.Greater(x[0], tp.ScalarOf(x[0].Value().DType(), 0)), x[1], x[2])
 		}},
 		// element-wise unary
 		{name: "neg", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Neg(x[0]) }},
@@ -65,20 +71,20 @@ func gradRows() []gradRow {
 		{name: "tanh", shapes: [][]int{{2, 3}}, lo: -2, hi: 2, f: func(tp T, x V) autograd.Var { return tp.Tanh(x[0]) }},
 		{name: "sigmoid", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Sigmoid(x[0]) }},
 		{name: "relu", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
-			return tp.ReLU(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3))))
+			return tp.ReLU(tp.Mul(x[0], like(x[0], []float64{1, -1, 1, -1, 1, -1}, 2, 3)))
 		}},
 		{name: "leaky_relu", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
-			return tp.LeakyReLU(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3))), 0.1)
+			return tp.LeakyReLU(tp.Mul(x[0], like(x[0], []float64{1, -1, 1, -1, 1, -1}, 2, 3)), 0.1)
 		}},
 		{name: "softplus", shapes: [][]int{{2, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softplus(x[0]) }},
 		{name: "step (zero derivative)", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
 			return tp.Add(tp.Step(x[0]), x[0])
 		}},
 		{name: "sign (zero derivative)", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 1, f: func(tp T, x V) autograd.Var {
-			return tp.Mul(tp.Sign(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3)))), x[0])
+			return tp.Mul(tp.Sign(tp.Mul(x[0], like(x[0], []float64{1, -1, 1, -1, 1, -1}, 2, 3))), x[0])
 		}},
 		{name: "clamp", shapes: [][]int{{2, 3}}, lo: -2, hi: 2, f: func(tp T, x V) autograd.Var {
-			return tp.Clamp(tp.Mul(x[0], tp.Const(tensor.New([]float64{0.1, 3, 0.2, -3, 0.3, 0.4}, 2, 3))), -1, 1)
+			return tp.Clamp(tp.Mul(x[0], like(x[0], []float64{0.1, 3, 0.2, -3, 0.3, 0.4}, 2, 3)), -1, 1)
 		}},
 		{name: "scale", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.Scale(x[0], -2.5) }},
 		{name: "add_scalar", shapes: [][]int{{2, 3}}, f: func(tp T, x V) autograd.Var { return tp.AddScalar(x[0], 3) }},
@@ -150,11 +156,11 @@ func gradRows() []gradRow {
 		{name: "silu", shapes: [][]int{{2, 3}}, lo: -4, hi: 4, f: func(tp T, x V) autograd.Var { return tp.SiLU(x[0]) }},
 		// softsign″ jumps at 0 (the |x| in its rule): |x| ≥ 0.1, both signs
 		{name: "softsign/away from 0", shapes: [][]int{{2, 3}}, lo: 0.1, hi: 3, f: func(tp T, x V) autograd.Var {
-			return tp.Softsign(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1, 1, -1}, 2, 3))))
+			return tp.Softsign(tp.Mul(x[0], like(x[0], []float64{1, -1, 1, -1, 1, -1}, 2, 3)))
 		}},
 		// hypot is smooth away from a = b = 0: |b| ≥ 0.3, a of both signs
 		{name: "hypot/broadcast row", shapes: [][]int{{3, 4}, {4}}, lo: 0.3, hi: 2, f: func(tp T, x V) autograd.Var {
-			return tp.Hypot(tp.Mul(x[0], tp.Const(tensor.New([]float64{1, -1, 1, -1}, 4))), x[1])
+			return tp.Hypot(tp.Mul(x[0], like(x[0], []float64{1, -1, 1, -1}, 4)), x[1])
 		}},
 		{name: "hypot/broadcast both", shapes: [][]int{{2, 1, 3}, {4, 1}}, lo: 0.3, hi: 2, f: func(tp T, x V) autograd.Var {
 			return tp.Hypot(x[0], tp.Neg(x[1]))

@@ -6,7 +6,6 @@ import (
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
-	"gonum.org/v1/gonum/floats"
 )
 
 // backwardState is what a backward pass keeps while its rules run.
@@ -35,8 +34,8 @@ func (tp *Tape) Backward(loss Var) {
 		panic(&tensor.ShapeError{Op: "autograd.Backward", Shapes: [][]int{loss.Shape()},
 			Msg: "loss must have one element; use BackwardWith(out, grad) for a vector-Jacobian product", Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
-	seed := tp.alloc(loss.Shape())
-	seed.Data()[0] = 1
+	seed := tp.allocLike(loss.Value())
+	setFirst(seed, 1)
 	tp.BackwardWith(loss, seed)
 }
 
@@ -60,13 +59,13 @@ func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
 		}
 		gv := tp.val(tp.bw.grads[i])
 		if lg := tp.leafGrads[i]; lg != nil {
-			floats.Add(lg.Data(), gv.Data())
+			addInto(lg, gv)
 		} else {
 			if tp.leafGrads == nil {
 				tp.leafGrads = map[int32]*tensor.Tensor{}
 			}
-			lg = tp.alloc(gv.Shape())
-			copy(lg.Data(), gv.Data())
+			lg = tp.allocLike(gv)
+			lg.CopyFrom(gv)
 			tp.leafGrads[i] = lg
 		}
 	}
@@ -120,7 +119,7 @@ func (tp *Tape) vjp(y, seed Var, ph phase, wrt []Var) []Var {
 			g = tp.bw.grads[x.id]
 		}
 		if !g.Valid() {
-			g = tp.Const(tp.allocZero(x.Shape()))
+			g = tp.Const(tp.allocZero(x.Value().DType(), x.Shape()))
 		}
 		out[i] = g
 	}
@@ -141,6 +140,9 @@ func checkSeed(y Var, g *tensor.Tensor) {
 	if !slices.Equal(g.Shape(), y.Shape()) {
 		panic(&tensor.ShapeError{Op: "autograd.BackwardWith", Shapes: [][]int{y.Shape(), g.Shape()},
 			Msg: "the seed gradient must have the output's shape", Err: tensor.ErrShape, Site: shapes.CallerSite()})
+	}
+	if yv := y.Value(); g.DType() != yv.DType() {
+		dtypeMismatch("autograd.BackwardWith (output and seed gradient)", yv, g)
 	}
 }
 

@@ -182,7 +182,16 @@ func mulInto(tp *Tape, y, g Var, i int, dst *tensor.Tensor, beta float64) bool {
 		return false
 	}
 	other := tp.ins(y)[1-i]
-	d, gs, os := dst.Data(), tp.val(g).Data(), tp.val(other).Data()
+	if dst.DType() == tensor.Float32 {
+		mulIntoKernel(dst.Data32(), tp.val(g).Data32(), tp.val(other).Data32(), beta)
+		return true
+	}
+	mulIntoKernel(dst.Data(), tp.val(g).Data(), tp.val(other).Data(), beta)
+	return true
+}
+
+// mulIntoKernel computes d = g ⊙ o (beta 0) or d += g ⊙ o (beta 1).
+func mulIntoKernel[T float32 | float64](d, gs, os []T, beta float64) {
 	gs, os = gs[:len(d)], os[:len(d)]
 	if beta == 0 {
 		for k := range d {
@@ -193,7 +202,6 @@ func mulInto(tp *Tape, y, g Var, i int, dst *tensor.Tensor, beta float64) bool {
 			d[k] += gs[k] * os[k]
 		}
 	}
-	return true
 }
 
 // binary records the element-wise binary op of a and b into a pooled
@@ -205,11 +213,15 @@ func (tp *Tape) binary(o *binaryOp, a, b Var) Var {
 		tp.checkSlow(o.name, b)
 	}
 	av, bv := tp.val(a), tp.val(b)
+	dt := av.DType()
+	if dt != bv.DType() {
+		dtypeMismatch("autograd."+o.name, av, bv)
+	}
 	s := av.Shape()
 	if slices.Equal(s, bv.Shape()) { // equal shapes, the common case, need no broadcasting
-		out := tp.alloc(s)
-		if ad, bd := av.Data(), bv.Data(); o.f != nil && len(ad) == 1 {
-			out.Data()[0] = o.f(ad[0], bd[0])
+		out := tp.alloc(dt, s)
+		if o.f != nil && dt == tensor.Float64 && av.Len() == 1 {
+			out.Data()[0] = o.f(av.Data()[0], bv.Data()[0])
 		} else {
 			o.kernel(out, av, bv)
 		}
@@ -220,7 +232,7 @@ func (tp *Tape) binary(o *binaryOp, a, b Var) Var {
 	if !ok {
 		panic(shapeErr("autograd."+o.name, "shapes do not broadcast (trailing dimensions must be equal or 1)", av.Shape(), bv.Shape()))
 	}
-	return tp.record(o.op, o.kernel(tp.alloc(s), av, bv), nil, a, b)
+	return tp.record(o.op, o.kernel(tp.alloc(dt, s), av, bv), nil, a, b)
 }
 
 // Add returns a + b with broadcasting; ∂/∂a = ∂/∂b = 1.
@@ -257,7 +269,7 @@ func (tp *Tape) Hypot(a, b Var) Var { return tp.binary(hypotOp, a, b) }
 // min(a, b) (sign −1): 1 where a wins, ½ on ties, 0 where b wins.
 func (tp *Tape) minmaxMask(y Var, sign float64) Var {
 	in := tp.ins(y)
-	wa := tp.alloc(tp.val(y).Shape())
+	wa := tp.allocLike(tp.val(y))
 	tensor.SubTo(wa, tp.val(in[0]), tp.val(in[1]))
 	tensor.MapTo(wa, wa, func(d float64) float64 {
 		switch {
@@ -308,7 +320,11 @@ func (tp *Tape) Where(cond, a, b Var) Var {
 	if !ok {
 		panic(shapeErr("autograd.where", "shapes do not broadcast", tp.val(cond).Shape(), tp.val(a).Shape(), tp.val(b).Shape()))
 	}
-	out := tensor.WhereTo(tp.alloc(s), tp.val(cond), tp.val(a), tp.val(b))
+	av, bv := tp.val(a), tp.val(b)
+	if av.DType() != bv.DType() {
+		dtypeMismatch("autograd.where", av, bv)
+	}
+	out := tensor.WhereTo(tp.alloc(av.DType(), s), tp.val(cond), av, bv)
 	return tp.record(whereOp, out, nil, cond, a, b)
 }
 
@@ -324,7 +340,11 @@ func init() {
 // whereMask is where's condition as a constant 0/1 mask.
 func (tp *Tape) whereMask(y Var) Var {
 	cv := tp.val(tp.ins(y)[0])
-	return tp.Const(tensor.MapTo(tp.alloc(cv.Shape()), cv, func(v float64) float64 { return b2f(v != 0) }))
+	m := tensor.MapTo(tp.allocLike(cv), cv, func(v float64) float64 { return b2f(v != 0) })
+	if dt := tp.val(y).DType(); m.DType() != dt { // cond may have another type than a and b
+		m = tensor.ConvertTo(tp.alloc(dt, m.Shape()), m)
+	}
+	return tp.Const(m)
 }
 
 func b2f(b bool) float64 {

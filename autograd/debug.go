@@ -115,7 +115,7 @@ func (tp *Tape) checkValue(o *op, value *tensor.Tensor, in []Var) {
 func checkFinite(tp *Tape, op string, t *tensor.Tensor, site, phase string, in []Var) {
 	bad := math.NaN()
 	found := false
-	for _, v := range t.Data() {
+	for _, v := range t.Float64s() {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			bad, found = v, true
 			break
@@ -125,7 +125,7 @@ func checkFinite(tp *Tape, op string, t *tensor.Tensor, site, phase string, in [
 		return
 	}
 	for _, x := range in {
-		for _, v := range tp.val(x).Data() {
+		for _, v := range tp.val(x).Float64s() {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return // inherited, reported where it first appeared
 			}

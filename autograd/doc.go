@@ -105,12 +105,24 @@
 //
 // # Element types
 //
-// Rules are written with tape ops, which do not mention an element type,
-// and kernels are reached only through the ops' methods, so a second
-// element type (float32, next) changes the tensor's storage and the
-// kernels the methods call, not the table: a method picks its kernel by
-// its inputs' element type, the pool keys buffers by type as well as
-// shape, and the gradient checker converts to float64.
+// A Var has its value's element type, tensor.Float64 or tensor.Float32
+// (see package tensor): an op's result has its operands' type, and so does
+// every gradient and tangent (a float32 parameter's Grad is float32).
+// Operands of two types are refused with tensor.ErrDType naming the op;
+// nothing is converted implicitly (convert with tensor.Tensor.To, or a
+// model with nn.To). Constants a program builds (Scalar, Const) are
+// float64 unless made otherwise: ScalarOf(tensor.Float32, c) records a
+// float32 one, and methods taking a Go float64 (Scale, AddScalar, Clamp…)
+// work with either type.
+//
+// The derivative rules are written with tape ops, which do not mention a
+// type, so the op table is the same for both: each method picks its kernel
+// by its inputs' type, and the buffer pool keys buffers by type as well as
+// shape (a float32 training step allocates nothing, like a float64 one).
+// The gradient checker (Check, CheckSecond) widens float32 inputs and
+// checks in float64, where central differences are accurate; the float32
+// kernels are checked by running every gradient-check row in float32
+// against float64 (the root package's TestFloat32AgreesWithFloat64).
 //
 // # Gradients
 //

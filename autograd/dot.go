@@ -170,7 +170,7 @@ func dotExtra(opts DOTOptions, val, grad *tensor.Tensor) string {
 // brief prints t in one line: its elements (nested brackets, 4 significant
 // digits) when it has at most max of them, else its shape and norm.
 func brief(t *tensor.Tensor, max int) string {
-	d := t.Data()
+	d := t.Float64s()
 	if len(d) > max {
 		ss := 0.0
 		for _, v := range d {

@@ -83,6 +83,9 @@ func (tp *Tape) SetTangent(v, t Var) {
 	if !sameShape(tp.val(v).Shape(), tp.val(t).Shape()) {
 		panic(shapeErr("autograd.SetTangent", "the tangent must have the Var's shape", tp.val(v).Shape(), tp.val(t).Shape()))
 	}
+	if tp.val(v).DType() != tp.val(t).DType() {
+		dtypeMismatch("autograd.SetTangent (Var and tangent)", tp.val(v), tp.val(t))
+	}
 	if tp.fwd == nil {
 		if tp.fwd, tp.fwdSpare = tp.fwdSpare, nil; tp.fwd == nil {
 			tp.fwd = &tangents{}
@@ -101,7 +104,7 @@ func (tp *Tape) Tangent(y Var) Var {
 			return t
 		}
 	}
-	return tp.Const(tp.allocZero(tp.val(y).Shape()))
+	return tp.Const(tp.allocZero(tp.val(y).DType(), tp.val(y).Shape()))
 }
 
 // forwardRule runs the forward rule of node y, whose inputs carry
@@ -136,7 +139,7 @@ func (tp *Tape) tangentOr0(t, x Var) Var {
 	if t.Valid() {
 		return t
 	}
-	return tp.Const(tp.allocZero(tp.val(x).Shape()))
+	return tp.Const(tp.allocZero(tp.val(x).DType(), tp.val(x).Shape()))
 }
 
 // sumTangents adds the tangents present among ts (zero Vars are skipped);

@@ -133,11 +133,10 @@ func jacRev(tp *Tape, y Var, xv []Var) []*tensor.Tensor {
 	js := jacAlloc(y.Shape(), values(xv))
 	seed := tensor.ZerosLike(y.Value())
 	for k := range m {
-		clear(seed.Data())
-		seed.Data()[k] = 1
+		zero(seed)
+		setFlat(seed, k, 1)
 		for i, g := range tp.VJP(y, tp.Const(seed), xv...) {
-			n := g.Value().Len()
-			copy(js[i].Data()[k*n:(k+1)*n], g.Value().Data())
+			copyAt(js[i], k*g.Value().Len(), g.Value())
 		}
 	}
 	return js
@@ -157,17 +156,16 @@ func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 	for i, x := range xs {
 		n := x.Len()
 		for j := range n {
-			ts[i].Data()[j] = 1
+			setFlat(ts[i], j, 1)
 			tp.Reset()
 			y := f(tp, duals(tp, xs, ts))
 			if js == nil {
 				js = jacAlloc(tp.val(y).Shape(), xs)
 			}
-			col := tp.val(tp.Tangent(y)).Data()
-			for k, v := range col {
-				js[i].Data()[k*n+j] = v
+			for k, v := range tp.val(tp.Tangent(y)).Float64s() {
+				setFlat(js[i], k*n+j, v)
 			}
-			ts[i].Data()[j] = 0
+			setFlat(ts[i], j, 0)
 		}
 	}
 	if js == nil { // no input elements: f's output shape from one plain pass
@@ -177,11 +175,11 @@ func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 	return js
 }
 
-// jacAlloc returns zero tensors of shape out ++ xᵢ.shape.
+// jacAlloc returns zero tensors of shape out ++ xᵢ.shape, of xᵢ's type.
 func jacAlloc(out []int, xs []*tensor.Tensor) []*tensor.Tensor {
 	js := make([]*tensor.Tensor, len(xs))
 	for i, x := range xs {
-		js[i] = tensor.Zeros(append(append([]int{}, out...), x.Shape()...)...)
+		js[i] = x.DType().Zeros(append(append([]int{}, out...), x.Shape()...)...)
 	}
 	return js
 }

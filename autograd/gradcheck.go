@@ -77,15 +77,23 @@ func (r CheckReport) String() string {
 // an error wrapping ErrGradCheck that describes the worst one. f must be
 // deterministic and smooth near inputs (keep points away from kinks).
 // The inputs are not modified.
+//
+// The check always runs in float64: Float32 inputs are widened (exactly)
+// first, so f runs on float64 values. Central differences in float32 would
+// be swamped by rounding (a step of 1e-6 is below float32's resolution near
+// 1); the derivative rules are the same code for both types, so checking
+// them in float64 checks the float32 gradients' formulas too (their
+// rounding is checked by comparing float32 runs with float64 ones).
 func Check(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, error) {
 	checkFunc("autograd.Check", f, inputs)
+	inputs = widen(inputs)
 	o := opts.withDefaults()
 	x0, split := pack(inputs)
 	tp := NewTape()
 	eval := func(y, x []float64) {
 		tp.Reset()
 		out := f(tp, leaves(tp, unpack(x, inputs, split)))
-		copy(y, out.Value().Data())
+		copy(y, out.Value().Float64s())
 	}
 	// analytic Jacobian: one VJP per output element, on one recorded pass
 	tp.Reset()
@@ -95,12 +103,12 @@ func Check(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, er
 	ja := mat.NewDense(max(m, 1), max(n, 1), nil)
 	seed := tensor.ZerosLike(out.Value())
 	for k := 0; k < m; k++ {
-		clear(seed.Data())
-		seed.Data()[k] = 1
+		zero(seed)
+		setFlat(seed, k, 1)
 		gs := tp.VJP(out, tp.Const(seed), xs...)
-		row := ja.RawRowView(k)
+		row := tensor.New(ja.RawRowView(k))
 		for i, g := range gs {
-			copy(row[split[i]:split[i+1]], g.Value().Data())
+			copyAt(row, split[i], g.Value())
 		}
 	}
 	if m == 0 || n == 0 {
@@ -115,8 +123,10 @@ func Check(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, er
 // Σ f ⊙ r with a fixed random r when f is not scalar) with GradGraph, which
 // records the backward pass, and checks that gradient function with Check.
 // A pass means every op's derivative rule is itself correctly differentiable.
+// Like Check, it runs in float64, widening Float32 inputs.
 func CheckSecond(f Func, inputs []*tensor.Tensor, opts *CheckOptions) (CheckReport, error) {
 	checkFunc("autograd.CheckSecond", f, inputs)
+	inputs = widen(inputs)
 	var r *tensor.Tensor
 	grad := func(tp *Tape, xs []Var) Var {
 		y := f(tp, xs)
@@ -171,12 +181,26 @@ func compare(ja, jn *mat.Dense, inputs []*tensor.Tensor, split []int, o CheckOpt
 	return rep, nil
 }
 
+// widen returns the inputs as float64 tensors (the Float64 ones as they are).
+func widen(inputs []*tensor.Tensor) []*tensor.Tensor {
+	out := inputs
+	for i, t := range inputs {
+		if t.DType() != tensor.Float64 {
+			if &out[0] == &inputs[0] {
+				out = append([]*tensor.Tensor(nil), inputs...)
+			}
+			out[i] = t.To(tensor.Float64)
+		}
+	}
+	return out
+}
+
 // pack flattens the inputs into one vector and returns the offsets.
 func pack(inputs []*tensor.Tensor) ([]float64, []int) {
 	split := []int{0}
 	var x []float64
 	for _, t := range inputs {
-		x = append(x, t.Data()...)
+		x = append(x, t.Data()...) // float64: widen ran first
 		split = append(split, len(x))
 	}
 	return x, split

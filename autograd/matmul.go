@@ -44,7 +44,10 @@ func (tp *Tape) MatMulT(a, b Var, ta, tb tensor.Transposition) Var {
 	av, bv := a.Value(), b.Value()
 	var buf [8]int
 	shape := shapes.MatMulShapeInto(buf[:0], av.Shape(), bv.Shape(), ta == tensor.Trans, tb == tensor.Trans)
-	out := tensor.GemmTo(tp.alloc(shape), 1, av, ta, bv, tb, 0)
+	if av.DType() != bv.DType() {
+		dtypeMismatch("autograd.matmul", av, bv)
+	}
+	out := tensor.GemmTo(tp.alloc(av.DType(), shape), 1, av, ta, bv, tb, 0)
 	return tp.record(matmulOp, out, &params{ta: ta, tb: tb}, a, b)
 }
 

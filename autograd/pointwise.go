@@ -77,21 +77,21 @@ func defFused(name, text string, fused func(tp *Tape, y, g Var) Var, dy func(tp 
 func (tp *Tape) Scale(x Var, c float64) Var {
 	tp.check("scale", x)
 	xv := tp.val(x)
-	return tp.record(scaleOp, tensor.ScaleTo(tp.alloc(xv.Shape()), xv, c), &params{c: [2]float64{c}}, x)
+	return tp.record(scaleOp, tensor.ScaleTo(tp.allocLike(xv), xv, c), &params{c: [2]float64{c}}, x)
 }
 
 // AddScalar returns x + c; d/dx = 1.
 func (tp *Tape) AddScalar(x Var, c float64) Var {
 	tp.check("add_scalar", x)
 	xv := tp.val(x)
-	return tp.record(addScalarOp, tensor.AddScalarTo(tp.alloc(xv.Shape()), xv, c), &params{c: [2]float64{c}}, x)
+	return tp.record(addScalarOp, tensor.AddScalarTo(tp.allocLike(xv), xv, c), &params{c: [2]float64{c}}, x)
 }
 
 // PowScalar returns x^p; d/dx = p·x^(p−1).
 func (tp *Tape) PowScalar(x Var, p float64) Var {
 	tp.check("pow_scalar", x)
 	xv := tp.val(x)
-	return tp.record(powScalarOp, tensor.PowScalarTo(tp.alloc(xv.Shape()), xv, p), &params{c: [2]float64{p}}, x)
+	return tp.record(powScalarOp, tensor.PowScalarTo(tp.allocLike(xv), xv, p), &params{c: [2]float64{p}}, x)
 }
 
 // powScalarGrad is p·x^(p−1) for y = pow_scalar(x, p).
@@ -105,13 +105,13 @@ func (tp *Tape) powScalarGrad(y Var) Var {
 func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
 	tp.check("leaky_relu", x)
 	xv := tp.val(x)
-	return tp.record(leakyReLUOp, tensor.LeakyReLUTo(tp.alloc(xv.Shape()), xv, slope), &params{c: [2]float64{slope}}, x)
+	return tp.record(leakyReLUOp, tensor.LeakyReLUTo(tp.allocLike(xv), xv, slope), &params{c: [2]float64{slope}}, x)
 }
 
 // leakyReLUGrad is the constant 1 where x > 0, else slope.
 func (tp *Tape) leakyReLUGrad(y Var) Var {
 	slope, x := tp.params(y).c[0], tp.ins(y)[0]
-	m := tensor.MapTo(tp.alloc(tp.val(x).Shape()), tp.val(x), func(v float64) float64 {
+	m := tensor.MapTo(tp.allocLike(tp.val(x)), tp.val(x), func(v float64) float64 {
 		if v > 0 {
 			return 1
 		}
@@ -125,14 +125,14 @@ func (tp *Tape) leakyReLUGrad(y Var) Var {
 func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
 	tp.check("clamp", x)
 	xv := tp.val(x)
-	return tp.record(clampOp, tensor.ClampTo(tp.alloc(xv.Shape()), xv, lo, hi), &params{c: [2]float64{lo, hi}}, x)
+	return tp.record(clampOp, tensor.ClampTo(tp.allocLike(xv), xv, lo, hi), &params{c: [2]float64{lo, hi}}, x)
 }
 
 // clampGrad is the constant mask lo ≤ x ≤ hi.
 func (tp *Tape) clampGrad(y Var) Var {
 	c, x := tp.params(y).c, tp.ins(y)[0]
 	lo, hi := c[0], c[1]
-	m := tensor.MapTo(tp.alloc(tp.val(x).Shape()), tp.val(x), func(v float64) float64 {
+	m := tensor.MapTo(tp.allocLike(tp.val(x)), tp.val(x), func(v float64) float64 {
 		if v >= lo && v <= hi {
 			return 1
 		}
@@ -165,15 +165,26 @@ func (tp *Tape) fusedGrad(o *op, y, g Var, f func(y, g float64) float64) Var {
 	if !sameShape(yv.Shape(), gv.Shape()) {
 		panic(shapeErr("autograd."+o.name, "output and gradient shapes differ", yv.Shape(), gv.Shape()))
 	}
-	out := tp.alloc(yv.Shape())
-	if f == nil {
+	if yv.DType() != gv.DType() {
+		dtypeMismatch("autograd."+o.name, yv, gv)
+	}
+	out := tp.allocLike(yv)
+	switch {
+	case f == nil:
 		tensor.ReLUBackwardTo(out, yv, gv)
-	} else {
-		d, ys, gs := out.Data(), yv.Data(), gv.Data()
-		gs, d = gs[:len(ys)], d[:len(ys)]
-		for i, y := range ys {
-			d[i] = f(y, gs[i])
-		}
+	case out.DType() == tensor.Float32:
+		fusedKernel(out.Data32(), yv.Data32(), gv.Data32(), f)
+	default:
+		fusedKernel(out.Data(), yv.Data(), gv.Data(), f)
 	}
 	return tp.record2(o, out, y, g, true)
+}
+
+// fusedKernel computes d = f(y, g) element-wise, in float64 for float32
+// data (rounded once).
+func fusedKernel[T float32 | float64](d, ys, gs []T, f func(y, g float64) float64) {
+	gs, d = gs[:len(ys)], d[:len(ys)]
+	for i, y := range ys {
+		d[i] = T(f(float64(y), float64(gs[i])))
+	}
 }

@@ -47,7 +47,7 @@ func (tp *Tape) reduce(o *op, x Var, keep bool, axes []int, ps params, kernel fu
 	xv := tp.val(x)
 	var buf [8]int
 	ps.axes, ps.keep = tp.keepInts(axes...), keep // the tape's copy, so axes stays on the caller's stack
-	out := tp.alloc(shapes.ReduceShapeInto(buf[:0], o.qual, xv.Shape(), keep, ps.axes...))
+	out := tp.alloc(xv.DType(), shapes.ReduceShapeInto(buf[:0], o.qual, xv.Shape(), keep, ps.axes...))
 	return tp.record(o, kernel(out, xv, ps.corr, ps.axes), &ps, x)
 }
 
@@ -105,7 +105,7 @@ func (tp *Tape) extremum(o *op, x Var, keep bool, axes []int) Var {
 func (tp *Tape) extremumWeights(y Var) Var {
 	x, ps := tp.ins(y)[0], tp.params(y)
 	xv := tp.val(x)
-	mask := tensor.EqualTo(tp.alloc(xv.Shape()), xv, tp.val(tp.keepShape(y)))
+	mask := tensor.EqualTo(tp.allocLike(xv), xv, tp.val(tp.keepShape(y)))
 	tensor.DivTo(mask, mask, tensor.SumKeepDims(mask, ps.axes...))
 	return tp.Const(mask)
 }
@@ -202,7 +202,7 @@ func (tp *Tape) norm(x Var, keep bool, axes []int) Var {
 // the gradient there is 0 and stays finite to any order).
 func (tp *Tape) normGrad(y Var) Var {
 	yk := tp.keepShape(y)
-	zero := tensor.MapTo(tp.alloc(tp.val(yk).Shape()), tp.val(yk), func(v float64) float64 { return b2f(v == 0) })
+	zero := tensor.MapTo(tp.allocLike(tp.val(yk)), tp.val(yk), func(v float64) float64 { return b2f(v == 0) })
 	return tp.Div(tp.ins(y)[0], tp.Add(yk, tp.Const(zero)))
 }
 

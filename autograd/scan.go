@@ -132,24 +132,36 @@ func (tp *Tape) lcseScan(o *op, x, y, v Var, axis int) Var {
 	if !sameShape(xv.Shape(), vv.Shape()) {
 		panic(shapeErr(o.qual, "the scanned vector must have x's shape", xv.Shape(), vv.Shape()))
 	}
-	out := tp.alloc(xv.Shape())
+	if xv.DType() != vv.DType() {
+		dtypeMismatch(o.qual, xv, vv)
+	}
+	out := tp.allocLike(xv)
 	outer, n, inner := axisSplit(o.qual, xv.Shape(), axis)
 	reverse := o == lcseGradOp
-	od, xd, yd, vd := out.Data(), xv.Data(), yv.Data(), vv.Data()
+	if xv.DType() == tensor.Float32 {
+		lcseScanKernel(out.Data32(), xv.Data32(), yv.Data32(), vv.Data32(), outer, n, inner, reverse)
+	} else {
+		lcseScanKernel(out.Data(), xv.Data(), yv.Data(), vv.Data(), outer, n, inner, reverse)
+	}
+	return tp.record(o, out, &params{axes: tp.keepInts(axis)}, x, y, v)
+}
+
+// lcseScanKernel runs lcseLine over every line of an (outer, n, inner)
+// block (computing in float64 for float32 data).
+func lcseScanKernel[T float32 | float64](od, xd, yd, vd []T, outer, n, inner int, reverse bool) {
 	for b := range outer {
 		for c := range inner {
 			base := b*n*inner + c
 			lcseLine(od[base:], xd[base:], yd[base:], vd[base:], n, inner, reverse)
 		}
 	}
-	return tp.record(o, out, &params{axes: tp.keepInts(axis)}, x, y, v)
 }
 
 // lcseLine runs one line of a scan: n elements at stride s. reverse is the
 // gradient scan, aᵢ = exp(xᵢ − yᵢ)·Tᵢ with Tᵢ = vᵢ + exp(yᵢ − yᵢ₊₁)·Tᵢ₊₁;
 // otherwise the tangent scan, bⱼ = exp(yⱼ₋₁ − yⱼ)·bⱼ₋₁ + exp(xⱼ − yⱼ)·vⱼ.
 // Positions where y is −Inf (x has been −Inf so far) contribute nothing.
-func lcseLine(out, x, y, v []float64, n, s int, reverse bool) {
+func lcseLine[T float32 | float64](out, x, y, v []T, n, s int, reverse bool) {
 	decay := func(from, to float64) float64 { // exp(from − to), 0 when from is −Inf
 		if math.IsInf(from, -1) {
 			return 0
@@ -160,20 +172,20 @@ func lcseLine(out, x, y, v []float64, n, s int, reverse bool) {
 		t := 0.0
 		for i := n - 1; i >= 0; i-- {
 			if i < n-1 {
-				t *= decay(y[i*s], y[(i+1)*s])
+				t *= decay(float64(y[i*s]), float64(y[(i+1)*s]))
 			}
-			t += v[i*s]
-			out[i*s] = decay(x[i*s], y[i*s]) * t
+			t += float64(v[i*s])
+			out[i*s] = T(decay(float64(x[i*s]), float64(y[i*s])) * t)
 		}
 		return
 	}
 	b := 0.0
 	for j := range n {
 		if j > 0 {
-			b *= decay(y[(j-1)*s], y[j*s])
+			b *= decay(float64(y[(j-1)*s]), float64(y[j*s]))
 		}
-		b += decay(x[j*s], y[j*s]) * v[j*s]
-		out[j*s] = b
+		b += decay(float64(x[j*s]), float64(y[j*s])) * float64(v[j*s])
+		out[j*s] = T(b)
 	}
 }
 

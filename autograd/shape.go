@@ -124,8 +124,8 @@ func (tp *Tape) Reshape(x Var, shape ...int) Var {
 	xv := tp.val(x)
 	var buf [8]int
 	s := shapes.ResolveShapeInto(buf[:0], "autograd.reshape", xv.Shape(), xv.Len(), shape)
-	out := tp.alloc(s)
-	copy(out.Data(), xv.Data())
+	out := tp.alloc(xv.DType(), s)
+	copyElems(out, xv)
 	return tp.record(reshapeOp, out, nil, x)
 }
 
@@ -176,7 +176,7 @@ func (tp *Tape) BroadcastTo(x Var, shape ...int) Var {
 	if !tensor.CanBroadcastTo(tp.val(x).Shape(), shape) {
 		panic(shapeErr("autograd.broadcast_to", "cannot broadcast the first shape to the second", tp.val(x).Shape(), shape))
 	}
-	out := tensor.ExpandTo(tp.alloc(shape), tp.val(x))
+	out := tensor.ExpandTo(tp.alloc(tp.val(x).DType(), shape), tp.val(x))
 	return tp.record(broadcastToOp, out, nil, x)
 }
 
@@ -188,7 +188,7 @@ func (tp *Tape) SumTo(x Var, shape ...int) Var {
 	if !tensor.CanBroadcastTo(shape, tp.val(x).Shape()) {
 		panic(shapeErr("autograd.sum_to", "the target shape does not broadcast to the operand", tp.val(x).Shape(), shape))
 	}
-	out := tensor.ReduceSumTo(tp.alloc(shape), tp.val(x))
+	out := tensor.ReduceSumTo(tp.alloc(tp.val(x).DType(), shape), tp.val(x))
 	return tp.record(sumToOp, out, nil, x)
 }
 
@@ -278,7 +278,7 @@ func (tp *Tape) Gather(x Var, axis int, idx []int) Var {
 		return tp.Const(tensor.Gather(tp.val(x), axis, idx)) // panics naming the op
 	}
 	shape := append(append(buf[:0], xs[:ax0]...), xs[ax0+1:]...)
-	out := tensor.GatherTo(tp.alloc(shape), tp.val(x), axis, idx)
+	out := tensor.GatherTo(tp.alloc(tp.val(x).DType(), shape), tp.val(x), axis, idx)
 	return tp.record(gatherOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
 }
 
@@ -293,7 +293,7 @@ func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 		return tp.Const(tensor.Scatter(tp.val(x), axis, idx, size)) // panics naming the op
 	}
 	shape := append(append(append(buf[:0], xs[:ax0]...), size), xs[ax0:]...)
-	out := tensor.ScatterTo(tp.alloc(shape), tp.val(x), axis, idx)
+	out := tensor.ScatterTo(tp.alloc(tp.val(x).DType(), shape), tp.val(x), axis, idx)
 	return tp.record(scatterOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
 }
 
@@ -302,7 +302,7 @@ func (tp *Tape) Scatter(x Var, axis int, idx []int, size int) Var {
 // is flipped back. It panics with tensor.ErrShape on a bad axis.
 func (tp *Tape) Flip(x Var, axes ...int) Var {
 	tp.check("flip", x)
-	out := tensor.FlipTo(tp.alloc(tp.val(x).Shape()), tp.val(x), axes...)
+	out := tensor.FlipTo(tp.allocLike(tp.val(x)), tp.val(x), axes...)
 	return tp.record(flipOp, out, &params{axes: tp.keepInts(axes...)}, x)
 }
 

@@ -33,7 +33,7 @@ func init() {
 // …To function) into a pooled buffer of x's shape.
 func (tp *Tape) alongAxis(o *op, x Var, axis int, kernel func(dst, x *tensor.Tensor, axis int) *tensor.Tensor) Var {
 	tp.check(o.name, x)
-	out := kernel(tp.alloc(tp.val(x).Shape()), tp.val(x), axis)
+	out := kernel(tp.allocLike(tp.val(x)), tp.val(x), axis)
 	return tp.record(o, out, &params{axes: tp.keepInts(axis)}, x)
 }
 

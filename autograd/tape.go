@@ -190,19 +190,22 @@ func (tp *Tape) Recording() bool {
 	return tp != nil && (tp.phase == forward || tp.phase == backwardGraph)
 }
 
-// alloc returns a tensor of the given shape from the tape's pool (contents
-// unspecified), or a new one for a nil tape.
-func (tp *Tape) alloc(shape []int) *tensor.Tensor {
+// alloc returns a tensor of type dt and the given shape from the tape's
+// pool (contents unspecified), or a new one for a nil tape.
+func (tp *Tape) alloc(dt tensor.DType, shape []int) *tensor.Tensor {
 	if tp == nil {
-		return tensor.Zeros(shape...)
+		return dt.Zeros(shape...)
 	}
-	return tp.pool.alloc(shape)
+	return tp.pool.alloc(dt, shape)
 }
 
+// allocLike is alloc of x's type and shape.
+func (tp *Tape) allocLike(x *tensor.Tensor) *tensor.Tensor { return tp.alloc(x.DType(), x.Shape()) }
+
 // allocZero is alloc with the contents zeroed.
-func (tp *Tape) allocZero(shape []int) *tensor.Tensor {
-	t := tp.alloc(shape)
-	clear(t.Data())
+func (tp *Tape) allocZero(dt tensor.DType, shape []int) *tensor.Tensor {
+	t := tp.alloc(dt, shape)
+	zero(t)
 	return t
 }
 
@@ -422,10 +425,15 @@ func checkTensor(op string, t *tensor.Tensor) {
 	}
 }
 
-// Scalar records the constant 0-d value c.
-func (tp *Tape) Scalar(c float64) Var {
-	t := tp.alloc(nil)
-	t.Data()[0] = c
+// Scalar records the constant 0-d float64 value c. (ScalarOf records one
+// of another element type.)
+func (tp *Tape) Scalar(c float64) Var { return tp.ScalarOf(tensor.Float64, c) }
+
+// ScalarOf records the constant 0-d value c of element type dt (rounded to
+// float32 for Float32): the scalar to combine with Vars of that type.
+func (tp *Tape) ScalarOf(dt tensor.DType, c float64) Var {
+	t := tp.alloc(dt, nil)
+	t.Set(c)
 	return tp.Const(t)
 }
 

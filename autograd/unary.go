@@ -129,12 +129,12 @@ func (tp *Tape) unary(o *unaryOp, x Var) Var {
 		tp.checkSlow(o.name, x)
 	}
 	xv := tp.val(x)
-	out := tp.alloc(xv.Shape())
-	switch xd := xv.Data(); {
+	out := tp.allocLike(xv)
+	switch {
 	case o.to != nil:
 		o.to(out, xv)
-	case len(xd) == 1: // one element (scalar code): no kernel dispatch
-		out.Data()[0] = o.f(xd[0])
+	case xv.DType() == tensor.Float64 && xv.Len() == 1: // one element (scalar code): no kernel dispatch
+		out.Data()[0] = o.f(xv.Data()[0])
 	default:
 		tensor.MapTo(out, xv, o.f)
 	}

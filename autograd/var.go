@@ -5,7 +5,6 @@ import (
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
-	"gonum.org/v1/gonum/floats"
 )
 
 // Var is a value in a computation: a node recorded on a tape, a parameter,
@@ -35,12 +34,10 @@ func (p *param) accumulate(g *tensor.Tensor) {
 	case p.grad == nil:
 		p.grad = g.Copy()
 	case p.gradZero:
-		copy(p.grad.Data(), g.Data())
+		p.grad.CopyFrom(g)
 		p.gradZero = false
-	case len(g.Data()) == 1:
-		p.grad.Data()[0] += g.Data()[0]
 	default:
-		floats.Add(p.grad.Data(), g.Data())
+		addInto(p.grad, g)
 	}
 }
 
@@ -59,12 +56,12 @@ func (p *param) gradDst() (dst *tensor.Tensor, beta float64) {
 }
 
 // newGrad allocates a parameter's first gradient, marked zero.
-func (p *param) newGrad() { p.grad, p.gradZero = tensor.Zeros(p.value.Shape()...), true }
+func (p *param) newGrad() { p.grad, p.gradZero = tensor.ZerosLike(p.value), true }
 
 // settle clears a gradient that ZeroGrad marked as zero.
 func (p *param) settle() {
 	if p.gradZero {
-		clear(p.grad.Data())
+		zero(p.grad)
 		p.gradZero = false
 	}
 }
@@ -168,7 +165,8 @@ func (v Var) Grad() *tensor.Tensor {
 
 // SetGrad replaces a parameter's gradient with g (not copied); nil clears
 // it. Optimiser tests and custom training loops use it.
-// It panics with tensor.ErrShape if g's shape is not the parameter's.
+// It panics with tensor.ErrShape if g's shape is not the parameter's and
+// with tensor.ErrDType if its element type is not.
 func (v Var) SetGrad(g *tensor.Tensor) {
 	if v.p == nil {
 		panic(tapeErr("SetGrad on a non-parameter %s", v.describe()))
@@ -177,7 +175,27 @@ func (v Var) SetGrad(g *tensor.Tensor) {
 		panic(&tensor.ShapeError{Op: "autograd.SetGrad", Shapes: [][]int{g.Shape(), v.p.value.Shape()},
 			Msg: "gradient shape differs from the parameter's", Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
+	if g != nil && g.DType() != v.p.value.DType() {
+		dtypeMismatch("autograd.SetGrad (parameter and gradient)", v.p.value, g)
+	}
 	v.p.grad, v.p.gradZero = g, false
+}
+
+// SetValue replaces a parameter's (or free constant's) value with t (not
+// copied), which may have another element type (nn.To converts models this
+// way, like PyTorch's module.to(dtype)). A gradient of the old type is
+// dropped; one of the same type and shape is kept. Tapes that recorded the
+// old value keep it. It panics with ErrTape on a Var that is not a parameter
+// or free constant, or on a nil t.
+func (v Var) SetValue(t *tensor.Tensor) {
+	if v.p == nil {
+		panic(tapeErr("SetValue on a tape Var %s (only parameters and free constants hold their values)", v.describe()))
+	}
+	checkTensor("SetValue", t)
+	if g := v.p.grad; g != nil && (g.DType() != t.DType() || !tensor.SameShape(g, t)) {
+		v.p.grad, v.p.gradZero = nil, false
+	}
+	v.p.value = t
 }
 
 // ZeroGrad sets a parameter's accumulated gradient to zero (keeping its buffer).
