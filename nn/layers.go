@@ -277,6 +277,9 @@ func (d *Dropout) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
 			}
 		}
 	}
+	if dt := x.Value().DType(); dt != tensor.Float64 {
+		m = m.To(dt) // drawn as for float64, so a seed gives one mask for both types
+	}
 	return tp.Mul(x, tp.Const(m))
 }
 

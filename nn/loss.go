@@ -199,7 +199,7 @@ func BinaryCrossEntropy(tp *autograd.Tape, p, y autograd.Var, opts ...LossOption
 	const op = "nn.BinaryCrossEntropy"
 	c := config(op, false, opts)
 	checkPair(op, p, y)
-	for i, v := range p.Value().Data() {
+	for i, v := range p.Value().Float64s() {
 		if !(v >= 0 && v <= 1) {
 			panic(fmt.Errorf("%w: %s: probability %g (element %d) is outside [0, 1]; pass logits to BCEWithLogits", ErrArg, op, v, i))
 		}
@@ -277,10 +277,10 @@ func weighted(tp *autograd.Tape, per autograd.Var, labels []int, c lossConfig) a
 	wy := tensor.Zeros(len(labels))
 	total := 0.0
 	for i, l := range labels {
-		wy.Data()[i] = c.weights.Data()[l]
+		wy.Data()[i] = c.weights.At(l) // weights of either type
 		total += wy.Data()[i]
 	}
-	per = tp.Mul(per, tp.Const(wy))
+	per = tp.Mul(per, tp.Const(wy.To(per.Value().DType())))
 	if c.reduction == ReduceMean {
 		return tp.Scale(tp.Sum(per), 1/total)
 	}

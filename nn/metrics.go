@@ -26,7 +26,7 @@ func Accuracy(logits *tensor.Tensor, labels []int) float64 {
 	if len(labels) != n {
 		shapePanic(op, fmt.Sprintf("%d labels for %d datapoints", len(labels), n), s, []int{len(labels)})
 	}
-	pred := tensor.ArgMax(logits, 1).Data()
+	pred := tensor.ArgMax(logits, 1).Float64s()
 	hits := 0
 	for i, l := range labels {
 		if l < 0 || l >= k {
@@ -58,7 +58,7 @@ func BinaryAccuracy(out *tensor.Tensor, labels []int, threshold float64) float64
 		shapePanic(op, fmt.Sprintf("%d labels for %d datapoints", len(labels), s[0]), s, []int{len(labels)})
 	}
 	hits := 0
-	for i, v := range out.Data() {
+	for i, v := range out.Float64s() {
 		l := labels[i]
 		if l != 0 && l != 1 {
 			indexPanic(op, fmt.Sprintf("label %d of datapoint %d is not 0 or 1", l, i), s, []int{len(labels)})

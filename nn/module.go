@@ -6,6 +6,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/shapes"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // ErrArg is the sentinel wrapped by panics for an argument that is wrong
@@ -127,6 +128,45 @@ func ZeroGrad(m Module) {
 	for _, p := range params("nn.ZeroGrad", m) {
 		p.ZeroGrad()
 	}
+}
+
+// To converts every parameter of m to element type dt in place and returns
+// m: PyTorch's model.to(dtype) (model.float() for tensor.Float32). Each
+// value is rounded to nearest (float64 → float32) or widened exactly; a
+// gradient of the old type is dropped, so convert before making the
+// optimiser (its state takes each parameter's type when it is made).
+// Inputs must then have type dt too: tensor.Tensor.To and data.Dataset.To
+// convert them (element types never mix implicitly: tensor.ErrDType).
+// It panics with ErrArg if m is nil or dt is not a known type.
+func To(m Module, dt tensor.DType) Module {
+	const op = "nn.To"
+	if dt != tensor.Float64 && dt != tensor.Float32 {
+		argPanic(op, "unknown element type %v", dt)
+	}
+	for _, p := range params(op, m) {
+		if p.Value().DType() != dt {
+			p.SetValue(p.Value().To(dt))
+		}
+	}
+	return m
+}
+
+// DType returns the element type of m's parameters: Float64 for a model
+// without parameters. It panics with ErrArg if m is nil or its parameters
+// mix types (nn.To makes them one).
+func DType(m Module) tensor.DType {
+	const op = "nn.DType"
+	ps := params(op, m)
+	if len(ps) == 0 {
+		return tensor.Float64
+	}
+	dt := ps[0].Value().DType()
+	for _, p := range ps[1:] {
+		if p.Value().DType() != dt {
+			argPanic(op, "parameters of types %v (%s) and %v (%s): convert the model with nn.To", dt, ps[0].Name(), p.Value().DType(), p.Name())
+		}
+	}
+	return dt
 }
 
 // NumParams returns the number of scalar parameters of m: the sum of the

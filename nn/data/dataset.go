@@ -151,6 +151,24 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 	return out
 }
 
+// To returns d with X and Y converted to element type dt: d itself when
+// they have it already (like tensor.Tensor.To), else a new Dataset sharing
+// d's labels and names, its X and Y converted copies. It panics with an
+// error wrapping ErrArgument if d or X is nil, and with tensor.ErrArg if dt
+// is not a known type.
+func (d *Dataset) To(dt tensor.DType) *Dataset {
+	d.mustX("data.Dataset.To")
+	if d.X.DType() == dt && (d.Y == nil || d.Y.DType() == dt) {
+		return d
+	}
+	out := *d
+	out.X = d.X.To(dt)
+	if d.Y != nil {
+		out.Y = d.Y.To(dt)
+	}
+	return &out
+}
+
 // Rows returns a new Dataset holding rows [start, end) of d, as a Go slice
 // expression d[start:end] would: the first 100 samples are d.Rows(0, 100).
 // It is a copy, not a view: its X, Labels, Y and names share no memory

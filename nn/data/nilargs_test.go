@@ -93,6 +93,12 @@ func TestNilArgs(t *testing.T) {
 			func() { new(Dataset).Rows(0, 0) },
 			func() { (&Dataset{X: new(tensor.Tensor)}).Rows(0, 0) },
 		},
+		"Dataset.To": {
+			func() { nilDS.To(tensor.Float32) },
+			func() { new(Dataset).To(tensor.Float32) },
+			func() { (&Dataset{X: new(tensor.Tensor)}).To(tensor.Float32) },
+			func() { (&Dataset{X: tensor.Zeros(1, 1)}).To(tensor.DType(7)) },
+		},
 		"LoadMNIST": {func() { LoadMNIST("", nil) }},
 		"MaxElements": {
 			func() { MaxElements(0) },

@@ -96,11 +96,14 @@ func Epoch(tp *autograd.Tape, model nn.Module, opt optim.Optimizer, train *data.
 }
 
 // Evaluate returns loss of model on the whole of ds and the model's
-// outputs, computed without a tape (inference records nothing).
+// outputs, computed without a tape (inference records nothing). A data set
+// of another element type than the model's parameters is converted first
+// (a copy: Fit converts its data sets once, before the first epoch).
 func Evaluate(model nn.Module, ds *data.Dataset, loss Loss) (float64, *tensor.Tensor) {
 	if model == nil || ds == nil || loss == nil {
 		panic(fmt.Errorf("%w: Evaluate needs a model, a data set and a loss", ErrArg))
 	}
+	ds = ds.To(nn.DType(model))
 	out := model.Forward(nil, autograd.Const(ds.X))
 	return loss(nil, out, ds).Item(), out.Value()
 }
@@ -145,7 +148,10 @@ type Config struct {
 // EarlyStopping stops it) and returns the History of TrainLoss, TestLoss
 // and every metric, one value per epoch. The model is in training mode
 // (nn.SetTraining) during epochs and in inference mode for evaluation and
-// after Fit returns. It returns the history so far and an error if the loss
+// after Fit returns. Data sets whose element type is not the model's
+// (nn.DType) are converted once, before the first epoch, so a float32
+// model (nn.To) trains on float64 data as it is loaded. It returns the
+// history so far and an error if the loss
 // is not finite or a checkpoint fails, and an error wrapping ErrArg for a
 // missing Model, Optimizer, Train or Loss, Batch < 1 or Epochs < 0.
 func Fit(cfg Config) (*History, error) {
@@ -159,6 +165,11 @@ func Fit(cfg Config) (*History, error) {
 	out := cfg.Out
 	if out == nil {
 		out = io.Discard
+	}
+	dt := nn.DType(cfg.Model)
+	cfg.Train = cfg.Train.To(dt)
+	if cfg.Test != nil {
+		cfg.Test = cfg.Test.To(dt)
 	}
 	tp := autograd.NewTape() // one tape, reset every step: its buffers are reused
 	batches := data.Batches(cfg.Train.Len(), cfg.Batch, cfg.Rng)

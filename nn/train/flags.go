@@ -2,7 +2,10 @@ package train
 
 import (
 	"flag"
+	"fmt"
 	"io"
+
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // Flags are the command-line settings every training program has. Set the
@@ -18,6 +21,9 @@ type Flags struct {
 	Seed   uint64 // -seed: seeds every random draw
 	Plot   string // -plot: write the loss curve to this PNG file ("" for none)
 	Quiet  bool   // -quiet: no progress display
+	// DType is -dtype (RegisterDType): the element type to train in,
+	// float64 (the zero value) or float32; convert the model with nn.To.
+	DType tensor.DType
 }
 
 // Register defines -epochs, -seed, -plot and -quiet on fs, their defaults
@@ -40,6 +46,32 @@ func (f *Flags) RegisterBatch(fs *flag.FlagSet) {
 		fs = flag.CommandLine
 	}
 	fs.IntVar(&f.Batch, "batch", f.Batch, "mini-batch size")
+}
+
+// RegisterDType defines -dtype on fs (float64 or float32), its default
+// f.DType.
+func (f *Flags) RegisterDType(fs *flag.FlagSet) {
+	if fs == nil {
+		fs = flag.CommandLine
+	}
+	fs.Var((*dtypeFlag)(&f.DType), "dtype", "element type: float64 or float32")
+}
+
+// dtypeFlag is a tensor.DType as a flag.Value.
+type dtypeFlag tensor.DType
+
+func (d *dtypeFlag) String() string { return tensor.DType(*d).String() }
+
+func (d *dtypeFlag) Set(s string) error {
+	switch s {
+	case "float64":
+		*d = dtypeFlag(tensor.Float64)
+	case "float32":
+		*d = dtypeFlag(tensor.Float32)
+	default:
+		return fmt.Errorf("%q is not float64 or float32", s)
+	}
+	return nil
 }
 
 // Progress returns NewProgress(w), or nil (no display) when f.Quiet.

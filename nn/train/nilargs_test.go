@@ -34,6 +34,7 @@ func TestNilArgs(t *testing.T) {
 		"Flags.Progress":         {func() { (&Flags{}).Progress(nil) }},
 		"Flags.Register":         {func() { (&Flags{}).Register(flag.NewFlagSet("t", flag.ContinueOnError)) }, func() { (&Flags{}).Register(nil) }},
 		"Flags.RegisterBatch":    {func() { (&Flags{}).RegisterBatch(nil) }},
+		"Flags.RegisterDType":    {func() { (&Flags{}).RegisterDType(flag.NewFlagSet("t", flag.ContinueOnError)) }},
 		"History.Add":            {func() { (&History{}).Add("", 1) }},
 		"History.Chart":          {func() { (&History{}).Chart(Plot{}) }},
 		"History.Last":           {func() { (&History{}).Last("x") }},
