@@ -1,10 +1,8 @@
 package optim
 
 import (
-	"math"
-
 	"github.com/tapegrad/tapegrad/autograd"
-	"gonum.org/v1/gonum/floats"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // AdagradConfig configures Adagrad. Every field means what it holds: a
@@ -43,9 +41,9 @@ func AdagradDefaults() AdagradConfig { return AdagradConfig{LR: 1e-2, Eps: 1e-10
 type Adagrad struct {
 	params []autograd.Var
 	cfg    AdagradConfig
-	sum    [][]float64 // s, the sums of squared gradients
-	steps  []int       // each parameter's own step count t
-	grad   []float64   // the L2-decayed gradient; nil without weight decay
+	sum    []vec // s, the sums of squared gradients, of the parameters' types
+	steps  []int // each parameter's own step count t
+	grad   vec   // the L2-decayed gradient; zero without weight decay
 }
 
 // NewAdagrad returns Adagrad over params with the configuration cfg, taken
@@ -66,9 +64,7 @@ func NewAdagrad(params []autograd.Var, cfg AdagradConfig) *Adagrad {
 		o.grad = scratchFor(ps)
 	}
 	for _, s := range o.sum {
-		for j := range s {
-			s[j] = cfg.InitialAccumulatorValue
-		}
+		s.fill(cfg.InitialAccumulatorValue) // rounded to float32 for a float32 parameter, as torch.full_like
 	}
 	return o
 }
@@ -78,28 +74,42 @@ func (o *Adagrad) Config() AdagradConfig { return o.cfg }
 
 // Step applies one Adagrad update (see Adagrad) to every parameter with a
 // gradient: one branch-free loop per parameter in PyTorch's order of
-// operations (weight decay a gonum pass before it); it allocates nothing.
+// operations (weight decay a whole-slice pass before it); it allocates
+// nothing.
 func (o *Adagrad) Step() {
 	c := o.cfg
 	for i, p := range o.params {
-		w, g := gradOf("optim.Adagrad.Step", p, len(o.sum[i]))
+		w, g := gradOf("optim.Adagrad.Step", i, p, o.sum[i])
 		if g == nil {
 			continue
 		}
-		n := len(g)
-		if c.WeightDecay != 0 {
-			d := o.grad[:n]
-			floats.AddScaledTo(d, g, c.WeightDecay, w) // g + λ·w
-			g = d
-		}
 		o.steps[i]++
 		negLR := -(c.LR / (1 + float64(o.steps[i]-1)*c.LRDecay)) // −γₜ
-		s, w := o.sum[i][:n], w[:n]
-		for j, gj := range g {
-			sj := s[j] + gj*gj
-			s[j] = sj
-			w[j] += negLR * gj / (math.Sqrt(sj) + c.Eps)
+		if is32(w) {
+			adagradStep[float32](o, i, w, g, negLR)
+		} else {
+			adagradStep[float64](o, i, w, g, negLR)
 		}
+	}
+}
+
+// adagradStep applies one Adagrad update with rate −γₜ = negLR (computed in
+// float64, as PyTorch computes it in Python floats) to params[i], of value
+// w and gradient g of element type T, in T arithmetic.
+func adagradStep[T float](o *Adagrad, i int, wt, gt *tensor.Tensor, negLR float64) {
+	w, g := data[T](wt), data[T](gt)
+	n := len(g)
+	if o.cfg.WeightDecay != 0 {
+		d := scratchOf[T](&o.grad, n)
+		axpyTo(d, g, T(o.cfg.WeightDecay), w) // g + λ·w
+		g = d
+	}
+	k, eps := T(negLR), T(o.cfg.Eps)
+	s, w := slice[T](o.sum[i])[:n], w[:n]
+	for j, gj := range g {
+		sj := s[j] + gj*gj
+		s[j] = sj
+		w[j] += k * gj / (sqrt(sj) + eps)
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/tapegrad/tapegrad/autograd"
-	"gonum.org/v1/gonum/floats"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // AdamConfig configures Adam. Every field means what it holds: a field set
@@ -105,13 +105,13 @@ type AdamW struct {
 }
 
 // adamState is the per-parameter state shared by Adam and AdamW, aligned
-// with params.
+// with params; each buffer has its parameter's element type.
 type adamState struct {
 	params  []autograd.Var
-	m, v    [][]float64 // first and second moments
-	vmax    [][]float64 // AMSGrad's running maximum of v, nil without it
-	steps   []int       // each parameter's own step count t
-	scratch []float64   // the L2-decayed gradient; nil without L2 decay
+	m, v    []vec // first and second moments
+	vmax    []vec // AMSGrad's running maximum of v, nil without it
+	steps   []int // each parameter's own step count t
+	scratch vec   // the L2-decayed gradient; zero without L2 decay
 }
 
 func newAdamState(op string, params []autograd.Var, amsgrad, l2 bool) adamState {
@@ -157,48 +157,72 @@ func NewAdamW(params []autograd.Var, cfg AdamWConfig) *AdamW {
 	return &AdamW{cfg: cfg, st: newAdamState(op, params, cfg.AMSGrad, false)}
 }
 
+// adamCoeffs are the scalars of one Adam step of one parameter, in
+// float64 as PyTorch computes them in Python floats; the kernel rounds
+// each to the parameter's type once, where PyTorch passes it to a tensor
+// op.
+type adamCoeffs struct {
+	lr, b1, b2, c1, c2, eps, l2, decay float64
+	negStep                            float64 // −γ/(1 − β₁ᵗ)
+	bc2Sqrt                            float64 // √(1 − β₂ᵗ)
+}
+
 // step applies one Adam update to every parameter with a gradient: with L2
 // decay l2 added to the gradient, or with decoupled decay (w scaled by
-// 1 − γ·decay). The optional terms are whole-slice gonum passes, as in
-// PyTorch; the rest is one branch-free loop per parameter in PyTorch's order
-// of operations. It allocates nothing.
+// 1 − γ·decay). It allocates nothing.
 func (s *adamState) step(op string, lr, b1, b2, eps, l2, decay float64) {
-	c1, c2 := 1-b1, 1-b2 // computed at run time, as Python computes 1 - beta
+	k := adamCoeffs{lr: lr, b1: b1, b2: b2, eps: eps, l2: l2, decay: decay,
+		c1: 1 - b1, c2: 1 - b2} // computed at run time, as Python computes 1 - beta
 	for i, p := range s.params {
-		w, g := gradOf(op, p, len(s.m[i]))
+		w, g := gradOf(op, i, p, s.m[i])
 		if g == nil {
 			continue
 		}
 		s.steps[i]++
-		negStep := -(lr / (1 - powInt(b1, s.steps[i])))  // −γ/(1 − β₁ᵗ)
-		bc2Sqrt := math.Sqrt(1 - powInt(b2, s.steps[i])) // √(1 − β₂ᵗ)
-		if decay != 0 {
-			floats.Scale(1-lr*decay, w) // w = w·(1 − γλ)
+		k.negStep = -(lr / (1 - powInt(b1, s.steps[i])))  // −γ/(1 − β₁ᵗ)
+		k.bc2Sqrt = math.Sqrt(1 - powInt(b2, s.steps[i])) // √(1 − β₂ᵗ)
+		if is32(w) {
+			adamStep[float32](s, i, w, g, &k)
+		} else {
+			adamStep[float64](s, i, w, g, &k)
 		}
-		if l2 != 0 {
-			d := s.scratch[:len(g)]
-			floats.AddScaledTo(d, g, l2, w) // g + λ·w
-			g = d
-		}
-		m, v := s.m[i][:len(g)], s.v[i][:len(g)]
-		w = w[:len(g)]
-		if s.vmax == nil {
-			for j, gj := range g {
-				mj := m[j]*b1 + c1*gj
-				vj := v[j]*b2 + c2*gj*gj
-				m[j], v[j] = mj, vj
-				w[j] += negStep * mj / (math.Sqrt(vj)/bc2Sqrt + eps)
-			}
-			continue
-		}
-		vmax := s.vmax[i][:len(g)]
+	}
+}
+
+// adamStep applies one Adam update to params[i], of value w and gradient g
+// of element type T, in T arithmetic. The optional terms are whole-slice
+// passes, as in PyTorch; the rest is one branch-free loop in PyTorch's
+// order of operations.
+func adamStep[T float](s *adamState, i int, wt, gt *tensor.Tensor, k *adamCoeffs) {
+	w, g := data[T](wt), data[T](gt)
+	if k.decay != 0 {
+		scal(T(1-k.lr*k.decay), w) // w = w·(1 − γλ)
+	}
+	if k.l2 != 0 {
+		d := scratchOf[T](&s.scratch, len(g))
+		axpyTo(d, g, T(k.l2), w) // g + λ·w
+		g = d
+	}
+	b1, b2, c1, c2, eps := T(k.b1), T(k.b2), T(k.c1), T(k.c2), T(k.eps)
+	negStep, bc2Sqrt := T(k.negStep), T(k.bc2Sqrt)
+	m, v := slice[T](s.m[i])[:len(g)], slice[T](s.v[i])[:len(g)]
+	w = w[:len(g)]
+	if s.vmax == nil {
 		for j, gj := range g {
 			mj := m[j]*b1 + c1*gj
 			vj := v[j]*b2 + c2*gj*gj
-			vm := max(vmax[j], vj) // NaN-propagating, like torch.maximum
-			m[j], v[j], vmax[j] = mj, vj, vm
-			w[j] += negStep * mj / (math.Sqrt(vm)/bc2Sqrt + eps)
+			m[j], v[j] = mj, vj
+			w[j] += negStep * mj / (sqrt(vj)/bc2Sqrt + eps)
 		}
+		return
+	}
+	vmax := slice[T](s.vmax[i])[:len(g)]
+	for j, gj := range g {
+		mj := m[j]*b1 + c1*gj
+		vj := v[j]*b2 + c2*gj*gj
+		vm := max(vmax[j], vj) // NaN-propagating, like torch.maximum
+		m[j], v[j], vmax[j] = mj, vj, vm
+		w[j] += negStep * mj / (sqrt(vm)/bc2Sqrt + eps)
 	}
 }
 

@@ -21,6 +21,13 @@ import (
 // NaN or 0 as PyTorch's does; check the result if gradients may overflow.
 // The norms use gonum's overflow-safe floats.Norm and math.Hypot.
 // A maxNorm of +Inf clips nothing, which computes the norm alone.
+//
+// Float32 gradients (a model may mix the types) have their norm
+// accumulated in float64: the sum of the squares, each exact in float64
+// and unable to overflow it, rounded once by the square root. N and c stay
+// float64, and a float32 gradient is multiplied by c rounded to float32.
+// PyTorch computes a float32 model's norm in float32 instead, so its N may
+// differ from ours in the last float32 digits.
 // It panics with ErrConfig if maxNorm is negative or NaN or a parameter is
 // the zero Var.
 func ClipGradNorm(params []autograd.Var, maxNorm float64) float64 {
@@ -32,18 +39,37 @@ func ClipGradNorm(params []autograd.Var, maxNorm float64) float64 {
 	for i, p := range params {
 		checkValid(op, i, p)
 		if g := p.Grad(); g != nil {
-			total = math.Hypot(total, floats.Norm(g.Data(), 2))
+			total = math.Hypot(total, norm2(g))
 		}
 	}
 	c := maxNorm / (total + 1e-6)
 	if !(c >= 1) { // c < 1, or NaN from a NaN norm (PyTorch scales by it too)
 		for _, p := range params {
 			if g := p.Grad(); g != nil {
-				floats.Scale(c, g.Data())
+				if is32(g) {
+					scal(float32(c), g.Data32())
+				} else {
+					scal(c, g.Data())
+				}
 			}
 		}
 	}
 	return total
+}
+
+// norm2 returns the Euclidean norm of g's elements in float64: gonum's
+// floats.Norm for float64; for float32 the float64 square root of the
+// float64 sum of squares (each square is exact and below 2²⁵⁶, so the sum
+// cannot overflow float64 and needs none of floats.Norm's scaling).
+func norm2(g *tensor.Tensor) float64 {
+	if !is32(g) {
+		return floats.Norm(g.Data(), 2)
+	}
+	s := 0.0
+	for _, x := range g.Data32() {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
 }
 
 // ClipGradValue clamps every gradient element of params to [−clip, clip] in
@@ -51,7 +77,9 @@ func ClipGradNorm(params []autograd.Var, maxNorm float64) float64 {
 //
 //	gᵢⱼ ← max(−clip, min(clip, gᵢⱼ))
 //
-// Parameters whose Grad is nil are skipped; NaN elements stay NaN.
+// Parameters whose Grad is nil are skipped; NaN elements stay NaN. A
+// float32 gradient is clamped to ±clip rounded to float32, as PyTorch
+// rounds the bounds of a float32 clamp.
 // It panics with ErrConfig if clip is negative or NaN or a parameter is the
 // zero Var.
 func ClipGradValue(params []autograd.Var, clip float64) {

@@ -35,6 +35,32 @@ func Example() {
 	// w = 2.0000, b = -1.0000
 }
 
+// Example_float32 is Example in float32: the parameters, the data and so
+// the gradients are float32, and Adam keeps its moments in float32 too.
+func Example_float32() {
+	f32 := tensor.Float32
+	x := tensor.New32([]float32{-1, -0.5, 0, 0.5, 1, 1.5}, 6, 1)
+	y := tensor.New32([]float32{-3, -2, -1, 0, 1, 2}, 6, 1)
+	w := autograd.NewNamedParam("w", f32.Zeros(1, 1))
+	b := autograd.NewNamedParam("b", f32.Zeros(1))
+	cfg := optim.AdamDefaults()
+	cfg.LR = 0.05
+	opt := optim.NewAdam([]autograd.Var{w, b}, cfg)
+	for range 500 {
+		tp := autograd.NewTape()
+		pred := tp.Add(tp.MatMul(tp.Const(x), w), b)
+		l := tp.Mean(tp.Square(tp.Sub(pred, tp.Const(y))))
+		opt.ZeroGrad()
+		tp.Backward(l)
+		opt.Step()
+	}
+	fmt.Printf("w = %.3f, b = %.3f (%v)\n", w.Value().Item(), b.Value().Item(), w.Value().DType())
+	fmt.Println("moment of w:", opt.StateTensors()["0.exp_avg"].DType())
+	// Output:
+	// w = 2.000, b = -1.000 (float32)
+	// moment of w: float32
+}
+
 // ExampleNewCosineAnnealingLR shows the learning rate a schedule sets,
 // epoch by epoch.
 func ExampleNewCosineAnnealingLR() {

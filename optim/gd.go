@@ -5,8 +5,8 @@ import (
 	"math"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
-	"gonum.org/v1/gonum/floats"
 )
 
 // GDConfig configures plain gradient descent. Every field means what it
@@ -18,9 +18,10 @@ type GDConfig struct {
 	// Rates, if not nil, holds one rate tensor α per parameter, aligned with
 	// the parameter list: of the parameter's shape (a rate per element), a
 	// one-element tensor such as tensor.Scalar(0.1) (a rate per parameter),
-	// or nil (rate 1). Rates must be finite and ≥ 0. The tensors are not
-	// copied: the optimiser reads them at every Step, so changing their
-	// elements changes the following steps.
+	// or nil (rate 1), each of its parameter's element type (for a float32
+	// parameter, tensor.Float32.Scalar(0.1)). Rates must be finite and ≥ 0.
+	// The tensors are not copied: the optimiser reads them at every Step,
+	// so changing their elements changes the following steps.
 	Rates []*tensor.Tensor
 }
 
@@ -31,6 +32,9 @@ type GDConfig struct {
 // with η the learning rate (LR) and α the parameter's rate tensor from
 // GDConfig.Rates (1 when none is given). With no Rates it is exactly SGD
 // without momentum or weight decay: w ← w + (−η)·∇C, element by element.
+// A float32 parameter is updated in float32 arithmetic: η·α is computed in
+// float64 and rounded to float32 for a one-element rate, and in float32
+// (η rounded) for a rate per element.
 type GD struct {
 	params []autograd.Var
 	rates  []*tensor.Tensor
@@ -41,8 +45,9 @@ type GD struct {
 // It panics with an error wrapping ErrConfig if params is empty, holds a
 // non-parameter or a duplicate, if LR is negative or not finite, if Rates
 // has not one entry per parameter or holds a negative or non-finite rate;
-// and with one wrapping tensor.ErrShape if a rate tensor has neither the
-// parameter's shape nor one element.
+// with one wrapping tensor.ErrShape if a rate tensor has neither the
+// parameter's shape nor one element, and with one wrapping tensor.ErrDType
+// if it has another element type than its parameter.
 func NewGD(params []autograd.Var, cfg GDConfig) *GD {
 	const op = "optim.NewGD"
 	o := &GD{params: checkParams(op, params), lr: cfg.LR}
@@ -59,7 +64,11 @@ func NewGD(params []autograd.Var, cfg GDConfig) *GD {
 				panic(&tensor.ShapeError{Op: op, Shapes: [][]int{r.Shape(), params[i].Value().Shape()},
 					Msg: fmt.Sprintf("Rates[%d] must have the parameter's shape or one element", i), Err: tensor.ErrShape})
 			}
-			for _, a := range r.Data() {
+			if r.DType() != params[i].Value().DType() {
+				shapes.DTypePanic(op, fmt.Sprintf("Rates[%d] is %v but its parameter is %v (convert it with To)",
+					i, r.DType(), params[i].Value().DType()), r.Shape(), params[i].Value().Shape())
+			}
+			for _, a := range r.Float64s() {
 				if !(a >= 0) || math.IsInf(a, 1) {
 					configPanic(op, fmt.Sprintf("an element of Rates[%d]", i), a, "a finite rate ≥ 0")
 				}
@@ -71,10 +80,11 @@ func NewGD(params []autograd.Var, cfg GDConfig) *GD {
 }
 
 // Step applies w ← w − (η·α) ⊙ ∇C to every parameter with a gradient.
-// Without a per-element rate it is one gonum floats.AddScaled per parameter.
+// Without a per-element rate it is one whole-slice pass per parameter (a
+// gonum floats.AddScaled for float64).
 func (o *GD) Step() {
 	for i, p := range o.params {
-		w, g := gradOf("optim.GD.Step", p, p.Value().Len())
+		w, g := gradOf("optim.GD.Step", i, p, vec{})
 		if g == nil {
 			continue
 		}
@@ -82,18 +92,30 @@ func (o *GD) Step() {
 		if o.rates != nil {
 			r = o.rates[i]
 		}
-		switch {
-		case r == nil:
-			floats.AddScaled(w, -o.lr, g)
-		case r.Len() == 1:
-			floats.AddScaled(w, -(o.lr * r.Data()[0]), g)
-		default:
-			// w[j] += −(η·α[j])·g[j]: gonum has no three-operand form.
-			a := r.Data()
-			w, g = w[:len(a)], g[:len(a)]
-			for j := range a {
-				w[j] += -(o.lr * a[j]) * g[j]
-			}
+		if is32(w) {
+			gdStep[float32](o.lr, r, w, g)
+		} else {
+			gdStep[float64](o.lr, r, w, g)
+		}
+	}
+}
+
+// gdStep applies w ← w − (η·α) ⊙ g for a value w, gradient g and rate
+// tensor r (nil: α = 1) of element type T.
+func gdStep[T float](lr float64, r, wt, gt *tensor.Tensor) {
+	w, g := data[T](wt), data[T](gt)
+	switch {
+	case r == nil:
+		axpy(w, T(-lr), g)
+	case r.Len() == 1:
+		axpy(w, T(-(lr * r.Item())), g)
+	default:
+		// w[j] += −(η·α[j])·g[j]: gonum has no three-operand form.
+		a := data[T](r)
+		w, g = w[:len(a)], g[:len(a)]
+		eta := T(lr)
+		for j := range a {
+			w[j] += -(eta * a[j]) * g[j]
 		}
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/tapegrad/tapegrad/autograd"
-	"gonum.org/v1/gonum/floats"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // NAdamConfig configures NAdam. Every field means what it holds: a field
@@ -56,10 +56,10 @@ func NAdamDefaults() NAdamConfig {
 type NAdam struct {
 	params  []autograd.Var
 	cfg     NAdamConfig
-	m, v    [][]float64 // first and second moments
-	muProd  []float64   // each parameter's Πₜ
-	steps   []int       // each parameter's own step count t
-	scratch []float64   // the L2-decayed gradient; nil without it
+	m, v    []vec     // first and second moments, of the parameters' types
+	muProd  []float64 // each parameter's Πₜ (float64 for every type)
+	steps   []int     // each parameter's own step count t
+	scratch vec       // the L2-decayed gradient; zero without it
 }
 
 // NewNAdam returns NAdam over params with the configuration cfg, taken as
@@ -91,35 +91,50 @@ func (o *NAdam) Config() NAdamConfig { return o.cfg }
 // operations; it allocates nothing.
 func (o *NAdam) Step() {
 	c := o.cfg
-	b1, b2, c1, c2 := c.Beta1, c.Beta2, 1-c.Beta1, 1-c.Beta2
 	for i, p := range o.params {
-		w, g := gradOf("optim.NAdam.Step", p, len(o.m[i]))
+		w, g := gradOf("optim.NAdam.Step", i, p, o.m[i])
 		if g == nil {
 			continue
 		}
 		o.steps[i]++
 		t := float64(o.steps[i])
-		bc2 := 1 - powInt(b2, o.steps[i])
-		if c.WeightDecay != 0 {
-			d := o.scratch[:len(g)]
-			floats.AddScaledTo(d, g, c.WeightDecay, w) // g + λ·w
-			g = d
-		}
-		mu := b1 * (1 - 0.5*math.Pow(0.96, t*c.MomentumDecay))
-		muNext := b1 * (1 - 0.5*math.Pow(0.96, (t+1)*c.MomentumDecay))
+		bc2 := 1 - powInt(c.Beta2, o.steps[i])
+		mu := c.Beta1 * (1 - 0.5*math.Pow(0.96, t*c.MomentumDecay))
+		muNext := c.Beta1 * (1 - 0.5*math.Pow(0.96, (t+1)*c.MomentumDecay))
 		o.muProd[i] *= mu
 		prodNext := o.muProd[i] * mu * muNext // PyTorch 1.13 (see NAdam)
 		kg := -c.LR * (1 - mu) / (1 - o.muProd[i])
 		km := -c.LR * muNext / (1 - prodNext)
-		m, v, w := o.m[i][:len(g)], o.v[i][:len(g)], w[:len(g)]
-		for j, gj := range g {
-			mj := m[j]*b1 + c1*gj
-			vj := v[j]*b2 + c2*gj*gj
-			m[j], v[j] = mj, vj
-			d := math.Sqrt(vj/bc2) + c.Eps
-			w[j] += kg * gj / d
-			w[j] += km * mj / d
+		if is32(w) {
+			nadamStep[float32](o, i, w, g, bc2, kg, km)
+		} else {
+			nadamStep[float64](o, i, w, g, bc2, kg, km)
 		}
+	}
+}
+
+// nadamStep applies one NAdam update to params[i], of value w and gradient
+// g of element type T, in T arithmetic, with the step's bias correction
+// bc2 = 1 − β₂ᵗ and the coefficients kg and km of g/d and m/d (computed in
+// float64, as PyTorch computes them in Python floats, and rounded to T).
+func nadamStep[T float](o *NAdam, i int, wt, gt *tensor.Tensor, bc2, kg, km float64) {
+	c := o.cfg
+	w, g := data[T](wt), data[T](gt)
+	if c.WeightDecay != 0 {
+		d := scratchOf[T](&o.scratch, len(g))
+		axpyTo(d, g, T(c.WeightDecay), w) // g + λ·w
+		g = d
+	}
+	b1, b2, c1, c2, eps := T(c.Beta1), T(c.Beta2), T(1-c.Beta1), T(1-c.Beta2), T(c.Eps)
+	bc, kgT, kmT := T(bc2), T(kg), T(km)
+	m, v, w := slice[T](o.m[i])[:len(g)], slice[T](o.v[i])[:len(g)], w[:len(g)]
+	for j, gj := range g {
+		mj := m[j]*b1 + c1*gj
+		vj := v[j]*b2 + c2*gj*gj
+		m[j], v[j] = mj, vj
+		d := sqrt(vj/bc) + eps
+		w[j] += kgT * gj / d
+		w[j] += kmT * mj / d
 	}
 }
 
@@ -179,9 +194,9 @@ func RAdamDefaults() RAdamConfig {
 type RAdam struct {
 	params  []autograd.Var
 	cfg     RAdamConfig
-	m, v    [][]float64 // first and second moments
-	steps   []int       // each parameter's own step count t
-	scratch []float64   // the L2-decayed gradient; nil without it
+	m, v    []vec // first and second moments, of the parameters' types
+	steps   []int // each parameter's own step count t
+	scratch vec   // the L2-decayed gradient; zero without it
 }
 
 // NewRAdam returns RAdam over params with the configuration cfg, taken as
@@ -207,41 +222,66 @@ func (o *RAdam) Config() RAdamConfig { return o.cfg }
 // gradient, in PyTorch's order of operations; it allocates nothing.
 func (o *RAdam) Step() {
 	c := o.cfg
-	b1, b2, c1, c2 := c.Beta1, c.Beta2, 1-c.Beta1, 1-c.Beta2
-	rhoInf := 2/(1-b2) - 1
+	rhoInf := 2/(1-c.Beta2) - 1
 	for i, p := range o.params {
-		w, g := gradOf("optim.RAdam.Step", p, len(o.m[i]))
+		w, g := gradOf("optim.RAdam.Step", i, p, o.m[i])
 		if g == nil {
 			continue
 		}
 		o.steps[i]++
 		t := o.steps[i]
-		bc1 := 1 - powInt(b1, t)
-		b2t := powInt(b2, t)
+		k := radamCoeffs{bc1: 1 - powInt(c.Beta1, t)}
+		b2t := powInt(c.Beta2, t)
 		bc2 := 1 - b2t
-		if c.WeightDecay != 0 {
-			d := o.scratch[:len(g)]
-			floats.AddScaledTo(d, g, c.WeightDecay, w) // g + λ·w
-			g = d
-		}
 		rho := rhoInf - 2*float64(t)*b2t/bc2
-		m, v, w := o.m[i][:len(g)], o.v[i][:len(g)], w[:len(g)]
-		if rho > 5 {
-			r := math.Sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho))
-			sbc2 := math.Sqrt(bc2)
-			for j, gj := range g {
-				mj := m[j]*b1 + c1*gj
-				vj := v[j]*b2 + c2*gj*gj
-				m[j], v[j] = mj, vj
-				w[j] -= mj / bc1 * c.LR * (sbc2 / (math.Sqrt(vj) + c.Eps)) * r
-			}
-			continue
+		if k.rect = rho > 5; k.rect {
+			k.r = math.Sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho))
+			k.sbc2 = math.Sqrt(bc2)
 		}
+		if is32(w) {
+			radamStep[float32](o, i, w, g, &k)
+		} else {
+			radamStep[float64](o, i, w, g, &k)
+		}
+	}
+}
+
+// radamCoeffs are the scalars of one RAdam step of one parameter, in
+// float64 as PyTorch computes them in Python floats.
+type radamCoeffs struct {
+	bc1  float64 // 1 − β₁ᵗ
+	rect bool    // ρₜ > 5: the rectified update
+	r    float64 // the rectification term, when rect
+	sbc2 float64 // √(1 − β₂ᵗ), when rect
+}
+
+// radamStep applies one RAdam update to params[i], of value w and gradient
+// g of element type T, in T arithmetic (each coefficient rounded to T).
+func radamStep[T float](o *RAdam, i int, wt, gt *tensor.Tensor, k *radamCoeffs) {
+	c := o.cfg
+	w, g := data[T](wt), data[T](gt)
+	if c.WeightDecay != 0 {
+		d := scratchOf[T](&o.scratch, len(g))
+		axpyTo(d, g, T(c.WeightDecay), w) // g + λ·w
+		g = d
+	}
+	b1, b2, c1, c2 := T(c.Beta1), T(c.Beta2), T(1-c.Beta1), T(1-c.Beta2)
+	bc1, lr := T(k.bc1), T(c.LR)
+	m, v, w := slice[T](o.m[i])[:len(g)], slice[T](o.v[i])[:len(g)], w[:len(g)]
+	if k.rect {
+		r, sbc2, eps := T(k.r), T(k.sbc2), T(c.Eps)
 		for j, gj := range g {
 			mj := m[j]*b1 + c1*gj
-			m[j], v[j] = mj, v[j]*b2+c2*gj*gj
-			w[j] -= mj / bc1 * c.LR
+			vj := v[j]*b2 + c2*gj*gj
+			m[j], v[j] = mj, vj
+			w[j] -= mj / bc1 * lr * (sbc2 / (sqrt(vj) + eps)) * r
 		}
+		return
+	}
+	for j, gj := range g {
+		mj := m[j]*b1 + c1*gj
+		m[j], v[j] = mj, v[j]*b2+c2*gj*gj
+		w[j] -= mj / bc1 * lr
 	}
 }
 

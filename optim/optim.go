@@ -7,7 +7,6 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/shapes"
-	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // Optimizer updates parameters from their accumulated gradients.
@@ -128,43 +127,6 @@ func checkParams(op string, params []autograd.Var) []autograd.Var {
 		seen[p] = i
 	}
 	return slices.Clone(params)
-}
-
-// stateFor allocates one zeroed float64 buffer per parameter, each of the
-// parameter's size: per-parameter optimiser state aligned with params.
-func stateFor(params []autograd.Var) [][]float64 {
-	s := make([][]float64, len(params))
-	for i, p := range params {
-		s[i] = make([]float64, p.Value().Len())
-	}
-	return s
-}
-
-// scratchFor returns a buffer as long as the largest parameter, for
-// intermediate values Step must not write into a gradient.
-func scratchFor(params []autograd.Var) []float64 {
-	n := 0
-	for _, p := range params {
-		n = max(n, p.Value().Len())
-	}
-	return make([]float64, n)
-}
-
-// gradOf returns the value and gradient data of params[i], or nil, nil when
-// it has no gradient. It panics with tensor.ErrShape if the parameter no
-// longer has the size its state was made for (n elements).
-func gradOf(op string, p autograd.Var, n int) (w, g []float64) {
-	gt := p.Grad()
-	if gt == nil {
-		return nil, nil
-	}
-	w, g = p.Value().Data(), gt.Data()
-	if len(w) != n || len(g) != n {
-		panic(&tensor.ShapeError{Op: op, Shapes: [][]int{p.Value().Shape(), gt.Shape()},
-			Msg: fmt.Sprintf("parameter %q changed size since the optimiser was made (%d elements)", p.Name(), n),
-			Err: tensor.ErrShape})
-	}
-	return w, g
 }
 
 // zeroGrads zeroes the gradient of every parameter, keeping the buffers.

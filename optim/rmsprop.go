@@ -1,10 +1,8 @@
 package optim
 
 import (
-	"math"
-
 	"github.com/tapegrad/tapegrad/autograd"
-	"gonum.org/v1/gonum/floats"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // RMSpropConfig configures RMSprop. Every field means what it holds: a
@@ -51,11 +49,11 @@ func RMSpropDefaults() RMSpropConfig {
 type RMSprop struct {
 	params []autograd.Var
 	cfg    RMSpropConfig
-	sq     [][]float64 // v, the running mean of g²
-	avg    [][]float64 // ḡ, the running mean of g; nil unless centered
-	buf    [][]float64 // momentum buffers; nil unless Momentum > 0
-	denom  []float64   // d for one parameter, as long as the largest
-	grad   []float64   // the L2-decayed gradient; nil without weight decay
+	sq     []vec // v, the running mean of g², of the parameters' types
+	avg    []vec // ḡ, the running mean of g; nil unless centered
+	buf    []vec // momentum buffers; nil unless Momentum > 0
+	denom  vec   // d for one parameter, as long as the largest
+	grad   vec   // the L2-decayed gradient; zero without weight decay
 }
 
 // NewRMSprop returns RMSprop over params with the configuration cfg, taken
@@ -91,47 +89,59 @@ func (o *RMSprop) Config() RMSpropConfig { return o.cfg }
 // gradient: two branch-free loops per parameter (the denominator d, then
 // the update), in PyTorch's order of operations; it allocates nothing.
 func (o *RMSprop) Step() {
-	c := o.cfg
-	alpha, ca, eps, negLR := c.Alpha, 1-c.Alpha, c.Eps, -c.LR
 	for i, p := range o.params {
-		w, g := gradOf("optim.RMSprop.Step", p, len(o.sq[i]))
-		if g == nil {
-			continue
+		w, g := gradOf("optim.RMSprop.Step", i, p, o.sq[i])
+		switch {
+		case g == nil:
+		case is32(w):
+			rmspropStep[float32](o, i, w, g)
+		default:
+			rmspropStep[float64](o, i, w, g)
 		}
-		n := len(g)
-		if c.WeightDecay != 0 {
-			dg := o.grad[:n]
-			floats.AddScaledTo(dg, g, c.WeightDecay, w) // g + λ·w
-			g = dg
+	}
+}
+
+// rmspropStep applies one RMSprop update to params[i], of value w and
+// gradient g of element type T, in T arithmetic (each hyper-parameter
+// rounded to T).
+func rmspropStep[T float](o *RMSprop, i int, wt, gt *tensor.Tensor) {
+	c := o.cfg
+	alpha, ca, eps, negLR := T(c.Alpha), T(1-c.Alpha), T(c.Eps), T(-c.LR)
+	w, g := data[T](wt), data[T](gt)
+	n := len(g)
+	if c.WeightDecay != 0 {
+		dg := scratchOf[T](&o.grad, n)
+		axpyTo(dg, g, T(c.WeightDecay), w) // g + λ·w
+		g = dg
+	}
+	sq, d := slice[T](o.sq[i])[:n], scratchOf[T](&o.denom, n)
+	if o.avg != nil {
+		avg := slice[T](o.avg[i])[:n]
+		for j, gj := range g {
+			s := sq[j]*alpha + ca*gj*gj
+			a := avg[j]*alpha + ca*gj
+			sq[j], avg[j] = s, a
+			d[j] = sqrt(s-a*a) + eps // torch: addcmul(…, value=−1), the same in IEEE
 		}
-		sq, d := o.sq[i][:n], o.denom[:n]
-		if o.avg != nil {
-			avg := o.avg[i][:n]
-			for j, gj := range g {
-				s := sq[j]*alpha + ca*gj*gj
-				a := avg[j]*alpha + ca*gj
-				sq[j], avg[j] = s, a
-				d[j] = math.Sqrt(s-a*a) + eps // torch: addcmul(…, value=−1), the same in IEEE
-			}
-		} else {
-			for j, gj := range g {
-				s := sq[j]*alpha + ca*gj*gj
-				sq[j] = s
-				d[j] = math.Sqrt(s) + eps
-			}
+	} else {
+		for j, gj := range g {
+			s := sq[j]*alpha + ca*gj*gj
+			sq[j] = s
+			d[j] = sqrt(s) + eps
 		}
-		w = w[:n]
-		if c.Momentum > 0 {
-			buf := o.buf[i][:n]
-			for j, gj := range g {
-				b := buf[j]*c.Momentum + gj/d[j]
-				buf[j] = b
-				w[j] += negLR * b
-			}
-		} else {
-			for j, gj := range g {
-				w[j] += negLR * gj / d[j]
-			}
+	}
+	w = w[:n]
+	if c.Momentum > 0 {
+		mu := T(c.Momentum)
+		buf := slice[T](o.buf[i])[:n]
+		for j, gj := range g {
+			b := buf[j]*mu + gj/d[j]
+			buf[j] = b
+			w[j] += negLR * b
+		}
+	} else {
+		for j, gj := range g {
+			w[j] += negLR * gj / d[j]
 		}
 	}
 }

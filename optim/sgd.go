@@ -2,7 +2,7 @@ package optim
 
 import (
 	"github.com/tapegrad/tapegrad/autograd"
-	"gonum.org/v1/gonum/floats"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // SGDConfig configures SGD. Every field means what it holds: a field set
@@ -50,9 +50,9 @@ func SGDDefaults() SGDConfig { return SGDConfig{} }
 type SGD struct {
 	params  []autograd.Var
 	cfg     SGDConfig
-	buf     [][]float64 // momentum buffers, nil without momentum
-	started []bool      // whether buf[i] holds a first gradient yet
-	scratch []float64   // the decayed or Nesterov gradient, as long as the largest parameter
+	buf     []vec  // momentum buffers, nil without momentum
+	started []bool // whether buf[i] holds a first gradient yet
+	scratch vec    // the decayed or Nesterov gradient, as long as the largest parameter
 }
 
 // NewSGD returns SGD over params with the configuration cfg, taken as given.
@@ -83,40 +83,55 @@ func NewSGD(params []autograd.Var, cfg SGDConfig) *SGD {
 func (o *SGD) Config() SGDConfig { return o.cfg }
 
 // Step applies one SGD update (see SGD) to every parameter with a gradient.
-// Each line of the rule is one gonum floats call over the parameter, in the
-// order of PyTorch's single-tensor code (whose ops these are, one for one);
-// nothing is allocated.
+// Each line of the rule is one whole-slice pass over the parameter (a gonum
+// floats call for float64), in the order of PyTorch's single-tensor code
+// (whose ops these are, one for one); nothing is allocated.
 func (o *SGD) Step() {
-	c := o.cfg
 	for i, p := range o.params {
-		w, g := gradOf("optim.SGD.Step", p, p.Value().Len())
-		if g == nil {
-			continue
+		var ref vec
+		if o.buf != nil {
+			ref = o.buf[i]
 		}
-		d := g
-		if c.WeightDecay != 0 {
-			d = o.scratch[:len(g)]
-			floats.AddScaledTo(d, g, c.WeightDecay, w) // d = g + λ·w
+		w, g := gradOf("optim.SGD.Step", i, p, ref)
+		switch {
+		case g == nil:
+		case is32(w):
+			sgdStep[float32](o, i, w, g)
+		default:
+			sgdStep[float64](o, i, w, g)
 		}
-		if c.Momentum != 0 {
-			b := o.buf[i]
-			if o.started[i] {
-				floats.Scale(c.Momentum, b)           // b = μ·b
-				floats.AddScaled(b, 1-c.Dampening, d) //   + (1 − τ)·d
-			} else {
-				copy(b, d)
-				o.started[i] = true
-			}
-			if c.Nesterov {
-				dst := o.scratch[:len(g)]
-				floats.AddScaledTo(dst, d, c.Momentum, b) // d = d + μ·b
-				d = dst
-			} else {
-				d = b
-			}
-		}
-		floats.AddScaled(w, -c.LR, d) // w = w + (−γ)·d
 	}
+}
+
+// sgdStep applies the SGD rule to params[i], of value w and gradient g of
+// element type T. Each hyper-parameter is rounded to T once, as PyTorch
+// rounds a Python float given to a float32 tensor op.
+func sgdStep[T float](o *SGD, i int, wt, gt *tensor.Tensor) {
+	c := o.cfg
+	w, g := data[T](wt), data[T](gt)
+	d := g
+	if c.WeightDecay != 0 {
+		d = scratchOf[T](&o.scratch, len(g))
+		axpyTo(d, g, T(c.WeightDecay), w) // d = g + λ·w
+	}
+	if c.Momentum != 0 {
+		b := slice[T](o.buf[i])
+		if o.started[i] {
+			scal(T(c.Momentum), b)       // b = μ·b
+			axpy(b, T(1-c.Dampening), d) //   + (1 − τ)·d
+		} else {
+			copy(b, d)
+			o.started[i] = true
+		}
+		if c.Nesterov {
+			dst := scratchOf[T](&o.scratch, len(g))
+			axpyTo(dst, d, T(c.Momentum), b) // d = d + μ·b
+			d = dst
+		} else {
+			d = b
+		}
+	}
+	axpy(w, T(-c.LR), d) // w = w + (−γ)·d
 }
 
 // ZeroGrad zeroes every parameter's gradient.

@@ -28,9 +28,18 @@ import (
 //	RAdam    I.exp_avg, I.exp_avg_sq, I.step
 //	GD       no state
 //
-// Buffers have their parameter's shape; a step count is a 0-d tensor holding
-// an integer, as in PyTorch; NAdam's mu_product is a 0-d tensor too. Hyperparameters (LR, betas, …) are not state:
-// they come from the constructor, or SetLR.
+// Buffers have their parameter's shape and element type (a float32
+// parameter's moments are float32 tensors, as in PyTorch); a step count is a
+// 0-d float64 tensor holding an integer, and NAdam's mu_product a 0-d
+// float64 tensor, whatever the parameter's type (PyTorch's, made with its
+// default dtype, are float32 under the usual default; float64 holds every
+// step count up to 2⁵³ exactly). Hyperparameters (LR, betas, …) are not
+// state: they come from the constructor, or SetLR.
+//
+// LoadStateTensors accepts a buffer of either element type and converts it
+// to its parameter's (rounding float64 to float32), as PyTorch's
+// load_state_dict casts state to its parameter's dtype; so does a step
+// count or mu_product of either type.
 type Stateful interface {
 	// StateTensors returns copies of the optimiser's state, by name.
 	StateTensors() map[string]*tensor.Tensor
@@ -59,7 +68,7 @@ var ErrState = errors.New("optim: state does not fit the optimiser")
 // and whether a parameter may lack it (SGD's momentum before its first step).
 type slot struct {
 	name     string
-	bufs     [][]float64
+	bufs     []vec
 	optional bool   // a parameter may lack it
 	present  []bool // per parameter: whether it has it (nil: always)
 }
@@ -94,7 +103,7 @@ func (s stateSpec) tensors() map[string]*tensor.Tensor {
 			if sl.present != nil && !sl.present[i] {
 				continue
 			}
-			out[fmt.Sprintf("%d.%s", i, sl.name)] = tensor.New(slices.Clone(b), slices.Clone(s.shapes[i])...)
+			out[fmt.Sprintf("%d.%s", i, sl.name)] = b.tensor(s.shapes[i])
 		}
 	}
 	for _, st := range s.steps {
@@ -148,7 +157,7 @@ func (s stateSpec) load(op string, ts map[string]*tensor.Tensor) error {
 			if t.Len() != 1 {
 				return stateErr(op, "step count %q has shape %v, want a scalar", name, t.Shape())
 			}
-			if v := t.Data()[0]; !(v >= 0 && v <= math.MaxInt32 && v == math.Trunc(v)) {
+			if v := t.Item(); !(v >= 0 && v <= math.MaxInt32 && v == math.Trunc(v)) {
 				return stateErr(op, "step count %q is %v, want a whole number ≥ 0", name, v)
 			}
 		}
@@ -164,7 +173,7 @@ func (s stateSpec) load(op string, ts map[string]*tensor.Tensor) error {
 			if t.Len() != 1 {
 				return stateErr(op, "state %q has shape %v, want a scalar", name, t.Shape())
 			}
-			if v := t.Data()[0]; math.IsNaN(v) || math.IsInf(v, 0) {
+			if v := t.Item(); math.IsNaN(v) || math.IsInf(v, 0) {
 				return stateErr(op, "state %q is %v, want a finite number", name, v)
 			}
 		}
@@ -187,20 +196,20 @@ func (s stateSpec) load(op string, ts map[string]*tensor.Tensor) error {
 				sl.present[i] = ok && t != nil
 			}
 			if ok && t != nil {
-				copy(b, t.Data())
+				b.load(t)
 			} else {
-				clear(b)
+				b.fill(0)
 			}
 		}
 	}
 	for _, st := range s.steps {
 		for i := range st.steps {
-			st.steps[i] = int(ts[strconv.Itoa(i)+"."+st.name].Data()[0])
+			st.steps[i] = int(ts[strconv.Itoa(i)+"."+st.name].Item())
 		}
 	}
 	for _, sc := range s.scalars {
 		for i := range sc.vals {
-			sc.vals[i] = ts[strconv.Itoa(i)+"."+sc.name].Data()[0]
+			sc.vals[i] = ts[strconv.Itoa(i)+"."+sc.name].Item()
 		}
 	}
 	return nil
@@ -316,6 +325,37 @@ func (o *GD) StateTensors() map[string]*tensor.Tensor { return map[string]*tenso
 // LoadStateTensors accepts only an empty map (see Stateful).
 func (o *GD) LoadStateTensors(ts map[string]*tensor.Tensor) error {
 	return stateSpec{}.load("optim.GD.LoadStateTensors", ts)
+}
+
+// tensor returns a copy of b as a tensor of the given shape and b's
+// element type.
+func (b vec) tensor(shape []int) *tensor.Tensor {
+	if b.f32 != nil {
+		return tensor.New32(slices.Clone(b.f32), slices.Clone(shape)...)
+	}
+	return tensor.New(slices.Clone(b.f64), slices.Clone(shape)...)
+}
+
+// load copies t's elements (as many as both hold) into b, converting them
+// to b's element type: float32 to float64 exactly, float64 to float32
+// rounded to nearest.
+func (b vec) load(t *tensor.Tensor) {
+	switch {
+	case b.f32 == nil && !is32(t):
+		copy(b.f64, t.Data())
+	case b.f32 != nil && is32(t):
+		copy(b.f32, t.Data32())
+	case b.f32 == nil:
+		src := t.Data32()
+		for j := range min(len(b.f64), len(src)) {
+			b.f64[j] = float64(src[j])
+		}
+	default:
+		src := t.Data()
+		for j := range min(len(b.f32), len(src)) {
+			b.f32[j] = float32(src[j])
+		}
+	}
 }
 
 func paramShapes[P interface{ Value() *tensor.Tensor }](ps []P) [][]int {

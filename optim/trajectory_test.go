@@ -25,8 +25,11 @@ type reference struct {
 		Steps    int
 	}
 	Runs      []refRun
+	Runs32    []refRun `json:"runs32"`     // the runs with float32 parameters
+	RunsMixed []refRun `json:"runs_mixed"` // W float32, b float64
 	Schedules []refSchedule
 	Clips     []refClip
+	Clips32   []refClip `json:"clips32"` // the clipping runs with float32 gradients
 	Composed  []refComposed
 	Plateaus  []refPlateau
 }
@@ -121,23 +124,30 @@ type problem struct {
 	W, B autograd.Var
 }
 
-func newProblem(ref *reference) *problem {
-	w := tensor.Zeros(3, 2)
+// newProblem returns the problem with W and b of element types wt and bt
+// (W0 and b0 rounded to float32 for Float32, as torch.tensor(W0,
+// dtype=torch.float32) rounds them).
+func newProblem(ref *reference, wt, bt tensor.DType) *problem {
+	w := wt.Zeros(3, 2)
 	for j, row := range ref.Problem.W0 {
 		for k, v := range row {
 			w.Set(v, j, k)
 		}
 	}
-	b := tensor.New(append([]float64(nil), ref.Problem.B0...), 2)
+	b := bt.Zeros(2)
+	for k, v := range ref.Problem.B0 {
+		b.Set(v, k)
+	}
 	return &problem{X: ref.Problem.X, Y: ref.Problem.Y,
 		W: autograd.NewNamedParam("W", w), B: autograd.NewNamedParam("b", b)}
 }
 
 // gradients returns ∂C/∂W (3x2, row-major) and ∂C/∂b in exactly the order
 // of operations of gradients() in make_trajectories.py, so that both sides
-// see bit-identical gradients.
+// see bit-identical gradients. It computes in float64 whatever the
+// parameters' types, from their values widened exactly, as Python does.
 func (pr *problem) gradients() (gW, gb []float64) {
-	W, b := pr.W.Value(), pr.B.Value().Data()
+	W, b := pr.W.Value(), pr.B.Value().Float64s()
 	var R [4][2]float64
 	for n := range 4 {
 		for k := range 2 {
@@ -170,9 +180,19 @@ func (pr *problem) gradients() (gW, gb []float64) {
 	return gW, gb
 }
 
-// flat returns W's and b's elements in one slice, like the reference rows.
+// flat returns W's and b's elements in one slice (as float64), like the
+// reference rows.
 func (pr *problem) flat() []float64 {
-	return append(append([]float64(nil), pr.W.Value().Data()...), pr.B.Value().Data()...)
+	return append(pr.W.Value().Float64s(), pr.B.Value().Float64s()...)
+}
+
+// gradTensor returns a gradient of type d holding vals (rounded to nearest
+// for Float32, as torch.tensor(vals, dtype=torch.float32) rounds them).
+func gradTensor(d tensor.DType, vals []float64, shape ...int) *tensor.Tensor {
+	if d == tensor.Float64 {
+		return tensor.New(vals, shape...)
+	}
+	return tensor.New(vals, shape...).To(d)
 }
 
 // kwargs reads PyTorch keyword arguments; f and i read a missing key as zero.
@@ -335,7 +355,13 @@ func newScheduleOf(t testing.TB, kind string, kwm map[string]any, opt LRSetter) 
 // runTrajectory replays a reference run with opt (nil: built from the run)
 // and returns the learning rate before each step and the values after it.
 func runTrajectory(t *testing.T, ref *reference, run refRun, mk func([]autograd.Var) optimiser) (lrs []float64, traj [][]float64) {
-	pr := newProblem(ref)
+	return runTrajectoryOf(t, ref, run, mk, tensor.Float64, tensor.Float64)
+}
+
+// runTrajectoryOf is runTrajectory with W and b of element types wt and bt;
+// each gradient is computed in float64 and rounded to its parameter's type.
+func runTrajectoryOf(t *testing.T, ref *reference, run refRun, mk func([]autograd.Var) optimiser, wt, bt tensor.DType) (lrs []float64, traj [][]float64) {
+	pr := newProblem(ref, wt, bt)
 	params := []autograd.Var{pr.W, pr.B}
 	var opt optimiser
 	if mk != nil {
@@ -349,11 +375,11 @@ func runTrajectory(t *testing.T, ref *reference, run refRun, mk func([]autograd.
 	}
 	for step := range ref.Problem.Steps {
 		gW, gb := pr.gradients()
-		pr.W.SetGrad(tensor.New(gW, 3, 2))
+		pr.W.SetGrad(gradTensor(wt, gW, 3, 2))
 		if run.SkipB && step%3 == 2 {
 			pr.B.SetGrad(nil)
 		} else {
-			pr.B.SetGrad(tensor.New(gb, 2))
+			pr.B.SetGrad(gradTensor(bt, gb, 2))
 		}
 		lrs = append(lrs, opt.LR())
 		opt.Step()

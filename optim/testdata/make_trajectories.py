@@ -24,6 +24,15 @@ runs with foreach=False (torch's single-tensor path, the one the Go code
 mirrors). In configurations marked "skip_b", the bias b has no gradient
 (grad None) on steps t with t % 3 == 2, which checks that a parameter without
 a gradient is skipped and keeps its own step count.
+
+Every run is made three times: in float64 ("runs"), with float32 parameters
+("runs32": W0 and b0 rounded to float32, each gradient computed as above in
+Python floats from the float32 values and rounded to float32, so that both
+sides again see bit-identical gradients and the optimiser is torch's float32
+CPU code), and, for one run per optimiser, with W float32 and b float64
+("runs_mixed"). torch's default dtype stays float64 throughout, so the step
+counts and NAdam's mu_product are float64 tensors, as tapegrad keeps them.
+The clipping runs are repeated with float32 gradients ("clips32").
 """
 
 import json
@@ -171,9 +180,14 @@ RUNS = [
 ]
 
 
-def run(name, kind, kwargs, extra):
-    W = torch.tensor(W0, requires_grad=True)
-    b = torch.tensor(B0, requires_grad=True)
+# One run per optimiser with a float32 W and a float64 b, with their options.
+MIXED_RUNS = ["sgd_skip", "adam_skip", "adamw_amsgrad", "rmsprop_centered_momentum",
+              "adagrad_full", "nadam_full", "radam_full"]
+
+
+def run(name, kind, kwargs, extra, wtype=torch.float64, btype=torch.float64):
+    W = torch.tensor(W0, dtype=wtype, requires_grad=True)
+    b = torch.tensor(B0, dtype=btype, requires_grad=True)
     opt = OPTIMISERS[kind]([W, b], foreach=False, **kwargs)
     sched = None
     if "schedule" in extra:
@@ -182,8 +196,8 @@ def run(name, kind, kwargs, extra):
     traj, lrs = [], []
     for t in range(STEPS):
         gW, gb = gradients(W.tolist(), b.tolist())
-        W.grad = torch.tensor(gW)
-        b.grad = None if extra.get("skip_b") and t % 3 == 2 else torch.tensor(gb)
+        W.grad = torch.tensor(gW, dtype=wtype)
+        b.grad = None if extra.get("skip_b") and t % 3 == 2 else torch.tensor(gb, dtype=btype)
         lrs.append(opt.param_groups[0]["lr"])
         opt.step()
         if sched is not None:
@@ -307,18 +321,18 @@ def plateau(name, kwargs, metrics):
 CLIP_GRADS = [[[0.3, -1.2], [2.5, 0.0], [-0.7, 0.45]], [1.1, -0.25], None]
 
 
-def clip(name, kind, value, grads):
-    ps = [torch.zeros(torch.tensor(g).shape if g is not None else (2,), requires_grad=True)
+def clip(name, kind, value, grads, dtype=torch.float64):
+    ps = [torch.zeros(torch.tensor(g).shape if g is not None else (2,), dtype=dtype, requires_grad=True)
           for g in grads]
     for p, g in zip(ps, grads):
-        p.grad = torch.tensor(g) if g is not None else None
+        p.grad = torch.tensor(g, dtype=dtype) if g is not None else None
     total = None
     if kind == "norm":
         total = torch.nn.utils.clip_grad_norm_(ps, value).item()
     else:
         torch.nn.utils.clip_grad_value_(ps, value)
     after = [p.grad.flatten().tolist() if p.grad is not None else None for p in ps]
-    before = [torch.tensor(g).flatten().tolist() if g is not None else None for g in grads]
+    before = [torch.tensor(g, dtype=dtype).flatten().tolist() if g is not None else None for g in grads]
     return dict(name=name, kind=kind, value=value, grads=before, total_norm=total, clipped=after)
 
 
@@ -339,8 +353,11 @@ def main():
         python_version=sys.version.split()[0],
         problem=dict(X=X, Y=Y, W0=W0, b0=B0, steps=STEPS),
         runs=[run(*r) for r in RUNS],
+        runs32=[run(*r, wtype=torch.float32, btype=torch.float32) for r in RUNS],
+        runs_mixed=[run(*r, wtype=torch.float32, btype=torch.float64) for r in RUNS if r[0] in MIXED_RUNS],
         schedules=[schedule(*s) for s in SCHEDULE_RUNS],
         clips=[clip(*c) for c in CLIP_RUNS],
+        clips32=[clip(*c, dtype=torch.float32) for c in CLIP_RUNS],
         composed=[composed(*c) for c in COMPOSED_RUNS],
         plateaus=[plateau(*c) for c in PLATEAU_RUNS],
     )
