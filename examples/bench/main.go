@@ -3,11 +3,13 @@
 // -json one JSON object per line in the format the PyTorch reference prints,
 // so ../shared/bench/compare.sh can put the two side by side.
 //
-//	go run ./examples/bench [-json] [-quick] [-threads 1,2] [-workloads mlp-mnist,mlp-tiny,scalar-chain,matmul,alloc]
+//	go run ./examples/bench [-json] [-quick] [-threads 1,2] [-dtype float64|float32] [-workloads mlp-mnist,mlp-tiny,scalar-chain,matmul,alloc]
 //
 // -threads sets GOMAXPROCS for each run. Every workload uses the
 // deterministic inputs of WORKLOADS.md, so the check values (losses,
-// gradients, sums) must agree with PyTorch's to about 1e-9.
+// gradients, sums) must agree with PyTorch's to about 1e-9 (1e-4 with
+// -dtype float32, which draws inputs and weights in float64, rounds them
+// to float32 once and runs everything, optimiser included, in float32).
 package main
 
 import (
@@ -20,6 +22,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 func main() {
@@ -27,8 +31,18 @@ func main() {
 	quick := flag.Bool("quick", false, "fewer repetitions (3 blocks)")
 	threads := flag.String("threads", "1,2", "comma-separated GOMAXPROCS values")
 	which := flag.String("workloads", "mlp-mnist,mlp-tiny,scalar-chain,matmul,alloc", "workloads to run")
+	dtype := flag.String("dtype", "float64", "element type: float64 or float32")
 	flag.Parse()
-	if err := run(os.Stdout, *asJSON, *quick, *threads, *which); err != nil {
+	dt := tensor.Float64
+	switch *dtype {
+	case "float64":
+	case "float32":
+		dt = tensor.Float32
+	default:
+		fmt.Fprintf(os.Stderr, "bench: -dtype %q: want float64 or float32\n", *dtype)
+		os.Exit(2)
+	}
+	if err := run(os.Stdout, dt, *asJSON, *quick, *threads, *which); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -44,6 +58,7 @@ type line struct {
 	Min      float64            `json:"min"`
 	Max      float64            `json:"max"`
 	Check    map[string]float64 `json:"check"`
+	DType    string             `json:"dtype"`
 }
 
 func median(s []float64) float64 {
@@ -55,7 +70,7 @@ func median(s []float64) float64 {
 	return (c[len(c)/2-1] + c[len(c)/2]) / 2
 }
 
-func run(w io.Writer, asJSON, quick bool, threads, which string) error {
+func run(w io.Writer, dt tensor.DType, asJSON, quick bool, threads, which string) error {
 	reps, sW1, sW2, sW3, sW4 := 7, 100, 1000, 3, 5
 	if quick {
 		reps, sW1, sW2, sW3, sW4 = 3, 20, 200, 1, 2
@@ -79,21 +94,21 @@ func run(w io.Writer, asJSON, quick bool, threads, which string) error {
 			var rs []result
 			switch strings.TrimSpace(name) {
 			case "mlp-mnist":
-				rs = []result{runTrainer("mlp-mnist", "ms/step", mlpMNIST(), 1e3, reps, sW1)}
+				rs = []result{runTrainer("mlp-mnist", "ms/step", mlpMNIST(dt), 1e3, reps, sW1)}
 			case "mlp-tiny":
-				rs = []result{runTrainer("mlp-tiny", "us/step", mlpTiny(), 1e6, reps, sW2)}
+				rs = []result{runTrainer("mlp-tiny", "us/step", mlpTiny(dt), 1e6, reps, sW2)}
 			case "scalar-chain":
-				rs = []result{scalarChain(reps, sW3)}
+				rs = []result{scalarChain(dt, reps, sW3)}
 			case "matmul":
-				rs = matmul(reps, sW4)
+				rs = matmul(dt, reps, sW4)
 			case "alloc":
-				rs = append(allocs("mlp-mnist", mlpMNIST(), sW1), allocs("mlp-tiny", mlpTiny(), sW2)...)
+				rs = append(allocs("mlp-mnist", mlpMNIST(dt), sW1), allocs("mlp-tiny", mlpTiny(dt), sW2)...)
 			default:
 				return fmt.Errorf("unknown workload %q", name)
 			}
 			for _, r := range rs {
 				l := line{System: "tapegrad", Workload: r.Workload, Threads: t, Unit: r.Unit,
-					Median: median(r.Samples), Min: slices.Min(r.Samples), Max: slices.Max(r.Samples), Check: r.Check}
+					Median: median(r.Samples), Min: slices.Min(r.Samples), Max: slices.Max(r.Samples), Check: r.Check, DType: dt.String()}
 				if asJSON {
 					b, err := json.Marshal(l)
 					if err != nil {

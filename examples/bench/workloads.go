@@ -26,8 +26,9 @@ func gen(seed uint64, n int) []float64 {
 	return out
 }
 
-// uniformSym is (gen − 0.5)·2/√fanIn in the given shape.
-func uniformSym(seed uint64, fanIn int, shape ...int) *tensor.Tensor {
+// uniformSym is (gen − 0.5)·2/√fanIn in the given shape, drawn in float64
+// and rounded to dt once.
+func uniformSym(dt tensor.DType, seed uint64, fanIn int, shape ...int) *tensor.Tensor {
 	n := 1
 	for _, d := range shape {
 		n *= d
@@ -37,14 +38,14 @@ func uniformSym(seed uint64, fanIn int, shape ...int) *tensor.Tensor {
 	for i := range v {
 		v[i] = (v[i] - 0.5) * s
 	}
-	return tensor.New(v, shape...)
+	return tensor.New(v, shape...).To(dt)
 }
 
-// linear builds a layer y = x·W + b from the workload's seeds.
-func linear(wSeed, bSeed uint64, in, out int) *nn.Linear {
+// linear builds a layer y = x·W + b of type dt from the workload's seeds.
+func linear(dt tensor.DType, wSeed, bSeed uint64, in, out int) *nn.Linear {
 	return &nn.Linear{
-		W: autograd.NewParam(uniformSym(wSeed, in, in, out)),
-		B: autograd.NewParam(uniformSym(bSeed, in, out)),
+		W: autograd.NewParam(uniformSym(dt, wSeed, in, in, out)),
+		B: autograd.NewParam(uniformSym(dt, bSeed, in, out)),
 	}
 }
 
@@ -101,34 +102,35 @@ func (t *trainer) warm() map[string]float64 {
 	return check
 }
 
-// mlpMNIST is W1: 784-256-128-10 ReLU, cross-entropy, batch 64, SGD 0.01.
-func mlpMNIST() *trainer {
+// mlpMNIST is W1: 784-256-128-10 ReLU, cross-entropy, batch 64, SGD 0.01,
+// in element type dt.
+func mlpMNIST(dt tensor.DType) *trainer {
 	const batch = 64
 	labels := make([]int, batch)
 	for i, v := range gen(2, batch) {
 		labels[i] = int(math.Floor(v * 10))
 	}
-	model := nn.NewSequential(linear(3, 4, 784, 256), nn.ReLU(), linear(5, 6, 256, 128), nn.ReLU(), linear(7, 8, 128, 10))
+	model := nn.NewSequential(linear(dt, 3, 4, 784, 256), nn.ReLU(), linear(dt, 5, 6, 256, 128), nn.ReLU(), linear(dt, 7, 8, 128, 10))
 	return &trainer{
 		tp: autograd.NewTape(), model: model,
 		opt:  optim.NewSGD(nn.Params(model), optim.SGDConfig{LR: 0.01}),
 		cost: func(tp *autograd.Tape, out autograd.Var) autograd.Var { return nn.CrossEntropy(tp, out, labels) },
-		x:    tensor.New(gen(1, batch*784), batch, 784),
+		x:    tensor.New(gen(1, batch*784), batch, 784).To(dt),
 	}
 }
 
 // mlpTiny is W2: 2-16-16-1 sigmoid layers on XOR, the course's quadratic
 // cost, SGD 0.1.
-func mlpTiny() *trainer {
-	y := tensor.New([]float64{0, 1, 1, 0}, 4, 1)
-	model := nn.NewSequential(linear(11, 12, 2, 16), nn.Sigmoid(), linear(13, 14, 16, 16), nn.Sigmoid(), linear(15, 16, 16, 1), nn.Sigmoid())
+func mlpTiny(dt tensor.DType) *trainer {
+	y := tensor.New([]float64{0, 1, 1, 0}, 4, 1).To(dt)
+	model := nn.NewSequential(linear(dt, 11, 12, 2, 16), nn.Sigmoid(), linear(dt, 13, 14, 16, 16), nn.Sigmoid(), linear(dt, 15, 16, 16, 1), nn.Sigmoid())
 	return &trainer{
 		tp: autograd.NewTape(), model: model,
 		opt: optim.NewSGD(nn.Params(model), optim.SGDConfig{LR: 0.1}),
 		cost: func(tp *autograd.Tape, out autograd.Var) autograd.Var {
 			return nn.Quadratic(tp, out, tp.Const(y))
 		},
-		x: tensor.New([]float64{0, 0, 0, 1, 1, 0, 1, 1}, 4, 2),
+		x: tensor.New([]float64{0, 0, 0, 1, 1, 0, 1, 1}, 4, 2).To(dt),
 	}
 }
 
@@ -142,13 +144,13 @@ func runTrainer(name, unit string, t *trainer, scale float64, reps, steps int) r
 }
 
 // scalarChain is W3: x = tanh(x·wᵢ + bᵢ) for 10000 one-element parameters.
-func scalarChain(reps, steps int) result {
+func scalarChain(dt tensor.DType, reps, steps int) result {
 	const n = 10000
 	wv, bv := gen(21, n), gen(22, n)
 	ws, bs := make([]autograd.Var, n), make([]autograd.Var, n)
 	for i := range ws {
-		ws[i] = autograd.NewParam(tensor.Scalar(0.5 + 0.5*wv[i]))
-		bs[i] = autograd.NewParam(tensor.Scalar(0.1 * (bv[i] - 0.5)))
+		ws[i] = autograd.NewParam(dt.Scalar(0.5 + 0.5*wv[i]))
+		bs[i] = autograd.NewParam(dt.Scalar(0.1 * (bv[i] - 0.5)))
 	}
 	tp := autograd.NewTape()
 	var x autograd.Var
@@ -156,7 +158,7 @@ func scalarChain(reps, steps int) result {
 		ws[0].ZeroGrad()
 		bs[n-1].ZeroGrad()
 		tp.Reset()
-		x = tp.Scalar(0.5)
+		x = tp.ScalarOf(dt, 0.5)
 		for i := range ws {
 			x = tp.Tanh(tp.Add(tp.Mul(x, ws[i]), bs[i]))
 		}
@@ -174,17 +176,17 @@ func scalarChain(reps, steps int) result {
 
 // matmul is W4: C = A·B for 1024×1024 operands, forward alone and forward +
 // backward with upstream gradient G.
-func matmul(reps, steps int) []result {
+func matmul(dt tensor.DType, reps, steps int) []result {
 	const n = 1024
 	sub := func(seed uint64) *tensor.Tensor {
 		v := gen(seed, n*n)
 		for i := range v {
 			v[i] -= 0.5
 		}
-		return tensor.New(v, n, n)
+		return tensor.New(v, n, n).To(dt)
 	}
 	A, B, G := sub(31), sub(32), sub(33)
-	C := tensor.Zeros(n, n)
+	C := dt.Zeros(n, n)
 	fwd := func() { tensor.GemmTo(C, 1, A, tensor.NoTrans, B, tensor.NoTrans, 0) }
 	fwd()
 	flops := 2.0 * n * n * n

