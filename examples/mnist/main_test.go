@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/nn/data"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // TestMNISTLossFalls trains one epoch on the first 2000 training images and
@@ -19,17 +20,19 @@ func TestMNISTLossFalls(t *testing.T) {
 	if err != nil {
 		t.Skipf("MNIST not available: %v", err)
 	}
-	cfg := defaults()
-	cfg.Dir, cfg.Epochs, cfg.TrainN, cfg.TestN, cfg.Quiet = dir, 1, 2000, 1000, true
-	res, err := run(io.Discard, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// One epoch of 16 Adam steps takes the test cost from about 2.3 (ln 10,
-	// chance) to about 0.97 with seed 1; asking only that it falls keeps the
-	// test robust to other seeds and settings.
-	if !(res.TestLoss < res.InitialLoss) {
-		t.Errorf("test cost did not fall: %.4f → %.4f", res.InitialLoss, res.TestLoss)
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} { // -dtype
+		cfg := defaults()
+		cfg.Dir, cfg.Epochs, cfg.TrainN, cfg.TestN, cfg.Quiet, cfg.DType = dir, 1, 2000, 1000, true, dt
+		res, err := run(io.Discard, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One epoch of 16 Adam steps takes the test cost from about 2.3 (ln
+		// 10, chance) to about 0.97 with seed 1; asking only that it falls
+		// keeps the test robust to other seeds and settings.
+		if !(res.TestLoss < res.InitialLoss) {
+			t.Errorf("%v: test cost did not fall: %.4f → %.4f", dt, res.InitialLoss, res.TestLoss)
+		}
 	}
 }
 
