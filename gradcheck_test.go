@@ -43,7 +43,23 @@ func (r gradRow) inputs(seed uint64) []*tensor.Tensor {
 	return ts
 }
 
+// rowGroups holds the rows of ops defined in files of their own (the
+// layers' convolution, pooling, normalisation …), each group added from an
+// init function of a gradcheck_*_test.go file beside this one.
+var rowGroups []func() []gradRow
+
+// gradRows returns every row: the core ops' and the groups'.
 func gradRows() []gradRow {
+	rows := coreRows()
+	for _, g := range rowGroups {
+		rows = append(rows, g()...)
+	}
+	return rows
+}
+
+// coreRows are the rows of the element-wise, product, reduction, shape,
+// softmax and scan ops.
+func coreRows() []gradRow {
 	type T = *autograd.Tape
 	type V = []autograd.Var
 	labels := []int{2, 0, 1, 2}

@@ -164,8 +164,16 @@ func TestNilArgs(t *testing.T) {
 			func() { _ = nilLayer().String() },
 		},
 	}
+	for name, calls := range moreNilRows {
+		rows[name] = append(rows[name], calls...)
+	}
 	tapegradtest.CheckEntryPoints(t, rows, nn.ErrArg, tensor.ErrShape, tensor.ErrIndex, tensor.ErrArg, autograd.ErrTape)
 }
+
+// moreNilRows holds the rows of layers defined in files of their own
+// (conv.go, norm.go, …), added by those files' tests from init, so that
+// each layer keeps its rows beside its tests.
+var moreNilRows = map[string][]func(){}
 
 // lossRows are the nil rows of a cost of an output and a target.
 func lossRows(loss func(*autograd.Tape, autograd.Var, autograd.Var, ...nn.LossOption) autograd.Var, v autograd.Var) []func() {

@@ -352,13 +352,22 @@ func gemmRows() []badCall {
 		func(b *Tensor) { GemmTo(sq(), 1, sq(), NoTrans, b, NoTrans, 0) })
 }
 
+// moreNilArgRows holds the rows of entry points defined in files of their
+// own (conv.go, pool.go, …), added by those files' tests from init, so that
+// each concept keeps its rows beside its tests.
+var moreNilArgRows = map[string][]badCall{}
+
 // TestNilArgs calls every exported function and method with nil and
 // zero-value tensors, nil functions and generators, empty shapes and
 // negative sizes: none may crash with a runtime error, and each must panic
 // with its documented sentinel (ErrArg for a nil or zero-value argument) or
 // return. An entry point without a row fails the test.
 func TestNilArgs(t *testing.T) {
-	tapegradtest.CheckCalls(t, nilArgRows(), func(t *testing.T, err error) {
+	rows := nilArgRows()
+	for name, calls := range moreNilArgRows {
+		rows[name] = append(rows[name], calls...)
+	}
+	tapegradtest.CheckCalls(t, rows, func(t *testing.T, err error) {
 		var se *ShapeError
 		if !errors.As(err, &se) {
 			t.Errorf("got %T, want a *ShapeError", err)
