@@ -64,7 +64,7 @@ func (u *Neuron) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
 
 // NamedParams returns "weight" and "bias".
 func (u *Neuron) NamedParams() []NamedParam {
-	return []NamedParam{{"weight", u.W}, {"bias", u.B}}
+	return []NamedParam{{Name: "weight", Var: u.W}, {Name: "bias", Var: u.B}}
 }
 
 // String prints the neuron's size and activation.
@@ -144,9 +144,9 @@ func (l *Linear) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
 // NamedParams returns "weight" and, unless B is the zero Var, "bias".
 func (l *Linear) NamedParams() []NamedParam {
 	if !l.B.Valid() {
-		return []NamedParam{{"weight", l.W}}
+		return []NamedParam{{Name: "weight", Var: l.W}}
 	}
-	return []NamedParam{{"weight", l.W}, {"bias", l.B}}
+	return []NamedParam{{Name: "weight", Var: l.W}, {Name: "bias", Var: l.B}}
 }
 
 // String prints the layer's sizes, PyTorch-style.

@@ -28,9 +28,16 @@ type Module interface {
 
 // NamedParam is a parameter and its hierarchical name: the path of field
 // names from the root module, joined by dots, PyTorch's state_dict keys.
+//
+// Buffer marks state that is saved and loaded with the parameters but not
+// trained: PyTorch's buffers, such as BatchNorm's running_mean. A buffer's
+// Var is a parameter that never requires a gradient; Params and NumParams
+// leave buffers out (PyTorch's parameters()), while NamedParams, and so
+// checkpoints and nn.To, include them (PyTorch's state_dict()).
 type NamedParam struct {
-	Name string
-	Var  autograd.Var
+	Name   string
+	Var    autograd.Var
+	Buffer bool
 }
 
 // Container is implemented by modules that hold other modules in a way
@@ -105,7 +112,7 @@ func params(op string, m Module) []autograd.Var {
 	nps := m.NamedParams()
 	out := make([]autograd.Var, 0, len(nps))
 	for _, np := range nps {
-		if !containsVar(out, np.Var) {
+		if !np.Buffer && !containsVar(out, np.Var) {
 			out = append(out, np.Var)
 		}
 	}
@@ -143,8 +150,9 @@ func To(m Module, dt tensor.DType) Module {
 	if dt != tensor.Float64 && dt != tensor.Float32 {
 		argPanic(op, "unknown element type %v", dt)
 	}
-	for _, p := range params(op, m) {
-		if p.Value().DType() != dt {
+	checkModule(op, m)
+	for _, np := range m.NamedParams() { // buffers too, as PyTorch converts them
+		if p := np.Var; p.Value().DType() != dt {
 			p.SetValue(p.Value().To(dt))
 		}
 	}
@@ -185,7 +193,7 @@ func prefixed(prefix string, m Module) []NamedParam {
 	nps := m.NamedParams()
 	out := make([]NamedParam, len(nps))
 	for i, np := range nps {
-		out[i] = NamedParam{Name: prefix + "." + np.Name, Var: np.Var}
+		out[i] = NamedParam{Name: prefix + "." + np.Name, Var: np.Var, Buffer: np.Buffer}
 	}
 	return out
 }
