@@ -116,3 +116,34 @@ func ExampleLinearFromTorch() {
 	// Linear(in=2, out=3, bias=true) [2 3]
 	// [[21. 43. 65.]]
 }
+
+// Train the XOR network of Example_xor in float32: nn.To converts the
+// model (PyTorch's model.float()), and the data follows with Tensor.To;
+// gradients come out float32 like the parameters.
+func ExampleTo() {
+	x := tensor.New([]float64{0, 0, 0, 1, 1, 0, 1, 1}, 4, 2).To(tensor.Float32)
+	y := tensor.New([]float64{0, 1, 1, 0}, 4, 1).To(tensor.Float32)
+
+	rng := rand.New(rand.NewPCG(4, 0))
+	model := nn.To(nn.NewMLP(rng, []int{2, 2, 1}, nn.Sigmoid(), nn.Sigmoid()), tensor.Float32)
+	tp := autograd.NewTape()
+	for range 2001 {
+		tp.Reset()
+		nn.ZeroGrad(model)
+		tp.Backward(nn.Quadratic(tp, model.Forward(tp, tp.Const(x)), tp.Const(y)))
+		for _, p := range nn.Params(model) {
+			tensor.AddScaledTo(p.Value(), -2, p.Grad())
+		}
+	}
+	out := model.Forward(nil, autograd.Const(x)).Value()
+	fmt.Println(nn.DType(model), nn.Params(model)[0].Grad().DType())
+	for i := range 4 {
+		fmt.Printf("%v xor %v = %.0f\n", x.At(i, 0), x.At(i, 1), math.Round(out.At(i, 0)))
+	}
+	// Output:
+	// float32 float32
+	// 0 xor 0 = 0
+	// 0 xor 1 = 1
+	// 1 xor 0 = 1
+	// 1 xor 1 = 0
+}
