@@ -16,6 +16,12 @@ func BenchmarkMLPMNIST(b *testing.B) { benchTrainer(b, mlpMNIST(tensor.Float64))
 // BenchmarkMLPMNIST32 is W1's step in float32.
 func BenchmarkMLPMNIST32(b *testing.B) { benchTrainer(b, mlpMNIST(tensor.Float32)) }
 
+// BenchmarkCNNMNIST is W6's step.
+func BenchmarkCNNMNIST(b *testing.B) { benchTrainer(b, cnnMNIST(tensor.Float64)) }
+
+// BenchmarkCNNMNIST32 is W6's step in float32.
+func BenchmarkCNNMNIST32(b *testing.B) { benchTrainer(b, cnnMNIST(tensor.Float32)) }
+
 // BenchmarkMLPTiny is W2's step.
 func BenchmarkMLPTiny(b *testing.B) { benchTrainer(b, mlpTiny(tensor.Float64)) }
 
@@ -58,6 +64,9 @@ func TestChecksMatchReference(t *testing.T) {
 		// mlp-tiny's reference is printed to 10 digits here, hence 1e-9.
 		{"mlp-tiny", func() map[string]float64 { return mlpTiny(tensor.Float64).warm() },
 			map[string]float64{"loss_step1": 0.2674730497}, 1e-9},
+		// W6: WORKLOADS.md prints PyTorch's values to 16 digits.
+		{"cnn-mnist", func() map[string]float64 { return cnnMNIST(tensor.Float64).warm() },
+			map[string]float64{"loss_step1": 2.304247773299569, "loss_step20": 2.297257306174871}, 1e-9},
 		{"mlp-mnist float32", func() map[string]float64 { return mlpMNIST(tensor.Float32).warm() },
 			map[string]float64{"loss_step1": 2.307424306869507, "loss_step20": 2.2897298336029053}, 1e-6},
 		{"mlp-tiny float32", func() map[string]float64 { return mlpTiny(tensor.Float32).warm() },

@@ -96,17 +96,35 @@ func Epoch(tp *autograd.Tape, model nn.Module, opt optim.Optimizer, train *data.
 }
 
 // Evaluate returns loss of model on the whole of ds and the model's
-// outputs, computed without a tape (inference records nothing). A data set
-// of another element type than the model's parameters is converted first
-// (a copy: Fit converts its data sets once, before the first epoch).
+// outputs, computed without a tape (inference records nothing). The
+// forward pass runs on chunks of EvalChunk rows, whose outputs are joined
+// before the loss is taken on all of them, so a convolutional network's
+// intermediate values for ten thousand images are never held at once (the
+// rows of an inference pass do not depend on each other, so the result is
+// that of one pass). A data set of another element type than the model's
+// parameters is converted first (a copy: Fit converts its data sets once,
+// before the first epoch).
 func Evaluate(model nn.Module, ds *data.Dataset, loss Loss) (float64, *tensor.Tensor) {
 	if model == nil || ds == nil || loss == nil {
 		panic(fmt.Errorf("%w: Evaluate needs a model, a data set and a loss", ErrArg))
 	}
 	ds = ds.To(nn.DType(model))
-	out := model.Forward(nil, autograd.Const(ds.X))
+	n := ds.Len()
+	if n <= EvalChunk {
+		out := model.Forward(nil, autograd.Const(ds.X))
+		return loss(nil, out, ds).Item(), out.Value()
+	}
+	outs := make([]*tensor.Tensor, 0, (n+EvalChunk-1)/EvalChunk)
+	for i := 0; i < n; i += EvalChunk {
+		rows := tensor.Slice(ds.X, 0, i, min(i+EvalChunk, n))
+		outs = append(outs, model.Forward(nil, autograd.Const(rows)).Value())
+	}
+	out := autograd.Const(tensor.Concat(0, outs...))
 	return loss(nil, out, ds).Item(), out.Value()
 }
+
+// EvalChunk is the number of rows Evaluate passes through the model at once.
+const EvalChunk = 1000
 
 // Config is a training run for Fit. Model, Optimizer, Train, Loss, Batch
 // and Epochs are required; every other field may be left zero, meaning
