@@ -135,8 +135,10 @@ func LinearFromTorch(weight, bias *tensor.Tensor) *Linear {
 	return l
 }
 
-// Forward returns x·W + b for x of shape (batch, in) or (in).
-// It panics with tensor.ErrShape if x has another shape.
+// Forward returns x·W + b for x of shape (…, in), PyTorch's (*, H_in):
+// (in), (batch, in), or any leading axes, which are flattened into one
+// product and restored, giving (…, out).
+// It panics with tensor.ErrShape if x's last axis is not in.
 func (l *Linear) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
 	return affine(tp, "nn.Linear", x, l.W, l.B)
 }
@@ -158,7 +160,7 @@ func (l *Linear) String() string {
 	return fmt.Sprintf("Linear(in=%d, out=%d, bias=%t)", s[0], s[1], l.B.Valid())
 }
 
-// affine returns x·w + b for x of shape (batch, in) or (in), w (in, out),
+// affine returns x·w + b for x of shape (…, in), w (in, out),
 // b (out) or the zero Var, panicking with tensor.ErrShape named op, or with
 // ErrArg if x or w is the zero Var.
 func affine(tp *autograd.Tape, op string, x, w, b autograd.Var) autograd.Var {
@@ -174,19 +176,20 @@ func affine(tp *autograd.Tape, op string, x, w, b autograd.Var) autograd.Var {
 	if b.Valid() && (len(b.Shape()) != 1 || b.Shape()[0] != out) {
 		shapePanic(op, fmt.Sprintf("bias must have shape (%d) for a weight (in, out)", out), ws, b.Shape())
 	}
-	single := len(xs) == 1 && xs[0] == in
-	if !single && (len(xs) != 2 || xs[1] != in) {
-		shapePanic(op, fmt.Sprintf("input must have shape (batch, %d) or (%d) for a weight (in, out); flatten other axes first", in, in), xs, ws)
+	if len(xs) == 0 || xs[len(xs)-1] != in {
+		shapePanic(op, fmt.Sprintf("input must have shape (…, %d) for a weight (in, out)", in), xs, ws)
 	}
-	if single {
-		x = tp.Reshape(x, 1, in)
+	flat := len(xs) != 2
+	var lead [8]int
+	if flat { // one product over all leading axes: (n, in)·(in, out)
+		x = tp.Reshape(x, -1, in)
 	}
 	y := tp.MatMul(x, w)
 	if b.Valid() {
 		y = tp.Add(y, b)
 	}
-	if single {
-		y = tp.Reshape(y, out)
+	if flat {
+		y = tp.Reshape(y, append(append(lead[:0], xs[:len(xs)-1]...), out)...)
 	}
 	return y
 }

@@ -327,8 +327,8 @@ func TestLayerPanics(t *testing.T) {
 	c := autograd.Const
 	u := &nn.Neuron{W: autograd.NewParam(tensor.Zeros(2, 1)), B: autograd.NewParam(tensor.Zeros(1))}
 	runPanics(t, []panicRow{
-		{"linear wrong in", func() { l.Forward(nil, c(tensor.Zeros(4, 3))) }, tensor.ErrShape, []string{"nn.Linear", "[4 3] and [2 3]", "(batch, 2)"}},
-		{"linear rank 3", func() { l.Forward(nil, c(tensor.Zeros(4, 5, 2))) }, tensor.ErrShape, []string{"nn.Linear", "[4 5 2]"}},
+		{"linear wrong in", func() { l.Forward(nil, c(tensor.Zeros(4, 3))) }, tensor.ErrShape, []string{"nn.Linear", "[4 3] and [2 3]", "(…, 2)"}},
+		{"linear rank 3 wrong in", func() { l.Forward(nil, c(tensor.Zeros(4, 5, 3))) }, tensor.ErrShape, []string{"nn.Linear", "[4 5 3]"}},
 		{"linear scalar", func() { l.Forward(nil, c(tensor.Scalar(1))) }, tensor.ErrShape, []string{"nn.Linear"}},
 		{"linear single wrong in", func() { l.Forward(nil, c(tensor.Zeros(3))) }, tensor.ErrShape, []string{"nn.Linear", "[3] and [2 3]"}},
 		{"linear bias shape", func() { (&nn.Linear{W: l.W, B: c(tensor.Zeros(2))}).Forward(nil, c(tensor.Zeros(1, 2))) }, tensor.ErrShape, []string{"nn.Linear", "[2 3] and [2]"}},
@@ -367,3 +367,17 @@ func benchmarkMLPStep(b *testing.B, sizes []int) {
 func BenchmarkMLPStepSmall(b *testing.B)  { benchmarkMLPStep(b, []int{2, 2, 1}) }
 func BenchmarkMLPStepMedium(b *testing.B) { benchmarkMLPStep(b, []int{64, 32, 10}) }
 func BenchmarkMLPStepLarge(b *testing.B)  { benchmarkMLPStep(b, []int{784, 128, 10}) }
+
+// TestLinearLeadingAxes: Linear takes any leading axes, as PyTorch's
+// (*, H_in): a (2, 3, in) input gives each of its six rows' outputs, in
+// shape (2, 3, out), bit for bit those of the rows passed as (6, in).
+func TestLinearLeadingAxes(t *testing.T) {
+	l := nn.NewLinear(rand.New(rand.NewPCG(1, 2)), 4, 5, nil)
+	l.B = autograd.NewParam(tensor.Arange(0, 5, 1))
+	x := tensor.RandN(rand.New(rand.NewPCG(3, 4)), 2, 3, 4)
+	got := l.Forward(nil, autograd.Const(x)).Value()
+	want := l.Forward(nil, autograd.Const(tensor.Reshape(x, 6, 4))).Value()
+	if d := tapegradtest.Diff(tensor.Reshape(want, 2, 3, 5), got); d != "" {
+		t.Errorf("(2, 3, 4) input (-rows +got):\n%s", d)
+	}
+}
