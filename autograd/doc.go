@@ -37,7 +37,8 @@
 //
 // Every differentiable op is one entry of one table, defined in an init
 // function beside the Tape method that computes the op (unary.go,
-// binary.go, pointwise.go, matmul.go, reduce.go, shape.go, softmax.go):
+// binary.go, pointwise.go, matmul.go, reduce.go, shape.go, softmax.go,
+// scan.go, custom.go, and the layers' conv.go, pooling.go, norm.go):
 //
 //	tanhOp = defUnary("tanh", "∂x = g ⊙ (1 − y²)", math.Tanh, nil,
 //		func(tp *Tape, x, y, g Var) Var { return tp.tanhGrad(y, g) })
