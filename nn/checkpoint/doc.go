@@ -10,12 +10,13 @@
 //	err = checkpoint.Load("model.safetensors", model, checkpoint.WithOptimizer(opt))
 //
 // Each parameter is stored under its nn.Module.NamedParams name
-// ("layers.0.weight"), in tapegrad's layout (Linear weights (in, out)), as
-// F64 unless WithDType asks for F32, F16 or BF16. Every tensor gets its own
-// name: if two distinct parameters (or a parameter and optimiser state)
-// would share one, because a module repeats a name or WithNames or
-// TorchName maps two names to one, Save returns an error wrapping ErrArg
-// and writes nothing. One parameter tied under several names is stored
+// ("layers.0.weight"), in tapegrad's layout (Linear weights (in, out)), in
+// its element type (F64 for a tensor.Float64 parameter, F32 for a
+// tensor.Float32 one; see Element types) unless WithDType asks for one
+// type for all. Every tensor gets its own name: if two distinct
+// parameters (or a parameter and optimiser state) would share one,
+// because a module repeats a name or WithNames or TorchName maps two names
+// to one, Save returns an error wrapping ErrArg and writes nothing. One parameter tied under several names is stored
 // under each.
 //
 // Save is atomic (see WriteFileAtomic): a failure or a crash midway leaves
@@ -29,10 +30,11 @@
 // Load is all or nothing. It decodes and validates the whole file, then
 // checks that every parameter is present with a float dtype and its shape,
 // that the file has no tensor the model lacks, and that optimiser state fits
-// the optimiser, before it writes a single parameter; any problem is an
-// error (wrapping ErrFormat for a malformed file, ErrMismatch for one that
-// does not fit, ErrArg for two distinct parameters mapped to one file
-// tensor or a nil argument) naming the tensor and what is wrong. Nothing
+// the optimiser, before it writes a single parameter (converting each
+// tensor to its parameter's element type); any problem is an error
+// (wrapping ErrFormat for a malformed file, ErrMismatch for one that does
+// not fit, ErrArg for two distinct parameters mapped to one file tensor or
+// a nil argument) naming the tensor and what is wrong. Nothing
 // panics on bad input; a nil model, reader or writer is an ErrArg error.
 //
 // # Resuming training
@@ -40,7 +42,7 @@
 // Saved and loaded with WithOptimizer (and WithSchedule if a learning-rate
 // schedule drives the optimiser), training resumes bit-identically to an
 // uninterrupted run, for every optimiser and schedule of package optim and
-// with nn.Dropout layers:
+// with nn.Dropout layers, in float64 and in float32:
 //
 //	checkpoint.Save(path, model, checkpoint.WithOptimizer(opt), checkpoint.WithSchedule(sched))
 //	…
@@ -89,7 +91,9 @@
 //	var st data.Standardizer
 //	checkpoint.Load(path, model, checkpoint.WithState("input", &st))
 //
-// Loading is exact (F64) and all or nothing like the rest of Load: a state
+// Loading is exact (each tensor is saved in its own type, and loaded into
+// the type of the state it replaces) and all or nothing like the rest of
+// Load: a state
 // the file lacks, or tensors the State rejects, is an ErrMismatch error and
 // leaves the model, the optimiser and every State unchanged. Without
 // WithState, Load ignores the states in a file.
@@ -105,16 +109,43 @@
 //	model.load_state_dict(safetensors.torch.load_file(path))
 //
 // into the equivalent torch.nn.Sequential, and a file PyTorch saved loads
-// with Load(path, model, checkpoint.Torch()).
+// with Load(path, model, checkpoint.Torch()). PyTorch saves float32 by
+// default: load such a file into a float32 model (nn.To(model,
+// tensor.Float32), PyTorch's model.float()) and every tensor saved back
+// with Torch() has PyTorch's dtype and bytes; it loads into a float64
+// model too, widened exactly.
 //
-// # Data types
+// # Element types
 //
-// Reading accepts F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL and
-// widens every element to float64 exactly (integers beyond ±2⁵³, which
-// float64 cannot hold, are an error). File.DTypes records the stored type.
-// Parameters must come from a float dtype. Writing uses F64 by default,
-// which round-trips float64 exactly; F32, F16 and BF16 round to nearest
-// even and overflow to ±Inf.
+// A model's parameters are tensor.Float64 by default, or tensor.Float32
+// after nn.To(model, tensor.Float32). Save writes each tensor in its own
+// type, bit for bit: a Float64 parameter as F64, a Float32 one as F32, and
+// the optimiser's and WithState's tensors likewise (an optimiser keeps
+// each parameter's state in that parameter's type), so a float32 model's
+// checkpoint takes half the space and resumes training bit-identically.
+// WithDType(dt) writes every tensor as dt instead: F64 widens float32
+// exactly; F32, F16 and BF16 round to nearest even and overflow to ±Inf.
+//
+// Load converts each file tensor to its parameter's type, as PyTorch's
+// load_state_dict (param.copy_) does, and never changes a parameter's
+// type: F32 into a float32 parameter bit for bit (no round trip through
+// float64), F64 into a float32 parameter rounded to nearest even, F32 into
+// a float64 parameter widened exactly, F16 and BF16 exactly into either.
+// Optimiser and WithState tensors are converted to the type of the state
+// tensor of the same name they replace, as PyTorch's
+// optimizer.load_state_dict casts state to its parameter's type (a tensor
+// the optimiser does not yet have, such as SGD's momentum before its first
+// step, is given in its File type). Convert the model with nn.To before
+// making the optimiser and before loading.
+//
+// Reading (ReadFile, ReadTensors, Decode) accepts F64, F32, F16, BF16,
+// I64, I32, I16, I8, U8 and BOOL. File.Tensors holds an F32 tensor as a
+// tensor.Float32 tensor with the file's bits, and every other type widened
+// to tensor.Float64 exactly (integers beyond ±2⁵³, which float64 cannot
+// hold, are an error); File.DTypes records the stored type. (Before
+// tensors had a float32 type, F32 too was widened to float64: call
+// t.To(tensor.Float64) or t.Float64s() where that is wanted.) Parameters
+// must come from a float dtype.
 //
 // # Optimiser state
 //
@@ -153,7 +184,8 @@
 // than MaxRank (64) dimensions, a dimension above 2³¹ or more than 2³¹
 // elements are errors. Decoding costs time linear in the file's length and
 // memory proportional to it (the header's names and metadata, at most
-// MaxRank dimensions per tensor, the float64 values): a shape of millions
+// MaxRank dimensions per tensor, the values: 4 bytes an element for F32, 8
+// for every other type): a shape of millions
 // of dimensions is rejected at the 65th, and a header of many zero-size
 // tensors allocates about 16 bytes per header byte. ReadFile reports a
 // directory as such and reads pipes as streams.

@@ -67,3 +67,35 @@ func ExampleTorch() {
 	// [4 8]
 	// testdata/torch/mlp_4_8_3_f64.safetensors: checkpoint: file does not match: the file lacks "layers.0.weight" (parameter layers.0.weight), "layers.0.bias" (parameter layers.0.bias), "layers.2.weight" (parameter layers.2.weight), "layers.2.bias" (parameter layers.2.bias); the file looks like a PyTorch state dict: load it with checkpoint.Torch()
 }
+
+// Load PyTorch's float32 state dict (its default type) into a float32
+// model and save it back: each tensor keeps its type, and its bytes.
+func Example_float32() {
+	model := nn.NewMLP(rand.New(rand.NewPCG(1, 2)), []int{4, 8, 3}, nn.ReLU(), nil)
+	nn.To(model, tensor.Float32) // PyTorch's model.float()
+	if err := checkpoint.Load("testdata/torch/mlp_4_8_3_f32.safetensors", model, checkpoint.Torch()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(model.Layers[0].(*nn.Linear).W.Value().DType())
+
+	dir, _ := os.MkdirTemp("", "ckpt")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "model.safetensors")
+	if err := checkpoint.Save(path, model, checkpoint.Torch()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, _ := checkpoint.ReadFile(path)
+	fmt.Println(f.DTypes["0.weight"], f.Tensors["0.weight"].DType())
+
+	// A float64 model loads the same file, widened exactly, and saves F64.
+	wide := nn.NewMLP(rand.New(rand.NewPCG(1, 2)), []int{4, 8, 3}, nn.ReLU(), nil)
+	fmt.Println(checkpoint.Load("testdata/torch/mlp_4_8_3_f32.safetensors", wide, checkpoint.Torch()))
+	fmt.Println(checkpoint.StateDict(wide, checkpoint.Torch())["0.weight"].DType())
+	// Output:
+	// float32
+	// F32 float32
+	// <nil>
+	// float64
+}

@@ -81,11 +81,11 @@ func torchTransposed(m nn.Module) map[autograd.Var]bool {
 }
 
 // StateDict returns m's parameters by their file names as Save writes them
-// (with Torch(), PyTorch's names and layout). Values are copies when
-// transposed and the parameters' own tensors otherwise. A parameter tied
-// under several names appears under each. It panics with an error wrapping
-// ErrArg where Save returns one: m nil, or two distinct parameters mapped
-// to one name.
+// (with Torch(), PyTorch's names and layout), each tensor of its
+// parameter's element type. Values are copies when transposed and the
+// parameters' own tensors otherwise. A parameter tied under several names
+// appears under each. It panics with an error wrapping ErrArg where Save
+// returns one: m nil, or two distinct parameters mapped to one name.
 func StateDict(m nn.Module, opts ...Option) map[string]*tensor.Tensor {
 	ts, err := stateDict(m, collect(opts))
 	if err != nil {
@@ -189,7 +189,10 @@ func Write(w io.Writer, m nn.Module, opts ...Option) error {
 // Save writes m's parameters (and, WithOptimizer, the optimiser's state) to
 // the safetensors file at path, atomically (see WriteFileAtomic): an error
 // or crash midway leaves the previous file intact. Names are those of
-// m.NamedParams ("layers.0.weight"); elements are F64 unless WithDType.
+// m.NamedParams ("layers.0.weight"); each tensor is stored in its element
+// type, bit for bit (F64 for a tensor.Float64 parameter, F32 for a
+// tensor.Float32 one, and so for optimiser and WithState tensors) unless
+// WithDType names one type for all.
 func Save(path string, m nn.Module, opts ...Option) error {
 	if isNil(m) { // fail before touching the file system
 		return argErr("checkpoint.Save %s: nil model", path)
@@ -237,13 +240,24 @@ type planItem struct {
 }
 
 // Apply copies a decoded file into m's parameters (and, WithOptimizer, the
-// optimiser's state). It first checks everything: every parameter's name is
-// in the file with a float dtype and the parameter's shape (PyTorch's
-// transposed shape for Linear weights with Torch()), no two distinct
-// parameters map to one file name (ErrArg), the file has no tensor that is
-// not a parameter (optimiser state under OptimPrefix aside), a parameter
-// tied under two names gets equal values, and the optimiser's type and
-// state fit. With WithOptimizer or WithSchedule (resuming training) it also
+// optimiser's state), converting each file tensor to its parameter's
+// element type as PyTorch's load_state_dict does (param.copy_(t)): F32
+// into a tensor.Float32 parameter bit for bit, F64 into one rounded to
+// nearest even (beyond float32's range to ±Inf), F32 into a
+// tensor.Float64 parameter widened exactly, F16 and BF16 exactly into
+// either. Optimiser and WithState tensors are converted likewise to the
+// type of the tensor of the same name that the optimiser's (the State's)
+// StateTensors returns before loading, as PyTorch's
+// optimizer.load_state_dict casts state to its parameter's type; one
+// without such a counterpart is passed in its File type.
+//
+// It first checks everything: every parameter's name is in the file with
+// a float dtype and the parameter's shape (PyTorch's transposed shape for
+// Linear weights with Torch()), no two distinct parameters map to one file
+// name (ErrArg), the file has no tensor that is not a parameter (optimiser
+// state under OptimPrefix aside), a parameter tied under two names gets
+// equal values (compared as float64, whatever their dtypes), and the
+// optimiser's type and state fit. With WithOptimizer or WithSchedule (resuming training) it also
 // checks the schedule's type, epoch and state and the model's Drawers (see
 // drawsToSkip). Only then does it write; on any error, wrapping ErrArg,
 // ErrMismatch or the optimiser's error, nothing has changed.
@@ -304,7 +318,8 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 		}
 		if j, tied := byVar[np.Var]; tied {
 			prev := plan[j]
-			if !slices.Equal(transposed(prev.src, prev.tr).Data(), transposed(src, tr[np.Var]).Data()) {
+			// Compared as float64: an F32 and an F64 tensor of equal values agree.
+			if !slices.Equal(transposed(prev.src, prev.tr).Float64s(), transposed(src, tr[np.Var]).Float64s()) {
 				return fmt.Errorf("%w: %q and %q name one tied parameter but hold different values", ErrMismatch, prev.name, name)
 			}
 			continue
@@ -378,14 +393,14 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 	}
 	if o.opt != nil {
 		// LoadStateTensors validates everything before changing anything.
-		if err := o.opt.LoadStateTensors(state); err != nil {
+		if err := o.opt.LoadStateTensors(convertLike(state, o.opt.StateTensors())); err != nil {
 			undo()
 			return fmt.Errorf("%w: %w", ErrMismatch, err)
 		}
 	}
 	// Nothing below can fail.
 	for _, p := range plan {
-		copy(p.v.Value().Data(), transposed(p.src, p.tr).Data())
+		tensor.ConvertTo(p.v.Value(), transposed(p.src, p.tr)) // shape checked above
 	}
 	for i, d := range drawers(m) {
 		if skips != nil {
@@ -398,9 +413,24 @@ func Apply(f *File, m nn.Module, opts ...Option) error {
 	return nil
 }
 
+// transposed returns tensor.T(t) if tr, else t.
 func transposed(t *tensor.Tensor, tr bool) *tensor.Tensor {
 	if tr {
 		return tensor.T(t)
 	}
 	return t
+}
+
+// convertLike returns ts with each tensor converted to the element type of
+// the tensor of the same name in like (the state it replaces); a tensor
+// without one, or of that type already, is kept as it is. ts is not changed.
+func convertLike(ts, like map[string]*tensor.Tensor) map[string]*tensor.Tensor {
+	out := make(map[string]*tensor.Tensor, len(ts))
+	for k, t := range ts {
+		if l := like[k]; t != nil && l != nil {
+			t = t.To(l.DType())
+		}
+		out[k] = t
+	}
+	return out
 }

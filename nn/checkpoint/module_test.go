@@ -114,12 +114,12 @@ func TestTorchName(t *testing.T) {
 	}
 }
 
-// paramBits copies every parameter value of m, to check a failed load
-// changed nothing.
+// paramBits copies every parameter value of m (widened exactly if
+// float32), to check a failed load changed nothing.
 func paramBits(m nn.Module) [][]float64 {
 	var out [][]float64
 	for _, p := range nn.Params(m) {
-		out = append(out, slices.Clone(p.Value().Data()))
+		out = append(out, p.Value().Float64s())
 	}
 	return out
 }

@@ -51,9 +51,13 @@ type namedState struct {
 	s    State
 }
 
-// WithDType makes Save write elements as dt (F64, the default, F32, F16 or
-// BF16). Narrow types round to nearest even; only F64 resumes training
-// bit-for-bit. Load reads whatever dtype the file has.
+// WithDType makes Save write every tensor (parameters, optimiser and
+// WithState state) as dt: F64, F32, F16 or BF16. Without it, or with the
+// empty dt, each tensor keeps its own element type (F64 for
+// tensor.Float64, F32 for tensor.Float32), which resumes training
+// bit-for-bit. A narrower dt rounds to nearest even, and F64 widens
+// float32 exactly. Load reads whatever dtype the file has and converts it
+// to each parameter's type (see Apply).
 func WithDType(dt DType) Option { return func(o *options) { o.dtype = dt } }
 
 // Torch makes Save write, and Load expect, a PyTorch state dict: names
@@ -92,7 +96,7 @@ func WithSchedule(s Schedule) Option { return func(o *options) { o.sched = s } }
 func WithMaxDraws(n uint64) Option { return func(o *options) { o.maxDraws = n } }
 
 func collect(opts []Option) options {
-	o := options{dtype: F64, maxDraws: MaxDraws}
+	o := options{maxDraws: MaxDraws} // dtype "": each tensor's own type
 	for _, f := range opts {
 		if f != nil {
 			f(&o)

@@ -22,11 +22,11 @@ type stepper interface {
 	Optimizer
 }
 
-// train runs n full-batch steps of cross-entropy on a fixed data set and
-// returns the losses.
+// train runs n full-batch steps of cross-entropy on a fixed data set (of
+// the model's element type) and returns the losses.
 func train(model nn.Module, opt stepper, n int) []float64 {
 	rng := rand.New(rand.NewPCG(5, 6))
-	x := tensor.RandN(rng, 16, 4)
+	x := tensor.RandN(rng, 16, 4).To(nn.DType(model))
 	labels := make([]int, 16)
 	for i := range labels {
 		labels[i] = rng.IntN(3)
@@ -48,7 +48,9 @@ func train(model nn.Module, opt stepper, n int) []float64 {
 // (model and optimiser state), a load into a freshly made model (other
 // random weights) and optimiser, and 10 more steps; the weights and the last
 // 10 losses must be bit-identical, for every optimiser and the options that
-// add state (momentum, Nesterov, AMSGrad, centering, decay).
+// add state (momentum, Nesterov, AMSGrad, centering, decay), in float64
+// and in float32, whose file holds the parameters and the optimiser's
+// parameter-shaped buffers as F32.
 func TestResumeBitIdentical(t *testing.T) {
 	tests := []struct {
 		name string
@@ -84,34 +86,50 @@ func TestResumeBitIdentical(t *testing.T) {
 		}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			newModel := func(seed uint64) *nn.Sequential {
-				return nn.NewMLP(rand.New(rand.NewPCG(seed, 2)), []int{4, 8, 3}, nn.Tanh(), nil)
-			}
-			one := newModel(1)
-			wantLosses := train(one, tc.make(nn.Params(one)), 20)[10:]
+		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+			t.Run(tc.name+"/"+dt.String(), func(t *testing.T) {
+				resumeBitIdentical(t, tc.make, dt)
+			})
+		}
+	}
+}
 
-			first := newModel(1)
-			opt := tc.make(nn.Params(first))
-			train(first, opt, 10)
-			p := filepath.Join(t.TempDir(), "ckpt.safetensors")
-			if err := Save(p, first, WithOptimizer(opt)); err != nil {
-				t.Fatal(err)
-			}
+// resumeBitIdentical is one row of TestResumeBitIdentical: models of
+// element type dt, optimisers made by newOpt.
+func resumeBitIdentical(t *testing.T, newOpt func([]autograd.Var) stepper, dt tensor.DType) {
+	newModel := func(seed uint64) *nn.Sequential {
+		m := nn.NewMLP(rand.New(rand.NewPCG(seed, 2)), []int{4, 8, 3}, nn.Tanh(), nil)
+		nn.To(m, dt)
+		return m
+	}
+	one := newModel(1)
+	wantLosses := train(one, newOpt(nn.Params(one)), 20)[10:]
 
-			resumed := newModel(77)
-			opt2 := tc.make(nn.Params(resumed))
-			if err := Load(p, resumed, WithOptimizer(opt2)); err != nil {
-				t.Fatal(err)
-			}
-			gotLosses := train(resumed, opt2, 10)
-			if diff := cmp.Diff(wantLosses, gotLosses); diff != "" {
-				t.Errorf("losses of steps 11–20 (-one run +resumed):\n%s", diff)
-			}
-			if diff := cmp.Diff(paramBits(one), paramBits(resumed)); diff != "" {
-				t.Errorf("weights after 20 steps (-one run +resumed):\n%s", diff)
-			}
-		})
+	first := newModel(1)
+	opt := newOpt(nn.Params(first))
+	train(first, opt, 10)
+	p := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	if err := Save(p, first, WithOptimizer(opt)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[tensor.DType]DType{tensor.Float64: F64, tensor.Float32: F32}[dt]
+	for name, r := range rawFile(t, p) {
+		if len(r.Shape) > 0 && r.DType != want { // parameters and buffers; 0-d step counts are the optimiser's choice
+			t.Errorf("%s stored as %s, want %s", name, r.DType, want)
+		}
+	}
+
+	resumed := newModel(77)
+	opt2 := newOpt(nn.Params(resumed))
+	if err := Load(p, resumed, WithOptimizer(opt2)); err != nil {
+		t.Fatal(err)
+	}
+	gotLosses := train(resumed, opt2, 10)
+	if diff := cmp.Diff(wantLosses, gotLosses); diff != "" {
+		t.Errorf("losses of steps 11–20 (-one run +resumed):\n%s", diff)
+	}
+	if diff := cmp.Diff(paramBits(one), paramBits(resumed)); diff != "" {
+		t.Errorf("weights after 20 steps (-one run +resumed):\n%s", diff)
 	}
 }
 
@@ -169,7 +187,8 @@ func trainScheduled(model nn.Module, opt stepper, sched interface{ Step() }, n i
 // optimiser and schedule, and 10 more steps: losses and weights must be
 // bit-identical. The rows cover a dropout rng of its own (the resumed
 // model has other weights) and one shared with initialisation (the resumed
-// model is made with the same seed), and each optimiser with a schedule.
+// model is made with the same seed), and each optimiser with a schedule,
+// and two float32 models.
 func TestResumeDropoutSchedule(t *testing.T) {
 	adam := func(p []autograd.Var) stepper {
 		return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8})
@@ -190,6 +209,9 @@ func TestResumeDropoutSchedule(t *testing.T) {
 	}
 	ownRNG := func(seed uint64) *nn.Sequential { return dropoutModel(seed, rand.New(rand.NewPCG(9, 9))) }
 	sharedRNG := func(uint64) *nn.Sequential { return dropoutModel(1, nil) }
+	float32Of := func(f func(uint64) *nn.Sequential) func(uint64) *nn.Sequential {
+		return func(seed uint64) *nn.Sequential { m := f(seed); nn.To(m, tensor.Float32); return m }
+	}
 	tests := []struct {
 		name  string
 		model func(seed uint64) *nn.Sequential
@@ -205,6 +227,8 @@ func TestResumeDropoutSchedule(t *testing.T) {
 		{"SGD OneCycle (cycles momentum)", ownRNG, sgd, onecycle},
 		{"Adam sequential", ownRNG, adam, seq},
 		{"SGD chained", ownRNG, sgd, chain},
+		{"float32 Adam StepLR own rng", float32Of(ownRNG), adam, step},
+		{"float32 SGD OneCycle shared rng", float32Of(sharedRNG), sgd, onecycle},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

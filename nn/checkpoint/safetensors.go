@@ -33,9 +33,11 @@ const MaxHeaderLen = 100_000_000
 // DType is a safetensors element type, spelt as in the file ("F64", "BF16").
 type DType string
 
-// The element types this package reads. All are widened to float64 on
-// reading; integers beyond ±2⁵³ are rejected rather than rounded. Write
-// accepts the float types F64, F32, F16 and BF16.
+// The element types this package reads. Decode returns an F32 tensor as a
+// tensor.Float32 tensor holding the file's bits, and widens every other
+// type to a tensor.Float64 tensor exactly; integers beyond ±2⁵³ are
+// rejected rather than rounded. WriteTensors writes the float types F64,
+// F32, F16 and BF16.
 const (
 	F64  DType = "F64"
 	F32  DType = "F32"
@@ -70,7 +72,9 @@ func (d DType) IsFloat() bool { return d == F64 || d == F32 || d == F16 || d == 
 
 // File is the decoded content of a safetensors file.
 type File struct {
-	// Tensors maps each name to its values, widened to float64.
+	// Tensors maps each name to its values: a tensor.Float32 tensor for
+	// an F32 entry (the file's bits, not widened), a tensor.Float64 tensor
+	// for every other type (widened exactly).
 	Tensors map[string]*tensor.Tensor
 	// DTypes maps each name to the element type it had in the file.
 	DTypes map[string]DType
@@ -246,18 +250,25 @@ func checkOffsets(entries []entry, size uint64) error {
 // maxExactInt is 2⁵³, beyond which float64 cannot hold every integer.
 const maxExactInt = 1 << 53
 
-// decodeData widens little-endian elements of e.dtype to float64.
+// decodeData reads the little-endian elements of e.dtype: F32 into a
+// Float32 tensor bit for bit, every other type widened to a Float64 one.
 func decodeData(e entry, b []byte) (*tensor.Tensor, error) {
 	sz := e.dtype.Size()
-	out := make([]float64, len(b)/sz)
 	le := binary.LittleEndian
+	if e.dtype == F32 {
+		t := tensor.Float32.Zeros(e.shape...) // 0-d for an empty shape
+		out := t.Data32()
+		for i := range out {
+			out[i] = math.Float32frombits(le.Uint32(b[i*4:]))
+		}
+		return t, nil
+	}
+	out := make([]float64, len(b)/sz)
 	for i := range out {
 		p := b[i*sz:]
 		switch e.dtype {
 		case F64:
 			out[i] = math.Float64frombits(le.Uint64(p))
-		case F32:
-			out[i] = float64(math.Float32frombits(le.Uint32(p)))
 		case F16:
 			out[i] = halfToFloat(le.Uint16(p))
 		case BF16:

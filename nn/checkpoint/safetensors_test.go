@@ -54,8 +54,9 @@ func readManifest(t *testing.T) manifest {
 var torchDTypes = map[string]DType{"float64": F64, "float32": F32, "float16": F16, "bfloat16": BF16, "int64": I64}
 
 // TestReadTorchFiles reads every file PyTorch wrote and compares each tensor
-// with the manifest exactly: every stored dtype widens to float64 without
-// rounding, so no tolerance is needed.
+// with the manifest exactly: an F32 tensor is read as a tensor.Float32
+// tensor and every other dtype widens to tensor.Float64, without rounding
+// either way, so no tolerance is needed.
 func TestReadTorchFiles(t *testing.T) {
 	m := readManifest(t)
 	if len(m.Files) != 4 {
@@ -86,7 +87,10 @@ func TestReadTorchFiles(t *testing.T) {
 				if diff := cmp.Diff(wt.Shape, got.Shape()); diff != "" {
 					t.Errorf("%s shape (-want +got):\n%s", tn, diff)
 				}
-				if diff := cmp.Diff(wt.Values, got.Data(), cmp.Comparer(func(a, b []float64) bool { return len(a) == 0 && len(b) == 0 || sameBits(a, b) })); diff != "" {
+				if want := map[string]tensor.DType{"float32": tensor.Float32}[wt.DType]; got.DType() != want {
+					t.Errorf("%s is a %v tensor, want %v", tn, got.DType(), want)
+				}
+				if diff := cmp.Diff(wt.Values, got.Float64s(), cmp.Comparer(func(a, b []float64) bool { return len(a) == 0 && len(b) == 0 || sameBits(a, b) })); diff != "" {
 					t.Errorf("%s values (-want +got):\n%s", tn, diff)
 				}
 				if f.DTypes[tn] != torchDTypes[wt.DType] {
@@ -100,7 +104,8 @@ func TestReadTorchFiles(t *testing.T) {
 // TestWriteReadRoundTrip writes tensors in each float dtype and reads them
 // back. F64 is exact; the narrower types must equal float32/float16/bfloat16
 // rounding of the value, checked on values each type holds exactly (so the
-// expected result is the value itself) and on one that needs rounding.
+// expected result is the value itself) and on one that needs rounding. F32
+// reads back as tensor.Float32 tensors, every other type as tensor.Float64.
 func TestWriteReadRoundTrip(t *testing.T) {
 	exact := []float64{0, 1, -2.5, 0.125, 3, -0.0078125, 65504}
 	ts := map[string]*tensor.Tensor{
@@ -137,7 +142,10 @@ func TestWriteReadRoundTrip(t *testing.T) {
 				if diff := cmp.Diff(want.Shape(), got.Shape()); diff != "" {
 					t.Errorf("%s shape (-want +got):\n%s", name, diff)
 				}
-				if diff := cmp.Diff(w, got.Data()); len(w) > 0 && diff != "" {
+				if want := map[DType]tensor.DType{F32: tensor.Float32}[dt]; got.DType() != want {
+					t.Errorf("%s is a %v tensor, want %v", name, got.DType(), want)
+				}
+				if diff := cmp.Diff(w, got.Float64s()); len(w) > 0 && diff != "" {
 					t.Errorf("%s values (-want +got):\n%s", name, diff)
 				}
 				if f.DTypes[name] != dt {

@@ -61,9 +61,11 @@ func checkStateArgs(o options) error {
 }
 
 // loadStates loads each state from the file's tensors under its name, in
-// order. If one fails, it restores the states already loaded from their
-// snapshots and returns an error wrapping ErrMismatch; otherwise it returns
-// a function that restores them all.
+// order, each tensor converted to the type of the tensor of the same name
+// in the state's StateTensors (see convertLike). If one fails, it restores
+// the states already loaded from their snapshots and returns an error
+// wrapping ErrMismatch; otherwise it returns a function that restores them
+// all.
 func loadStates(want []namedState, have map[string]map[string]*tensor.Tensor) (undo func(), err error) {
 	var done []namedState
 	var saved []map[string]*tensor.Tensor
@@ -74,7 +76,7 @@ func loadStates(want []namedState, have map[string]map[string]*tensor.Tensor) (u
 	}
 	for _, ns := range want {
 		snap := ns.s.StateTensors()
-		if err := ns.s.LoadStateTensors(have[ns.name]); err != nil {
+		if err := ns.s.LoadStateTensors(convertLike(have[ns.name], snap)); err != nil {
 			undo()
 			return nil, fmt.Errorf("%w: state %q: %w", ErrMismatch, ns.name, err)
 		}
