@@ -1,6 +1,25 @@
 // Package nn builds neural networks on the autograd tape: neurons, dense
 // layers, a sequential container, struct modules of your own, activations,
-// dropout, initialisers and cost functions.
+// dropout, initialisers and cost functions, and the layers of convolutional,
+// recurrent and attention models.
+//
+// # Layers
+//
+// Beside Linear and Dropout: Conv1d, Conv2d and ConvTranspose2d; MaxPool2d,
+// AvgPool2d, AdaptiveAvgPool2d and Flatten; BatchNorm (NewBatchNorm1d,
+// NewBatchNorm2d), LayerNorm and GroupNorm (NormDefaults: eps 1e-5,
+// momentum 0.1); Embedding; ScaledDotProductAttention, MultiheadAttention
+// and TransformerEncoderLayer; LSTMCell, GRUCell, LSTM and GRU. Each
+// follows PyTorch 1.13's semantics, parameter names, layouts, defaults and
+// initialisation, so that a PyTorch state dict of the same architecture
+// loads with nn/checkpoint's Torch option and gives the same outputs (the
+// tests match PyTorch's outputs and input gradients to 1e-10); where one
+// differs, its doc says how. Inputs are batch first: (N, C, H, W) images,
+// (N, T, features) sequences. State that is saved but not trained
+// (BatchNorm's running statistics) is listed by NamedParams with Buffer
+// set. A layer with several inputs keeps Forward(tp, x) for its common use
+// and has a method for the full form: MultiheadAttention.Attend,
+// TransformerEncoderLayer.Encode, LSTM.Run, LSTMCell.Step.
 //
 // # Defining a model
 //
