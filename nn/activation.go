@@ -71,6 +71,14 @@ func ReLU() Activation {
 	return &act{"ReLU", (*autograd.Tape).ReLU, HeNormal(math.Sqrt2)}
 }
 
+// GELU returns the layer x·Φ(x) = ½x(1 + erf(x/√2)), the Gaussian error
+// linear unit in its exact form (torch.nn.GELU() with approximate='none');
+// its derivative is Φ(x) + x·φ(x). Weights feeding it are initialised with
+// HeNormal(√2), as for ReLU, which GELU approaches for large |x|.
+func GELU() Activation {
+	return &act{"GELU", (*autograd.Tape).GELU, HeNormal(math.Sqrt2)}
+}
+
 // LeakyReLU returns the layer z for z > 0 and slope·z otherwise (PyTorch's
 // default slope is 0.01); its derivative is 1 or slope. Weights feeding it
 // are initialised with HeNormal(√(2/(1 + slope²))).

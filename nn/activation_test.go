@@ -35,6 +35,8 @@ func TestActivationValues(t *testing.T) {
 		{nn.Tanh(), "Tanh", each(math.Tanh)},
 		{nn.ReLU(), "ReLU", tensor.New([]float64{0, 0, 0, 0.5, 2}, 1, 5)},
 		{nn.LeakyReLU(0.1), "LeakyReLU(0.1)", tensor.New([]float64{-0.2, -0.05, 0, 0.5, 2}, 1, 5)},
+		// GELU(z) = ½z(1 + erf(z/√2)) = ½z·erfc(−z/√2)
+		{nn.GELU(), "GELU", each(func(z float64) float64 { return 0.5 * z * math.Erfc(-z/math.Sqrt2) })},
 		{nn.Identity(), "Identity", x},
 		{nn.Step(), "Step", tensor.New([]float64{0, 0, 0, 1, 1}, 1, 5)},
 		{nn.Softmax(1), "Softmax(axis=1)", each(func(v float64) float64 { return math.Exp(v) / sum })},
@@ -65,7 +67,7 @@ func TestActivationGradCheck(t *testing.T) {
 	softsign := nn.NewActivation("Softsign", func(tp *autograd.Tape, x autograd.Var) autograd.Var {
 		return tp.Div(x, tp.AddScalar(tp.Abs(x), 1))
 	}, nil)
-	for _, g := range []nn.Activation{nn.Sigmoid(), nn.Tanh(), nn.ReLU(), nn.LeakyReLU(0.2), nn.Softmax(1), nn.Identity(), softsign} {
+	for _, g := range []nn.Activation{nn.Sigmoid(), nn.Tanh(), nn.ReLU(), nn.LeakyReLU(0.2), nn.GELU(), nn.Softmax(1), nn.Identity(), softsign} {
 		t.Run(fmt.Sprint(g), func(t *testing.T) {
 			f := func(tp T, x []V) V { return g.Forward(tp, tp.Mul(x[0], tp.Const(signs))) }
 			in := []*tensor.Tensor{tensor.RandU(tapegradtest.NewRNG(), 0.1, 1, 2, 3)}
@@ -106,6 +108,7 @@ func TestWeightInit(t *testing.T) {
 		{nn.Softmax(1), nn.XavierUniform(1)},
 		{nn.Step(), nn.XavierUniform(1)},
 		{nn.ReLU(), nn.HeNormal(math.Sqrt2)},
+		{nn.GELU(), nn.HeNormal(math.Sqrt2)},
 		// gain √(2/(1+0.5²)) = √1.6
 		{nn.LeakyReLU(0.5), nn.HeNormal(math.Sqrt(1.6))},
 		{nn.NewActivation("custom", id, nil), nn.XavierUniform(1)},
@@ -119,5 +122,18 @@ func TestWeightInit(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+func init() {
+	// as nilargs_test.go's actRows: the initialiser with nil arguments,
+	// Forward of the zero Var on a nil tape and on a tape, NamedParams
+	g := nn.GELU()
+	moreNilRows["GELU"] = []func(){
+		func() { g.WeightInit()(nil, 0, 0) },
+		func() { g.WeightInit()(nil, 1, 1, 1) },
+		func() { g.Forward(nil, autograd.Var{}) },
+		func() { g.Forward(autograd.NewTape(), autograd.Var{}) },
+		func() { _ = g.NamedParams() },
 	}
 }
