@@ -3,12 +3,12 @@
 // BSD licence in corpus/) and prints the validation bits per character
 // after each epoch and a generated sample at the end.
 //
-//	go run ./examples/charlm [-arch transformer|lstm] [-epochs 10] [-dtype float32] [-plot loss.png]
+//	go run ./examples/charlm [-arch transformer|lstm] [-epochs 8] [-dtype float32] [-plot loss.png]
 //
 // The transformer (the default) is GPT-shaped, in PyTorch's terms:
 //
 //	tok   Embedding(vocab, 64)  +  pos  Embedding(64, 64)
-//	2 ×   TransformerEncoderLayer(64, 4 heads, 256, gelu, norm_first=True), causal
+//	2 ×   TransformerEncoderLayer(64, 4 heads, 256, gelu, dropout 0.1, norm_first=True), causal
 //	norm  LayerNorm(64)
 //	head  Linear(64, vocab)
 //
@@ -61,7 +61,7 @@ type config struct {
 
 // defaults is the configuration of `go run ./examples/charlm`.
 func defaults() config {
-	return config{Flags: train.Flags{Epochs: 10, Batch: 32, Seed: 1}, Arch: "transformer", LR: 3e-3, Steps: 150, Sample: 240}
+	return config{Flags: train.Flags{Epochs: 8, Batch: 32, Seed: 1}, Arch: "transformer", LR: 3e-3, Steps: 150, Sample: 240}
 }
 
 const (
@@ -165,7 +165,11 @@ func newGPT(rng *rand.Rand, v int) *gpt {
 		Head: nn.NewLinear(rng, dModel, v, nil),
 	}
 	for range 2 {
-		m.Blocks = append(m.Blocks, nn.NewTransformerEncoderLayer(rng, dModel, 4, 4*dModel, "gelu"))
+		b := nn.NewTransformerEncoderLayer(rng, dModel, 4, 4*dModel, "gelu")
+		for _, d := range []*nn.Dropout{b.Dropout, b.Dropout1, b.Dropout2, b.SelfAttn.Dropout} {
+			d.P = 0.1 // PyTorch's default dropout: the text is small, and the model would learn it by heart
+		}
+		m.Blocks = append(m.Blocks, b)
 	}
 	// GPT-2's scale for embeddings: N(0, 0.02²) rather than N(0, 1), so that
 	// the sum of token and position vectors starts near LayerNorm's range.
@@ -271,7 +275,9 @@ func run(w io.Writer, cfg config) (result, error) {
 		valStarts[k] = k * (len(valData) - window - 1) / (valWins - 1)
 	}
 	valIDs, valTargets := batch(valData, valStarts)
-	bits := func() float64 {
+	bits := func() float64 { // in evaluation mode: no dropout
+		nn.SetTraining(m, false)
+		defer nn.SetTraining(m, true)
 		return loss(nil, m, len(voc.chars), valIDs, valTargets, valWins).Item() / math.Ln2
 	}
 
@@ -314,6 +320,7 @@ func run(w io.Writer, cfg config) (result, error) {
 		}
 		fmt.Fprintf(w, "loss curve written to %s\n", cfg.Plot)
 	}
+	nn.SetTraining(m, false)
 	res.Sample = generate(m, voc, "func ", cfg.Sample, rng)
 	fmt.Fprintf(w, "sample (temperature 0.8):\n%s\n", res.Sample)
 	return res, nil
