@@ -14,8 +14,9 @@
 // trained with the cross-entropy cost on the logits by Adam (learning rate
 // 2·10⁻³ annealed along a cosine to zero) on shuffled mini-batches of 64.
 // Pixels are scaled to [0, 1] by the loader. Every random draw comes from
-// one seeded generator, so a run repeats exactly. Six epochs reach 99.2%
-// test accuracy (see the README for the time).
+// one seeded generator, so a run repeats exactly. Six epochs reach 99.4%
+// test accuracy (98.7% after one) in about three minutes on two busy
+// cores, 20–40 s an epoch.
 //
 // MNIST is not embedded in tapegrad: as in examples/mnist, without -dir
 // the program fetches it with data.MNISTDir through the Go module proxy.
