@@ -1,11 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-	"sync"
-
-	"github.com/tapegrad/tapegrad/tensor/internal/gemm"
-)
+import "fmt"
 
 // Conv2dConfig holds the hyper-parameters of a 2-D convolution, as the
 // keyword arguments of PyTorch's F.conv2d and F.conv_transpose2d: index 0
@@ -66,7 +61,7 @@ type convGeom struct {
 	dh, dw, g      int
 }
 
-// kg is the length of one column of im2col: (c/g)·kh·kw.
+// kg is the number of taps of one output channel's kernel: (c/g)·kh·kw.
 func (q *convGeom) kg() int { return q.c / q.g * q.kh * q.kw }
 
 // checkConfig panics unless cfg's values are in range; transposed allows
@@ -139,7 +134,10 @@ func convGeometry(op string, xs, ws []int, cfg Conv2dConfig) convGeom {
 //
 // where g = o / (O/groups) is o's group and x is 0 outside the image. y has
 // shape (N, O, Hout, Wout), Hout = ConvOutputSize(H, kH, sh, ph, dh).
-// It runs as im2col and one packed matrix product per group: 2·N·O·(C/groups)·kH·kW·Hout·Wout flops.
+// It runs as one matrix product per image and group whose patch operand
+// is read straight from the image (see im2col.go), images spread over
+// GOMAXPROCS threads: 2·N·O·(C/groups)·kH·kW·Hout·Wout flops. The result
+// does not depend on GOMAXPROCS.
 // It panics with ErrArg for a bad config (see Conv2dConfig) and with
 // ErrShape for operands not of rank 4, channels not divisible by groups,
 // a weight with other than C/groups input channels, or a dilated kernel
@@ -168,9 +166,9 @@ func Conv2dTo(dst, x, w *Tensor, cfg Conv2dConfig) *Tensor {
 	sameDType(op, x, w)
 	sameDType(op, dst, x)
 	if x.dtype == Float32 {
-		conv2dForward(&q, dst.data32, x.data32, w.data32, gemm.Sgemm, &scratch32)
+		conv2dFast(&q, dst.data32, x.data32, w.data32)
 	} else {
-		conv2dForward(&q, dst.data, x.data, w.data, gemm.Dgemm, &scratch64)
+		conv2dFast(&q, dst.data, x.data, w.data)
 	}
 	return dst
 }
@@ -182,7 +180,8 @@ func Conv2dTo(dst, x, w *Tensor, cfg Conv2dConfig) *Tensor {
 // ⟨ConvTranspose2d(x, w), z⟩ = ⟨x, Conv2d(z, w)⟩ for the same config with
 // output padding 0. y has shape (N, Cout, Hout, Wout) with
 // Hout = ConvTransposeOutputSize(H, kH, sh, ph, dh, oph).
-// It runs as one matrix product per group and col2im.
+// It runs as one matrix product per image and group and col2im (see
+// im2col.go), images spread over GOMAXPROCS threads.
 // It panics with ErrArg for a bad config (OutputPadding must be below
 // Stride), with ErrShape for operands not of rank 4, Cin or Cout not
 // divisible by groups, w's first axis not Cin or an output size below 1,
@@ -240,9 +239,9 @@ func ConvTranspose2dTo(dst, x, w *Tensor, cfg Conv2dConfig) *Tensor {
 	sameDType(op, x, w)
 	sameDType(op, dst, x)
 	if x.dtype == Float32 {
-		conv2dAdjoint(&q, dst.data32, x.data32, w.data32, gemm.Sgemm, &scratch32)
+		conv2dAdjointFast(&q, dst.data32, x.data32, w.data32)
 	} else {
-		conv2dAdjoint(&q, dst.data, x.data, w.data, gemm.Dgemm, &scratch64)
+		conv2dAdjointFast(&q, dst.data, x.data, w.data)
 	}
 	return dst
 }
@@ -270,7 +269,9 @@ func Conv2dWeightGrad(x, g *Tensor, kernel [2]int, cfg Conv2dConfig) *Tensor {
 
 // Conv2dWeightGradTo is Conv2dWeightGrad writing into dst, of shape (O,
 // C/groups, kH, kW) (which gives the kernel size), and returning it; it
-// allocates nothing once its pooled scratch has grown.
+// allocates nothing once its pooled scratch has grown. The batch is
+// summed in a fixed number of partial sums added in a fixed order, so the
+// result does not depend on GOMAXPROCS.
 func Conv2dWeightGradTo(dst, x, g *Tensor, cfg Conv2dConfig) *Tensor {
 	const op = "tensor.Conv2dWeightGrad"
 	check(op, "dst", dst)
@@ -282,303 +283,11 @@ func Conv2dWeightGradTo(dst, x, g *Tensor, cfg Conv2dConfig) *Tensor {
 	sameDType(op, x, g)
 	sameDType(op, dst, x)
 	if x.dtype == Float32 {
-		conv2dWeight(&q, dst.data32, x.data32, g.data32, gemm.Sgemm, &scratch32)
+		conv2dWeightFast(&q, dst.data32, x.data32, g.data32)
 	} else {
-		conv2dWeight(&q, dst.data, x.data, g.data, gemm.Dgemm, &scratch64)
+		conv2dWeightFast(&q, dst.data, x.data, g.data)
 	}
 	return dst
-}
-
-// gemmFunc is gemm.Dgemm or gemm.Sgemm.
-type gemmFunc[T float] func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
-
-// scratch is a free list of growing buffers for im2col columns and
-// reordered feature maps, one per element type. Unlike a sync.Pool it is
-// not emptied by the garbage collector, so a steady loop of convolutions
-// allocates nothing; it holds at most one buffer pair per goroutine that
-// convolved at once, each about convChunk elements (more only for an
-// image whose columns alone exceed it).
-type scratch[T float] struct {
-	mu   sync.Mutex
-	free []*[]T
-}
-
-var (
-	scratch64 scratch[float64]
-	scratch32 scratch[float32]
-)
-
-// get returns a buffer of length n (contents undefined).
-func (s *scratch[T]) get(n int) *[]T {
-	var b *[]T
-	s.mu.Lock()
-	if k := len(s.free); k > 0 {
-		b = s.free[k-1]
-		s.free = s.free[:k-1]
-	}
-	s.mu.Unlock()
-	if b == nil {
-		b = new([]T)
-	}
-	if cap(*b) < n {
-		*b = make([]T, n)
-	}
-	*b = (*b)[:n]
-	return b
-}
-
-// put returns b to the free list.
-func (s *scratch[T]) put(b *[]T) {
-	s.mu.Lock()
-	s.free = append(s.free, b)
-	s.mu.Unlock()
-}
-
-// convChunk is the number of column elements (Kg × images·L) im2col
-// builds at a time: the images of a batch are processed in chunks whose
-// columns stay in the L2 cache while the product reads them, instead of
-// one pass over a batch-sized matrix in main memory.
-var convChunk = 262144
-
-// chunks returns the number of images per chunk for geometry q.
-func (q *convGeom) chunk() int {
-	per := q.kg() * q.oh * q.ow
-	return max(1, min(q.n, convChunk/max(per, 1)))
-}
-
-// conv2dForward computes y = conv(x, w) for geometry q: per chunk of
-// images and per group, the im2col matrix cols (Kg × nb·L, L = oh·ow) and
-// one product Y′ (Og × nb·L) = W_g (Og × Kg) · cols, reordered into y's
-// (N, O, L).
-func conv2dForward[T float](q *convGeom, y, x, w []T, mm gemmFunc[T], s *scratch[T]) {
-	l := q.oh * q.ow
-	kg, og, nb := q.kg(), q.o/q.g, q.chunk()
-	if q.n*l == 0 || og == 0 {
-		return
-	}
-	cb, yb := s.get(kg*nb*l), s.get(og*nb*l)
-	for n0 := 0; n0 < q.n; n0 += nb {
-		c := *q
-		c.n = min(nb, q.n-n0)
-		cols, yt := (*cb)[:kg*c.n*l], (*yb)[:og*c.n*l]
-		xc, yc := x[n0*q.c*q.h*q.w:], y[n0*q.o*l:]
-		for gi := range q.g {
-			im2col(&c, cols, xc, gi)
-			mm(false, false, og, c.n*l, kg, 1, w[gi*og*kg:], kg, cols, c.n*l, 0, yt, c.n*l)
-			unfeature(&c, yc, yt, gi)
-		}
-	}
-	s.put(cb)
-	s.put(yb)
-}
-
-// conv2dAdjoint computes the image-side x = convᵀ(y, w) (the transposed
-// convolution) for geometry q: per chunk and group, cols (Kg × nb·L) =
-// W_gᵀ · Y′ and col2im adds the columns back into the images.
-func conv2dAdjoint[T float](q *convGeom, x, y, w []T, mm gemmFunc[T], s *scratch[T]) {
-	clear(x)
-	l := q.oh * q.ow
-	kg, og, nb := q.kg(), q.o/q.g, q.chunk()
-	if q.n*l == 0 || kg == 0 {
-		return
-	}
-	cb, yb := s.get(kg*nb*l), s.get(og*nb*l)
-	for n0 := 0; n0 < q.n; n0 += nb {
-		c := *q
-		c.n = min(nb, q.n-n0)
-		cols, yt := (*cb)[:kg*c.n*l], (*yb)[:og*c.n*l]
-		xc, yc := x[n0*q.c*q.h*q.w:], y[n0*q.o*l:]
-		for gi := range q.g {
-			feature(&c, yt, yc, gi)
-			mm(true, false, kg, c.n*l, og, 1, w[gi*og*kg:], kg, yt, c.n*l, 0, cols, c.n*l)
-			col2im(&c, xc, cols, gi)
-		}
-	}
-	s.put(cb)
-	s.put(yb)
-}
-
-// conv2dWeight computes dw = Σ_n g ⋆ x for geometry q: per chunk and
-// group, ∂W_g (Og × Kg) += G′ (Og × nb·L) · colsᵀ.
-func conv2dWeight[T float](q *convGeom, dw, x, g []T, mm gemmFunc[T], s *scratch[T]) {
-	l := q.oh * q.ow
-	kg, og, nb := q.kg(), q.o/q.g, q.chunk()
-	clear(dw)
-	if q.n*l == 0 || kg == 0 || og == 0 {
-		return
-	}
-	cb, yb := s.get(kg*nb*l), s.get(og*nb*l)
-	for n0 := 0; n0 < q.n; n0 += nb {
-		c := *q
-		c.n = min(nb, q.n-n0)
-		cols, gt := (*cb)[:kg*c.n*l], (*yb)[:og*c.n*l]
-		xc, gc := x[n0*q.c*q.h*q.w:], g[n0*q.o*l:]
-		for gi := range q.g {
-			im2col(&c, cols, xc, gi)
-			feature(&c, gt, gc, gi)
-			mm(false, true, og, kg, c.n*l, 1, gt, c.n*l, cols, c.n*l, 1, dw[gi*og*kg:], kg)
-		}
-	}
-	s.put(cb)
-	s.put(yb)
-}
-
-// feature copies group gi's channels of the feature map y (N, O, L) into
-// yt (Og × N·L): row o holds the N images' maps of channel gi·Og + o.
-func feature[T float](q *convGeom, yt, y []T, gi int) {
-	l, og := q.oh*q.ow, q.o/q.g
-	for o := range og {
-		for n := range q.n {
-			copy(yt[(o*q.n+n)*l:(o*q.n+n+1)*l], y[(n*q.o+gi*og+o)*l:])
-		}
-	}
-}
-
-// unfeature is feature's inverse: yt (Og × N·L) into group gi of y.
-func unfeature[T float](q *convGeom, y, yt []T, gi int) {
-	l, og := q.oh*q.ow, q.o/q.g
-	for o := range og {
-		for n := range q.n {
-			copy(y[(n*q.o+gi*og+o)*l:(n*q.o+gi*og+o+1)*l], yt[(o*q.n+n)*l:])
-		}
-	}
-}
-
-// span returns the output positions [lo, hi) of one axis whose input
-// position i·stride + off falls inside [0, size).
-func span(off, stride, size, out int) (lo, hi int) {
-	if off < 0 {
-		lo = (-off + stride - 1) / stride
-	}
-	hi = 0
-	if last := size - 1 - off; last >= 0 {
-		hi = last/stride + 1
-	}
-	hi = min(hi, out)
-	lo = min(lo, hi)
-	return lo, hi
-}
-
-// im2col writes group gi's columns of x into cols (Kg × N·L): row
-// (c, u, v), column (n, i, j) holds x[n, gi·Cg + c, i·sh − ph + u·dh,
-// j·sw − pw + v·dw], 0 outside the image. Rows are filled by contiguous
-// runs (a copy when the stride is 1).
-func im2col[T float](q *convGeom, cols, x []T, gi int) {
-	cg, l, hw := q.c/q.g, q.oh*q.ow, q.h*q.w
-	nl := q.n * l
-	r := 0
-	for c := range cg {
-		for u := range q.kh {
-			offH := u*q.dh - q.ph
-			ilo, ihi := span(offH, q.sh, q.h, q.oh)
-			for v := range q.kw {
-				offW := v*q.dw - q.pw
-				jlo, jhi := span(offW, q.sw, q.w, q.ow)
-				row := cols[r*nl : (r+1)*nl]
-				r++
-				for n := range q.n {
-					img := x[(n*q.c+gi*cg+c)*hw : (n*q.c+gi*cg+c+1)*hw]
-					d := row[n*l : (n+1)*l]
-					if ilo > 0 || ihi < q.oh {
-						clear(d[:ilo*q.ow])
-						clear(d[ihi*q.ow:])
-					}
-					for i := ilo; i < ihi; i++ {
-						di := d[i*q.ow : (i+1)*q.ow]
-						src := img[(i*q.sh+offH)*q.w:]
-						for j := range jlo {
-							di[j] = 0
-						}
-						for j := jhi; j < len(di); j++ {
-							di[j] = 0
-						}
-						if q.sw == 1 {
-							copyShort(di[jlo:jhi], src[jlo+offW:jhi+offW])
-						} else {
-							for j := jlo; j < jhi; j++ {
-								di[j] = src[j*q.sw+offW]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// col2im is im2col's adjoint: it adds each element of cols (Kg × N·L) to
-// the position of group gi of x it was read from (x must be zeroed first;
-// taps outside the image are dropped).
-func col2im[T float](q *convGeom, x, cols []T, gi int) {
-	cg, l, hw := q.c/q.g, q.oh*q.ow, q.h*q.w
-	nl := q.n * l
-	r := 0
-	for c := range cg {
-		for u := range q.kh {
-			offH := u*q.dh - q.ph
-			ilo, ihi := span(offH, q.sh, q.h, q.oh)
-			for v := range q.kw {
-				offW := v*q.dw - q.pw
-				jlo, jhi := span(offW, q.sw, q.w, q.ow)
-				row := cols[r*nl : (r+1)*nl]
-				r++
-				if jlo >= jhi {
-					continue
-				}
-				for n := range q.n {
-					img := x[(n*q.c+gi*cg+c)*hw : (n*q.c+gi*cg+c+1)*hw]
-					d := row[n*l : (n+1)*l]
-					for i := ilo; i < ihi; i++ {
-						di := d[i*q.ow+jlo : i*q.ow+jhi]
-						base := (i*q.sh+offH)*q.w + offW
-						if q.sw == 1 {
-							addShort(img[base+jlo:base+jhi], di)
-						} else {
-							for j, e := range di {
-								img[base+(j+jlo)*q.sw] += e
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// copyShort is copy for the short runs of im2col (an output row, often
-// ten or so elements), where moving four elements at a time as one array
-// beats both a call of memmove and a loop of single elements.
-func copyShort[T float](dst, src []T) {
-	n := len(dst)
-	if n > 64 {
-		copy(dst, src)
-		return
-	}
-	src = src[:n]
-	k := 0
-	for ; k+4 <= n; k += 4 {
-		*(*[4]T)(dst[k:]) = *(*[4]T)(src[k:])
-	}
-	for ; k < n; k++ {
-		dst[k] = src[k]
-	}
-}
-
-// addShort adds src into dst element-wise (equal lengths), four at a time.
-func addShort[T float](dst, src []T) {
-	n := len(dst)
-	src = src[:n]
-	k := 0
-	for ; k+4 <= n; k += 4 {
-		d, s := (*[4]T)(dst[k:]), (*[4]T)(src[k:])
-		d[0] += s[0]
-		d[1] += s[1]
-		d[2] += s[2]
-		d[3] += s[3]
-	}
-	for ; k < n; k++ {
-		dst[k] += src[k]
-	}
 }
 
 // Conv1dConfig holds the hyper-parameters of a 1-D convolution, as the

@@ -3,10 +3,13 @@ package tensor_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/sys/unix"
 
 	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -69,6 +72,13 @@ var convCases = []struct {
 	{"groups 2", []int{2, 4, 5, 6}, []int{6, 2, 3, 3}, cfgOf(1, 1, 1, 2), [2]int{}},
 	{"all", []int{3, 6, 9, 8}, []int{9, 2, 3, 2}, tensor.Conv2dConfig{Stride: [2]int{2, 3}, Padding: [2]int{1, 2}, Dilation: [2]int{2, 1}, Groups: 3}, [2]int{0, 1}},
 	{"1x1 kernel", []int{2, 3, 4, 4}, []int{5, 3, 1, 1}, cfgOf(1, 0, 1, 1), [2]int{}},
+	// W6's layers on smaller images (an odd output height too) and a
+	// mix, which take the paths that read patches straight from the
+	// image (see im2col.go); TestConv2dThreads runs W6's own sizes.
+	{"W6 conv1", []int{2, 1, 13, 14}, []int{8, 1, 5, 5}, cfgOf(1, 2, 1, 1), [2]int{}},
+	{"W6 conv2", []int{3, 8, 9, 10}, []int{16, 8, 5, 5}, cfgOf(1, 0, 1, 1), [2]int{}},
+	{"16 channels mixed", []int{2, 4, 9, 11}, []int{16, 2, 3, 3}, tensor.Conv2dConfig{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Dilation: [2]int{1, 2}, Groups: 2}, [2]int{}},
+	{"narrow", []int{2, 3, 7, 2}, []int{9, 3, 2, 2}, cfgOf(1, 1, 1, 1), [2]int{}},
 }
 
 // TestConv2d compares Conv2d with its definition, ConvTranspose2d with the
@@ -205,6 +215,18 @@ var w6Convs = []struct {
 	{"conv2", []int{64, 8, 14, 14}, []int{16, 8, 5, 5}, 0},
 }
 
+// threadCPU returns the CPU time the calling thread has used, in
+// nanoseconds: on a shared machine it measures a single-threaded run
+// (-cpu 1, where the convolution runs on the caller's locked thread)
+// without the time other processes take.
+func threadCPU() int64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_THREAD, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 // BenchmarkConv2dW6 times the forward convolution, its input gradient
 // (ConvTranspose2d) and its weight gradient for W6's shapes, reusing the
 // destinations; it reports GFLOP/s (2 flops per multiply-add).
@@ -222,15 +244,52 @@ func BenchmarkConv2dW6(b *testing.B) {
 			run := func(name string, f func()) {
 				b.Run(fmt.Sprintf("%s/%s/%v", c.name, name, dt), func(b *testing.B) {
 					b.ReportAllocs()
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					cpu0 := threadCPU()
 					for b.Loop() {
 						f()
 					}
 					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					b.ReportMetric(float64(threadCPU()-cpu0)/float64(b.N)/1e6, "thread-ms/op")
 				})
 			}
 			run("forward", func() { tensor.Conv2dTo(y, x, w, cfg) })
 			run("input-grad", func() { tensor.ConvTranspose2dTo(dx, g, w, cfg) })
 			run("weight-grad", func() { tensor.Conv2dWeightGradTo(dw, x, g, cfg) })
+		}
+	}
+}
+
+// TestConv2dThreads checks that the convolution and both its gradients
+// are bit-identical at every GOMAXPROCS (the images are shared out among
+// threads, the weight gradient summed in fixed parts in a fixed order),
+// for W6's shapes in both element types.
+func TestConv2dThreads(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		for _, c := range w6Convs {
+			t.Run(fmt.Sprintf("%s/%v", c.name, dt), func(t *testing.T) {
+				cfg := tensor.Conv2dDefaults()
+				cfg.Padding = [2]int{c.pad, c.pad}
+				rng := tapegradtest.NewRNG()
+				x, w := tensor.RandN(rng, c.x...).To(dt), tensor.RandN(rng, c.w...).To(dt)
+				var want []*tensor.Tensor
+				for _, procs := range []int{1, 2, 3} {
+					runtime.GOMAXPROCS(procs)
+					y := tensor.Conv2d(x, w, cfg)
+					got := []*tensor.Tensor{y, tensor.ConvTranspose2d(y, w, cfg), tensor.Conv2dWeightGrad(x, y, [2]int{c.w[2], c.w[3]}, cfg)}
+					if want == nil {
+						want = got
+						continue
+					}
+					for i := range got {
+						if !slices.Equal(got[i].Float64s(), want[i].Float64s()) {
+							t.Errorf("result %d at GOMAXPROCS %d differs from GOMAXPROCS 1", i, procs)
+						}
+					}
+				}
+			})
 		}
 	}
 }

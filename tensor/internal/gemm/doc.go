@@ -44,4 +44,22 @@
 // whole product of a small network's layer. The caller likewise polls for
 // its helpers' last chunks instead of blocking. So an idle program costs at
 // most 2 ms of one core after its last parallel product.
+//
+// # Building blocks for convolutions
+//
+// A convolution's patch matrix is its image read many times over (kH·kW
+// times); building it and then packing it doubles the copying. Three
+// entry points let tensor's convolution skip both:
+//
+//   - Prepacked multiplies operands the caller has already written in the
+//     packed sliver layout (on the calling goroutine, no cache blocking).
+//   - Indirect reads Ã straight from an image: each step of its
+//     micro-kernel (kernel6x8IndAVX2, kernel6x16IndAVX2; amd64 only, see
+//     HasIndirect) broadcasts MR neighbouring pixels at an offset taken
+//     from a table, one offset per inner index (a tap, or a position).
+//   - Run shares independent pieces of work (a batch's images) between
+//     the caller and the helper goroutines, as a parallel product does.
+//
+// Their sums are formed exactly as the packed product forms them, so
+// the convolution keeps Dgemm's determinism.
 package gemm

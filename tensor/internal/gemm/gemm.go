@@ -232,6 +232,8 @@ type job struct {
 	next          atomic.Int64 // the next chunk to take
 	finished      atomic.Int64 // chunks computed
 	owner         *workspace   // the workspace the job lives in
+	tasks         Tasks        // a Run's task set, or nil for a product
+	waiting       atomic.Bool  // a Run's caller is blocked on owner.done
 	refs          atomic.Int32 // the caller and helpers still holding the job
 }
 
@@ -269,6 +271,10 @@ func (j *job) release() {
 
 // work computes chunks until none is left.
 func (j *job) work(w *workspace) {
+	if j.tasks != nil {
+		runTasks(j)
+		return
+	}
 	if j.single {
 		workOn(j, w, &j.s)
 	} else {

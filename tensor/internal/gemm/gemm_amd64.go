@@ -41,3 +41,37 @@ func kernel32AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	_ = c[(mr-1)*ldc+nr32-1]
 	kernel6x16AVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
 }
+
+// kernel6x8IndAVX2 is kernel6x8AVX2 with an indirect Ã (see Indirect)
+// and alpha = 1, beta = 0: C[r, 0:8] = Σ_p x[off[p]+r]·b[p·8 : p·8+8].
+//
+//go:noescape
+func kernel6x8IndAVX2(k int, x *float64, off *int, b *float64, c *float64, ldc int)
+
+// kernel6x16IndAVX2 is kernel6x8IndAVX2 for float32.
+//
+//go:noescape
+func kernel6x16IndAVX2(k int, x *float32, off *int, b *float32, c *float32, ldc int)
+
+// indirect runs Indirect's tiles with the assembly kernels.
+func indirect[T elem](x []T, bases, off []int, bp []T, n int, c []T, ldc int) {
+	k := len(off)
+	switch xs := any(x).(type) {
+	case []float64:
+		bs, cs := any(bp).([]float64), any(c).([]float64)
+		for jr := 0; jr < n; jr += nr {
+			for s, base := range bases {
+				kernel6x8IndAVX2(k, &xs[base], &off[0], &bs[jr*k], &cs[s*mr*ldc+jr], ldc)
+			}
+		}
+	case []float32:
+		bs, cs := any(bp).([]float32), any(c).([]float32)
+		for jr := 0; jr < n; jr += nr32 {
+			for s, base := range bases {
+				kernel6x16IndAVX2(k, &xs[base], &off[0], &bs[jr*k], &cs[s*mr*ldc+jr], ldc)
+			}
+		}
+	default:
+		panic("gemm: Indirect of a named element type")
+	}
+}

@@ -280,3 +280,143 @@ sgeneral:
 	SSTORE(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func kernel6x8IndAVX2(k int, x *float64, off *int, b *float64, c *float64, ldc int)
+//
+// The 6×8 kernel with an indirect Ã: step p broadcasts the six values
+// x[off[p]], …, x[off[p]+5] (six neighbouring image positions of one
+// convolution tap) instead of a packed sliver. C = sums (alpha 1, beta 0).
+TEXT ·kernel6x8IndAVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ x+8(FP), BX
+	MOVQ off+16(FP), R10
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $3, R8
+
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+
+	MOVQ CX, R9
+	SHRQ $1, R9
+	JZ   itail
+
+iloop2:
+	MOVQ (R10), R11
+	LEAQ (BX)(R11*8), SI
+	STEP(0, 0)
+	MOVQ 8(R10), R11
+	LEAQ (BX)(R11*8), SI
+	STEP(0, 64)
+	ADDQ $16, R10
+	ADDQ $128, DI
+	DECQ R9
+	JNZ  iloop2
+
+itail:
+	ANDQ $1, CX
+	JZ   idone
+	MOVQ (R10), R11
+	LEAQ (BX)(R11*8), SI
+	STEP(0, 0)
+
+idone:
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y2, (DX)
+	VMOVUPD Y3, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y4, (DX)
+	VMOVUPD Y5, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y6, (DX)
+	VMOVUPD Y7, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y8, (DX)
+	VMOVUPD Y9, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPD Y10, (DX)
+	VMOVUPD Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func kernel6x16IndAVX2(k int, x *float32, off *int, b *float32, c *float32, ldc int)
+//
+// kernel6x8IndAVX2 for float32: the 6×16 kernel with an indirect Ã.
+TEXT ·kernel6x16IndAVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ x+8(FP), BX
+	MOVQ off+16(FP), R10
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ CX, R9
+	SHRQ $1, R9
+	JZ   stail
+
+sloop2:
+	MOVQ (R10), R11
+	LEAQ (BX)(R11*4), SI
+	SSTEP(0, 0)
+	MOVQ 8(R10), R11
+	LEAQ (BX)(R11*4), SI
+	SSTEP(0, 64)
+	ADDQ $16, R10
+	ADDQ $128, DI
+	DECQ R9
+	JNZ  sloop2
+
+stail:
+	ANDQ $1, CX
+	JZ   sdone
+	MOVQ (R10), R11
+	LEAQ (BX)(R11*4), SI
+	SSTEP(0, 0)
+
+sdone:
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ    R8, DX
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET

@@ -13,6 +13,7 @@ type workspace struct {
 	ap, bp []float64        // packed Ã (MC×KC) and B̃ (KC×NC)
 	tile   [mr * nr]float64 // an MR×NR float64 or MR×NR32 float32 tile: 384 bytes
 	job    job              // a parallel product this workspace's owner shares out
+	done   chan struct{}    // wakes a Run's blocked caller (see Run)
 }
 
 // view returns s's memory as n elements of T; s must hold n·sizeof(T) bytes.
