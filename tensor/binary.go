@@ -14,20 +14,24 @@ type binaryKernel struct {
 	vec   func(dst, s, t []float64) // gonum floats kernel, or nil
 	f32   func(x, y float32) float32
 	vec32 func(dst, s, t []float32) // a plain loop without a call per element, or nil
+	// sv and sv32 are f with a scalar second operand over slices
+	// (dst = s op v), for the arithmetic kernels; nil for the others.
+	sv   func(dst, s []float64, v float64)
+	sv32 func(dst, s []float32, v float32)
 }
 
 var (
 	addK = binaryKernel{"tensor.Add", func(x, y float64) float64 { return x + y }, func(d, s, t []float64) { floats.AddTo(d, s, t) },
-		func(x, y float32) float32 { return x + y }, addLoop[float32]}
+		func(x, y float32) float32 { return x + y }, addLoop[float32], addScalarLoop[float64], addScalarLoop[float32]}
 	subK = binaryKernel{"tensor.Sub", func(x, y float64) float64 { return x - y }, func(d, s, t []float64) { floats.SubTo(d, s, t) },
-		func(x, y float32) float32 { return x - y }, subLoop[float32]}
+		func(x, y float32) float32 { return x - y }, subLoop[float32], subScalarLoop[float64], subScalarLoop[float32]}
 	mulK = binaryKernel{"tensor.Mul", func(x, y float64) float64 { return x * y }, func(d, s, t []float64) { floats.MulTo(d, s, t) },
-		func(x, y float32) float32 { return x * y }, mulLoop[float32]}
+		func(x, y float32) float32 { return x * y }, mulLoop[float32], mulScalarLoop[float64], mulScalarLoop[float32]}
 	divK = binaryKernel{"tensor.Div", func(x, y float64) float64 { return x / y }, func(d, s, t []float64) { floats.DivTo(d, s, t) },
-		func(x, y float32) float32 { return x / y }, divLoop[float32]}
+		func(x, y float32) float32 { return x / y }, divLoop[float32], divScalarLoop[float64], divScalarLoop[float32]}
 	powK = widened("tensor.Pow", math.Pow)
-	maxK = binaryKernel{"tensor.Maximum", maxNaN, nil, maxNaNT[float32], nil}
-	minK = binaryKernel{"tensor.Minimum", minNaN, nil, minNaNT[float32], nil}
+	maxK = binaryKernel{"tensor.Maximum", maxNaN, nil, maxNaNT[float32], nil, nil, nil}
+	minK = binaryKernel{"tensor.Minimum", minNaN, nil, minNaNT[float32], nil, nil, nil}
 	gtK  = widened("tensor.Greater", func(x, y float64) float64 { return b2f(x > y) })
 	geK  = widened("tensor.GreaterEqual", func(x, y float64) float64 { return b2f(x >= y) })
 	ltK  = widened("tensor.Less", func(x, y float64) float64 { return b2f(x < y) })
@@ -101,6 +105,9 @@ func (k *binaryKernel) apply(dst, a, b *Tensor) {
 				d[o+i] = k.f(x[o+i], y[i])
 			}
 		}
+	case len(x) == len(d) && len(y) > 0 && planes(b.shape, out) > 1:
+		// b is constant over runs of a (a channel bias of NCHW images)
+		planeLoop(k.f, k.sv, d, x, y, planes(b.shape, out))
 	default:
 		eachBroadcast(out, bstrides(a.shape, out), bstrides(b.shape, out), func(o, ia, ib, n, sa, sb int) {
 			for i := 0; i < n; i++ {

@@ -73,15 +73,15 @@ func (k *binaryKernel) apply32(dst, a, b *Tensor) {
 		shapePanic(k.name, "shapes do not broadcast (trailing dimensions must be equal or 1)", a.shape, b.shape)
 	}
 	checkDst(k.name, dst, out)
-	binaryLoop(k.f32, k.vec32, dst.data32, a.data32, b.data32, a.shape, b.shape, out)
+	binaryLoop(k.f32, k.vec32, k.sv32, dst.data32, a.data32, b.data32, a.shape, b.shape, out)
 }
 
 // binaryLoop computes d = f(x, y) with broadcasting, x of shape as and y of
 // shape bs broadcast to out, d's shape; vec, if not nil, is f over slices
 // of one length. It has apply's fast paths: equal lengths, a one-element
-// operand, y a row repeated along x's leading axes (a bias), and the
-// general walk.
-func binaryLoop[T float](f func(x, y T) T, vec func(d, x, y []T), d, x, y []T, as, bs, out []int) {
+// operand, y a row repeated along x's leading axes (a bias), y constant
+// over runs of x (a channel bias, planes), and the general walk.
+func binaryLoop[T float](f func(x, y T) T, vec func(d, x, y []T), sv func(d, x []T, v T), d, x, y []T, as, bs, out []int) {
 	switch {
 	case len(x) == len(d) && len(y) == len(d):
 		if vec != nil {
@@ -112,6 +112,8 @@ func binaryLoop[T float](f func(x, y T) T, vec func(d, x, y []T), d, x, y []T, a
 				d[o+i] = f(x[o+i], y[i])
 			}
 		}
+	case len(x) == len(d) && len(y) > 0 && planes(bs, out) > 1:
+		planeLoop(f, sv, d, x, y, planes(bs, out))
 	default:
 		eachBroadcast(out, bstrides(as, out), bstrides(bs, out), func(o, ia, ib, n, sa, sb int) {
 			for i := 0; i < n; i++ {
@@ -128,5 +130,88 @@ func addScaled32(dst []float32, alpha float32, x []float32) {
 	a := float64(alpha)
 	for i, v := range x {
 		dst[i] = float32(float64(dst[i]) + a*float64(v))
+	}
+}
+
+// addScalarLoop and the three below are dst = s op v for a scalar v, the
+// arithmetic kernels' sv forms: a loop without a call per element.
+func addScalarLoop[T float](dst, s []T, v T) {
+	s = s[:len(dst)]
+	for i := range dst {
+		dst[i] = s[i] + v
+	}
+}
+
+func subScalarLoop[T float](dst, s []T, v T) {
+	s = s[:len(dst)]
+	for i := range dst {
+		dst[i] = s[i] - v
+	}
+}
+
+func mulScalarLoop[T float](dst, s []T, v T) {
+	s = s[:len(dst)]
+	for i := range dst {
+		dst[i] = s[i] * v
+	}
+}
+
+func divScalarLoop[T float](dst, s []T, v T) {
+	s = s[:len(dst)]
+	for i := range dst {
+		dst[i] = s[i] / v
+	}
+}
+
+// planes returns the length of the runs of out's elements over which y,
+// of shape bs broadcast to out, is constant, when y varies along one block
+// of axes and is broadcast along every axis after it (a channel bias
+// (1, C, 1, 1) of NCHW images: runs of H·W); 0 otherwise (y broadcast along
+// a leading axis alone is isSuffix's case, y varying in the last axis is
+// not constant over runs).
+func planes(bs, out []int) int {
+	off := len(out) - len(bs) // bs aligned to out's trailing axes
+	if off < 0 {
+		return 0
+	}
+	hi := len(bs) - 1 // y's last axis of size > 1
+	for hi >= 0 && bs[hi] == 1 {
+		hi--
+	}
+	if hi < 0 || hi == len(bs)-1 {
+		return 0
+	}
+	lo := hi // y's block of axes [lo, hi], each out's size
+	for lo > 0 && bs[lo-1] != 1 {
+		lo--
+	}
+	for i := range bs {
+		if i >= lo && i <= hi && bs[i] != out[i+off] || (i < lo || i > hi) && bs[i] != 1 {
+			return 0
+		}
+	}
+	inner := 1
+	for _, n := range out[hi+off+1:] {
+		inner *= n
+	}
+	return inner
+}
+
+// planeLoop computes d = f(x, y) where y is constant over runs of inner
+// elements, y[j] over run j modulo len(y): with sv, a loop without a call
+// per element per run.
+func planeLoop[T float](f func(x, y T) T, sv func(d, x []T, v T), d, x, y []T, inner int) {
+	m := len(y)
+	for base := 0; base < len(d); base += m * inner {
+		for c, v := range y {
+			o := base + c*inner
+			if sv != nil {
+				sv(d[o:o+inner], x[o:o+inner], v)
+				continue
+			}
+			for i := o; i < o+inner; i++ {
+				d[i] = f(x[i], v)
+			}
+		}
 	}
 }

@@ -103,3 +103,29 @@ func TestElementCountLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanes: the runs over which a broadcast operand is constant, for the
+// binary kernels' channel-bias fast path; 0 where the path does not apply.
+func TestPlanes(t *testing.T) {
+	out := []int{2, 3, 4, 5}
+	for _, tc := range []struct {
+		bs   []int
+		want int
+	}{
+		{[]int{3, 1, 1}, 20},
+		{[]int{1, 3, 1, 1}, 20},
+		{[]int{2, 3, 1, 1}, 20},
+		{[]int{3, 4, 1}, 5},
+		{[]int{1, 1, 4, 1}, 5},
+		{[]int{5}, 0},          // varies along the last axis: the bias-row case
+		{[]int{4, 5}, 0},       // likewise
+		{[]int{2, 1, 4, 1}, 0}, // two blocks
+		{[]int{3, 2, 1}, 0},    // not out's size
+		{[]int{1, 1, 1, 1}, 0}, // a scalar: another case
+		{[]int{1, 2, 3, 4, 5}, 0},
+	} {
+		if got := planes(tc.bs, out); got != tc.want {
+			t.Errorf("planes(%v, %v) = %d, want %d", tc.bs, out, got, tc.want)
+		}
+	}
+}

@@ -509,3 +509,27 @@ func BenchmarkEWScale(b *testing.B) {
 func BenchmarkEWSigmoid(b *testing.B) {
 	benchEW(b, func(x, _ *tensor.Tensor) *tensor.Tensor { return tensor.Sigmoid(x) })
 }
+
+// TestChannelBias: a (C, 1, 1) or (1, C, 1, 1) operand broadcast over NCHW
+// images takes the planes fast path, in both types and for each
+// arithmetic kernel, and gives the general walk's result bit for bit (the
+// walk is what the operand's shape with a leading extra axis of 1 inside
+// the block would take: compare with an explicit BroadcastTo).
+func TestChannelBias(t *testing.T) {
+	rng := tapegradtest.NewRNG()
+	x64 := tensor.RandN(rng, 2, 3, 4, 5)
+	for _, bshape := range [][]int{{3, 1, 1}, {1, 3, 1, 1}, {3, 4, 1}, {2, 3, 1, 1}, {1, 1, 4, 1}} {
+		b64 := tensor.RandU(rng, 0.5, 2, bshape...)
+		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+			x, b := x64.To(dt), b64.To(dt)
+			full := tensor.BroadcastTo(b, 2, 3, 4, 5)
+			for name, f := range map[string]func(a, b *tensor.Tensor) *tensor.Tensor{
+				"Add": tensor.Add, "Sub": tensor.Sub, "Mul": tensor.Mul, "Div": tensor.Div, "Maximum": tensor.Maximum,
+			} {
+				if d := tapegradtest.Diff(f(x, full), f(x, b)); d != "" {
+					t.Errorf("%s of %v and %v %v (-equal shapes +broadcast):\n%s", name, x.Shape(), bshape, dt, d)
+				}
+			}
+		}
+	}
+}
