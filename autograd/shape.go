@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"slices"
+
 	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -21,7 +23,17 @@ func init() {
 	})
 	transposeOp = def(op{name: "transpose", text: "∂x = g transposed back",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
-			gin[0] = tp.Transpose(g, shapes.InversePerm(tp.params(y).axes)...)
+			p := tp.params(y).axes
+			var buf [8]int
+			inv := buf[:0]
+			if len(p) > len(buf) {
+				inv = make([]int, 0, len(p))
+			}
+			inv = inv[:len(p)]
+			for i, a := range p {
+				inv[a] = i
+			}
+			gin[0] = tp.Transpose(g, inv...)
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Transpose(t[0], tp.params(y).axes...) },
 	})
@@ -135,13 +147,51 @@ func (tp *Tape) Flatten(x Var) Var { return tp.Reshape(x, -1) }
 // Squeeze removes the given size-1 axes (all when none): a Reshape.
 func (tp *Tape) Squeeze(x Var, axes ...int) Var {
 	tp.check("squeeze", x)
-	return tp.Reshape(x, shapes.SqueezeShape(tp.val(x).Shape(), axes...)...)
+	xs := tp.val(x).Shape()
+	var drop [8]bool
+	ok := len(xs) <= len(drop)
+	for i := range xs {
+		if ok && len(axes) == 0 {
+			drop[i] = xs[i] == 1
+		}
+	}
+	for _, a := range axes {
+		if a < 0 {
+			a += len(xs)
+		}
+		if !ok || a < 0 || a >= len(xs) || xs[a] != 1 {
+			ok = false
+			break
+		}
+		drop[a] = true
+	}
+	if !ok { // let shapes check and report, or handle rank > 8
+		return tp.Reshape(x, shapes.SqueezeShape(xs, slices.Clone(axes)...)...)
+	}
+	var buf [8]int
+	out := buf[:0]
+	for i, d := range xs {
+		if !drop[i] {
+			out = append(out, d)
+		}
+	}
+	return tp.Reshape(x, out...)
 }
 
 // Unsqueeze inserts a size-1 axis at axis: a Reshape.
 func (tp *Tape) Unsqueeze(x Var, axis int) Var {
 	tp.check("unsqueeze", x)
-	return tp.Reshape(x, shapes.UnsqueezeShape(tp.val(x).Shape(), axis)...)
+	xs := tp.val(x).Shape()
+	a := axis
+	if a < 0 {
+		a += len(xs) + 1
+	}
+	if a < 0 || a > len(xs) || len(xs) >= 8 { // let shapes check and report, or handle rank ≥ 8
+		return tp.Reshape(x, shapes.UnsqueezeShape(xs, axis)...)
+	}
+	var buf [8]int
+	out := append(append(append(buf[:0], xs[:a]...), 1), xs[a:]...)
+	return tp.Reshape(x, out...)
 }
 
 // Transpose permutes the axes of x (axis i of the result is axis perm[i]);
@@ -149,9 +199,119 @@ func (tp *Tape) Unsqueeze(x Var, axis int) Var {
 // It panics with tensor.ErrShape if perm is not a permutation.
 func (tp *Tape) Transpose(x Var, perm ...int) Var {
 	tp.check("transpose", x)
-	p, _ := shapes.PermShape(tp.val(x).Shape(), perm)
-	out := tensor.Transpose(tp.val(x), p...)
+	xv := tp.val(x)
+	xs := xv.Shape()
+	var pb, ob [8]int
+	p, os, ok := permShape(pb[:0], ob[:0], xs, perm)
+	if !ok {
+		p, os = shapes.PermShape(xs, slices.Clone(perm)) // panics naming the op, or handles rank > 8
+	}
+	out := tp.alloc(xv.DType(), os)
+	if xv.DType() == tensor.Float32 {
+		permuteK(out.Data32(), xv.Data32(), xs, p)
+	} else {
+		permuteK(out.Data(), xv.Data(), xs, p)
+	}
 	return tp.record(transposeOp, out, &params{axes: tp.keepInts(p...)}, x)
+}
+
+// permShape is shapes.PermShape into p and out (of capacity 8) without
+// allocating: it reports false, and leaves the checking to PermShape, when
+// perm is not a permutation of len(shape) ≤ 8 axes.
+func permShape(p, out, shape, perm []int) ([]int, []int, bool) {
+	r := len(shape)
+	if r > cap(p) || r > cap(out) || (len(perm) != r && len(perm) != 0) {
+		return nil, nil, false
+	}
+	var seen [8]bool
+	for i := range r {
+		a := r - 1 - i
+		if len(perm) != 0 {
+			a = perm[i]
+			if a < 0 {
+				a += r
+			}
+		}
+		if a < 0 || a >= r || seen[a] {
+			return nil, nil, false
+		}
+		seen[a] = true
+		p = append(p, a)
+		out = append(out, shape[a])
+	}
+	return p, out, true
+}
+
+// permuteK writes x (of shape xshape) with its axes permuted by p into dst:
+// axis i of dst is axis p[i] of x. Axes of dst that are adjacent in x too
+// are merged, and when the last one is x's last, whole runs are copied.
+func permuteK[T float32 | float64](dst, x []T, xshape, p []int) {
+	r := len(p)
+	if r == 0 {
+		copy(dst, x)
+		return
+	}
+	var sb, db, ib [8]int
+	st, dims, idx := sb[:0], db[:0], ib[:0]
+	if r > len(sb) {
+		st, dims, idx = make([]int, 0, r), make([]int, 0, r), make([]int, 0, r)
+	}
+	var xst [8]int
+	xstride := xst[:0]
+	if r > len(xst) {
+		xstride = make([]int, r)
+	}
+	xstride = xstride[:r]
+	s := 1
+	for i := r - 1; i >= 0; i-- {
+		xstride[i] = s
+		s *= xshape[i]
+	}
+	if s == 0 {
+		return
+	}
+	// dst's axes with their strides in x, size-1 axes dropped and axes
+	// that are contiguous in x merged
+	for _, a := range p {
+		d, k := xshape[a], xstride[a]
+		if d == 1 {
+			continue
+		}
+		if n := len(dims); n > 0 && st[n-1] == k*d {
+			dims[n-1] *= d
+			st[n-1] = k
+			continue
+		}
+		dims, st = append(dims, d), append(st, k)
+	}
+	if len(dims) == 0 {
+		dst[0] = x[0]
+		return
+	}
+	m := len(dims) - 1
+	n, k := dims[m], st[m]
+	idx = idx[:m]
+	clear(idx)
+	ix := 0
+	for o := 0; o < len(dst); o += n {
+		if k == 1 {
+			copy(dst[o:o+n], x[ix:ix+n])
+		} else {
+			d := dst[o : o+n]
+			for i := range d {
+				d[i] = x[ix+i*k]
+			}
+		}
+		for j := m - 1; j >= 0; j-- { // odometer over the outer axes
+			idx[j]++
+			ix += st[j]
+			if idx[j] < dims[j] {
+				break
+			}
+			ix -= idx[j] * st[j]
+			idx[j] = 0
+		}
+	}
 }
 
 // T swaps the last two axes of x. It panics with tensor.ErrShape below rank 2.
@@ -161,9 +321,13 @@ func (tp *Tape) T(x Var) Var {
 	if r < 2 {
 		panic(shapeErr("autograd.T", "needs rank ≥ 2", tp.val(x).Shape()))
 	}
-	p := make([]int, r)
-	for i := range p {
-		p[i] = i
+	var buf [8]int
+	p := buf[:0]
+	if r > len(buf) {
+		p = make([]int, 0, r)
+	}
+	for i := range r {
+		p = append(p, i)
 	}
 	p[r-2], p[r-1] = r-1, r-2
 	return tp.Transpose(x, p...)
@@ -197,15 +361,78 @@ func (tp *Tape) SumTo(x Var, shape ...int) Var {
 // It panics with tensor.ErrShape if the range is not within the axis.
 func (tp *Tape) Slice(x Var, axis, start, end int) Var {
 	tp.check("slice", x)
-	out := tensor.Slice(tp.val(x), axis, start, end)
+	xv := tp.val(x)
+	xs := xv.Shape()
+	ax := normAxis(axis, len(xs))
+	if ax < 0 || ax >= len(xs) || start < 0 || end < start || end > xs[ax] || len(xs) > 8 {
+		return tp.record(sliceOp, tensor.Slice(xv, axis, start, end), &params{axes: tp.keepInts(axis, start, end)}, x)
+	}
+	var buf [8]int
+	os := append(buf[:0], xs...)
+	os[ax] = end - start
+	out := tp.alloc(xv.DType(), os)
+	outer, n, inner := split3(xs, ax)
+	w := (end - start) * inner
+	for o := range outer {
+		copyRun(out, o*w, xv, (o*n+start)*inner, w)
+	}
 	return tp.record(sliceOp, out, &params{axes: tp.keepInts(axis, start, end)}, x)
+}
+
+// split3 views shape around axis as (outer, n, inner).
+func split3(shape []int, axis int) (outer, n, inner int) {
+	outer, inner = 1, 1
+	for _, d := range shape[:axis] {
+		outer *= d
+	}
+	for _, d := range shape[axis+1:] {
+		inner *= d
+	}
+	return outer, shape[axis], inner
+}
+
+// copyRun copies n elements of src from offset so to dst at offset do
+// (tensors of one type).
+func copyRun(dst *tensor.Tensor, do int, src *tensor.Tensor, so, n int) {
+	if src.DType() == tensor.Float32 {
+		copy(dst.Data32()[do:do+n], src.Data32()[so:so+n])
+		return
+	}
+	copy(dst.Data()[do:do+n], src.Data()[so:so+n])
+}
+
+// zeroRun sets n elements of dst from offset do to zero.
+func zeroRun(dst *tensor.Tensor, do, n int) {
+	if dst.DType() == tensor.Float32 {
+		clear(dst.Data32()[do : do+n])
+		return
+	}
+	clear(dst.Data()[do : do+n])
 }
 
 // Pad adds before zeros in front of and after zeros behind x along axis
 // (the adjoint of Slice); the gradient is sliced back.
 func (tp *Tape) Pad(x Var, axis, before, after int) Var {
 	tp.check("pad", x)
-	out := tensor.Pad(tp.val(x), axis, before, after)
+	xv := tp.val(x)
+	xs := xv.Shape()
+	ax := normAxis(axis, len(xs))
+	if ax < 0 || ax >= len(xs) || before < 0 || after < 0 || len(xs) > 8 ||
+		before > tensor.MaxElements || after > tensor.MaxElements ||
+		(xv.Len() > 0 && xs[ax]+before+after > tensor.MaxElements/(xv.Len()/xs[ax])) {
+		return tp.record(padOp, tensor.Pad(xv, axis, before, after), &params{axes: tp.keepInts(axis, before, after)}, x)
+	}
+	var buf [8]int
+	os := append(buf[:0], xs...)
+	os[ax] += before + after
+	out := tp.alloc(xv.DType(), os)
+	outer, n, inner := split3(xs, ax)
+	m := os[ax]
+	for o := range outer {
+		zeroRun(out, o*m*inner, before*inner)
+		copyRun(out, (o*m+before)*inner, xv, o*n*inner, n*inner)
+		zeroRun(out, (o*m+before+n)*inner, after*inner)
+	}
 	return tp.record(padOp, out, &params{axes: tp.keepInts(axis, before, after)}, x)
 }
 
@@ -225,19 +452,78 @@ func normAxis(axis, rank int) int {
 // Concat joins xs along axis; each input's gradient is its slice of g.
 // It panics with tensor.ErrShape if the other dimensions differ.
 func (tp *Tape) Concat(axis int, xs ...Var) Var {
-	vals := make([]*tensor.Tensor, len(xs))
-	for i, x := range xs {
+	for _, x := range xs {
 		tp.check("concat", x)
-		vals[i] = tp.val(x)
 	}
-	out := tensor.Concat(axis, vals...)
+	out := tp.concat(axis, xs)
 	return tp.record(concatOp, out, &params{axes: tp.keepInts(axis)}, xs...)
+}
+
+// concat joins the values of xs along axis into a buffer of the pool, or
+// leaves it to tensor.Concat (which panics naming the op) when the operands
+// do not fit together.
+func (tp *Tape) concat(axis int, xs []Var) *tensor.Tensor {
+	slow := func() *tensor.Tensor {
+		vals := make([]*tensor.Tensor, len(xs))
+		for i, x := range xs {
+			vals[i] = tp.val(x)
+		}
+		return tensor.Concat(axis, vals...)
+	}
+	if len(xs) == 0 {
+		return slow()
+	}
+	x0 := tp.val(xs[0])
+	s0 := x0.Shape()
+	ax := normAxis(axis, len(s0))
+	if ax < 0 || ax >= len(s0) || len(s0) > 8 {
+		return slow()
+	}
+	var buf [8]int
+	os := append(buf[:0], s0...)
+	os[ax] = 0
+	for _, x := range xs {
+		v := tp.val(x)
+		s := v.Shape()
+		if len(s) != len(os) || v.DType() != x0.DType() {
+			return slow()
+		}
+		for i, d := range s {
+			if i != ax && d != os[i] {
+				return slow()
+			}
+		}
+		os[ax] += s[ax]
+		if os[ax] > tensor.MaxElements {
+			return slow()
+		}
+	}
+	outer, m, inner := split3(os, ax)
+	if outer*m*inner > tensor.MaxElements && m > 0 && inner > 0 {
+		return slow()
+	}
+	out := tp.alloc(x0.DType(), os)
+	off := 0
+	for _, x := range xs {
+		v := tp.val(x)
+		n := v.Shape()[ax]
+		for o := range outer {
+			copyRun(out, (o*m+off)*inner, v, o*n*inner, n*inner)
+		}
+		off += n
+	}
+	return out
 }
 
 // Stack joins Vars of equal shape along a new axis: Unsqueeze then Concat.
 // It panics with tensor.ErrShape if the shapes differ.
 func (tp *Tape) Stack(axis int, xs ...Var) Var {
-	us := make([]Var, len(xs))
+	var buf [8]Var
+	us := buf[:0]
+	if len(xs) > len(buf) {
+		us = make([]Var, 0, len(xs))
+	}
+	us = us[:len(xs)]
 	for i, x := range xs {
 		tp.check("stack", x)
 		if !sameShape(tp.val(x).Shape(), tp.val(xs[0]).Shape()) {
@@ -253,7 +539,27 @@ func (tp *Tape) Stack(axis int, xs ...Var) Var {
 // It panics with tensor.ErrIndex if an index is out of range.
 func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 	tp.check("index_select", x)
-	out := tensor.IndexSelect(tp.val(x), axis, idx)
+	xv := tp.val(x)
+	xs := xv.Shape()
+	ax := normAxis(axis, len(xs))
+	ok := ax >= 0 && ax < len(xs) && len(xs) <= 8
+	for i := 0; ok && i < len(idx); i++ {
+		ok = idx[i] >= 0 && idx[i] < xs[ax]
+	}
+	if !ok {
+		return tp.record(indexSelectOp, tensor.IndexSelect(xv, axis, idx), &params{axes: tp.keepAxisInts(axis, idx)}, x)
+	}
+	var buf [8]int
+	os := append(buf[:0], xs...)
+	os[ax] = len(idx)
+	out := tp.alloc(xv.DType(), os)
+	outer, n, inner := split3(xs, ax)
+	m := len(idx)
+	for o := range outer {
+		for i, k := range idx {
+			copyRun(out, (o*m+i)*inner, xv, (o*n+k)*inner, inner)
+		}
+	}
 	return tp.record(indexSelectOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
 }
 
@@ -261,8 +567,45 @@ func (tp *Tape) IndexSelect(x Var, axis int, idx []int) Var {
 // at idx (the adjoint of IndexSelect); the gradient is IndexSelect of g.
 func (tp *Tape) IndexAdd(x Var, axis int, idx []int, size int) Var {
 	tp.check("index_add", x)
-	out := tensor.IndexAdd(tp.val(x), axis, idx, size)
+	xv := tp.val(x)
+	xs := xv.Shape()
+	ax := normAxis(axis, len(xs))
+	ok := ax >= 0 && ax < len(xs) && len(xs) <= 8 && xs[ax] == len(idx) && size >= 0 && size <= tensor.MaxElements
+	for i := 0; ok && i < len(idx); i++ {
+		ok = idx[i] >= 0 && idx[i] < size
+	}
+	if ok && len(idx) > 0 && xv.Len()/len(idx) > 0 && size > tensor.MaxElements/(xv.Len()/len(idx)) {
+		ok = false
+	}
+	if !ok {
+		return tp.record(indexAddOp, tensor.IndexAdd(xv, axis, idx, size), &params{axes: tp.keepAxisInts(axis, idx)}, x)
+	}
+	var buf [8]int
+	os := append(buf[:0], xs...)
+	os[ax] = size
+	out := tp.allocZero(xv.DType(), os)
+	outer, m, inner := split3(xs, ax)
+	if xv.DType() == tensor.Float32 {
+		indexAddK(out.Data32(), xv.Data32(), idx, outer, m, size, inner)
+	} else {
+		indexAddK(out.Data(), xv.Data(), idx, outer, m, size, inner)
+	}
 	return tp.record(indexAddOp, out, &params{axes: tp.keepAxisInts(axis, idx)}, x)
+}
+
+// indexAddK adds slice i of x (outer × m × inner) to slice idx[i] of dst
+// (outer × size × inner) in the element type's own arithmetic, as
+// tensor.IndexAdd does; idx is within [0, size).
+func indexAddK[T float32 | float64](dst, x []T, idx []int, outer, m, size, inner int) {
+	for i, k := range idx {
+		for o := range outer {
+			d := dst[(o*size+k)*inner : (o*size+k+1)*inner]
+			s := x[(o*m+i)*inner : (o*m+i+1)*inner]
+			for j, v := range s {
+				d[j] += v
+			}
+		}
+	}
 }
 
 // Gather picks one element along axis per position of the other axes:

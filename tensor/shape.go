@@ -70,6 +70,10 @@ func transposeK[T float](dst, x []T, out, xshape, p []int) {
 		}
 		return
 	}
+	if r > 2 && p[r-1] == r-1 && xshape[r-1] > 1 {
+		transposeRunsK(dst, x, out, xshape, p)
+		return
+	}
 	// strides of x, read in the order of dst's axes
 	xs := make([]int, r)
 	s := 1
@@ -86,6 +90,44 @@ func transposeK[T float](dst, x []T, out, xshape, p []int) {
 			dst[o+i] = x[ix+i*k]
 		}
 	})
+}
+
+// transposeRunsK is transposeK for a permutation p that keeps the last
+// axis: each run of xshape[r−1] elements is copied whole, the outer axes
+// walked by an odometer.
+func transposeRunsK[T float](dst, x []T, out, xshape, p []int) {
+	r := len(p)
+	n := xshape[r-1]
+	if len(dst) == 0 {
+		return
+	}
+	var sb, ib [8]int
+	st, idx := sb[:0], ib[:0]
+	if r > len(sb) {
+		st, idx = make([]int, 0, r), make([]int, 0, r)
+	}
+	st, idx = st[:r-1], idx[:r-1]
+	// stride in x of each of dst's outer axes
+	for i, a := range p[:r-1] {
+		k := n
+		for _, d := range xshape[a+1 : r-1] {
+			k *= d
+		}
+		st[i] = k
+	}
+	ix := 0
+	for o := 0; o < len(dst); o += n {
+		copy(dst[o:o+n], x[ix:ix+n])
+		for j := r - 2; j >= 0; j-- {
+			idx[j]++
+			ix += st[j]
+			if idx[j] < out[j] {
+				break
+			}
+			ix -= idx[j] * st[j]
+			idx[j] = 0
+		}
+	}
 }
 
 // T returns x with its last two axes swapped. It panics with ErrShape below rank 2.

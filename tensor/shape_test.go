@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/internal/tapegradtest"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -89,6 +90,118 @@ func permutations(n int) [][]int {
 		}
 	}
 	return out
+}
+
+// TestTransposeKeepLastAxis covers Transpose's fast path for permutations
+// that keep the last axis (whole runs copied): it must give exactly what
+// the element-by-element permutation gives, in both element types.
+func TestTransposeKeepLastAxis(t *testing.T) {
+	for _, tc := range []struct {
+		shape, perm []int
+	}{
+		{[]int{2, 3, 4}, []int{1, 0, 2}},
+		{[]int{2, 3, 4, 5}, []int{0, 2, 1, 3}},
+		{[]int{2, 3, 4, 5}, []int{2, 0, 1, 3}},
+		{[]int{3, 1, 2, 2, 3}, []int{3, 2, 0, 1, 4}},
+		{[]int{2, 0, 3, 2}, []int{1, 0, 2, 3}},
+		{[]int{4, 2, 1}, []int{1, 0, 2}}, // runs of one element: the general path
+		{[]int{2, 2, 2, 2, 2, 2, 2, 2, 2, 3}, []int{8, 7, 6, 5, 4, 3, 2, 1, 0, 9}},
+	} {
+		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+			t.Run(fmt.Sprintf("%v/perm=%v/%v", tc.shape, tc.perm, dt), func(t *testing.T) {
+				x := seq(tc.shape...)
+				want := naivePermute(x, tc.perm).To(dt)
+				got := tensor.Transpose(x.To(dt), tc.perm...)
+				if d := tapegradtest.Diff(want, got, exact); d != "" {
+					t.Errorf("mismatch (-want +got):\n%s", d)
+				}
+				if got.DType() != dt {
+					t.Errorf("result has type %v, want %v", got.DType(), dt)
+				}
+			})
+		}
+	}
+}
+
+// TestTapeTransposeMatches checks that autograd's Transpose, which has its
+// own copying kernel (writing into the tape's buffers, merging axes that
+// stay adjacent and copying runs), gives exactly tensor.Transpose's result
+// for every permutation of shapes up to rank 5, size-1 and empty axes
+// included, in both element types.
+func TestTapeTransposeMatches(t *testing.T) {
+	tp := autograd.NewTape()
+	for _, shape := range [][]int{{}, {5}, {2, 3}, {2, 3, 4}, {2, 1, 3, 2}, {3, 2, 1, 4, 2}, {2, 0, 3}, {1, 1, 3}} {
+		for _, perm := range permutations(len(shape)) {
+			for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+				x := seq(shape...).To(dt)
+				want := tensor.Transpose(x, perm...)
+				got := tp.Transpose(tp.Const(x), perm...).Value()
+				if d := tapegradtest.Diff(want, got, exact); d != "" || got.DType() != dt {
+					t.Errorf("%v perm %v %v: (-tensor +tape):\n%s", shape, perm, dt, d)
+				}
+			}
+		}
+	}
+}
+
+// TestTapeShapeOpsMatch checks that autograd's Slice, Pad, Concat,
+// IndexSelect and IndexAdd, which copy into the tape's buffers with their
+// own loops, give exactly the tensor functions' results, in both types and
+// on a reused tape (whose buffers hold the previous pass's values).
+func TestTapeShapeOpsMatch(t *testing.T) {
+	tp := autograd.NewTape()
+	for pass := range 2 {
+		tp.Reset()
+		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+			x := seq(2, 3, 4).To(dt)
+			y := seq(2, 1, 4).To(dt)
+			c := func(x *tensor.Tensor) autograd.Var { return tp.Const(x) }
+			for _, tc := range []struct {
+				name      string
+				want, got *tensor.Tensor
+			}{
+				{"slice", tensor.Slice(x, 1, 1, 3), tp.Slice(c(x), 1, 1, 3).Value()},
+				{"slice last", tensor.Slice(x, -1, 0, 2), tp.Slice(c(x), -1, 0, 2).Value()},
+				{"slice empty", tensor.Slice(x, 0, 1, 1), tp.Slice(c(x), 0, 1, 1).Value()},
+				{"pad", tensor.Pad(x, 1, 2, 1), tp.Pad(c(x), 1, 2, 1).Value()},
+				{"pad first", tensor.Pad(x, 0, 0, 3), tp.Pad(c(x), 0, 0, 3).Value()},
+				{"concat", tensor.Concat(1, x, y, x), tp.Concat(1, c(x), c(y), c(x)).Value()},
+				{"stack", tensor.Stack(0, x, x), tp.Stack(0, c(x), c(x)).Value()},
+				{"index_select", tensor.IndexSelect(x, 2, []int{3, 0, 3}), tp.IndexSelect(c(x), 2, []int{3, 0, 3}).Value()},
+				{"index_add", tensor.IndexAdd(x, 1, []int{2, 0, 2}, 4), tp.IndexAdd(c(x), 1, []int{2, 0, 2}, 4).Value()},
+			} {
+				if d := tapegradtest.Diff(tc.want, tc.got, exact); d != "" || tc.got.DType() != dt {
+					t.Errorf("pass %d %s %v: (-tensor +tape):\n%s", pass, tc.name, dt, d)
+				}
+			}
+		}
+	}
+}
+
+// TestTapeShapeOpsAllocateNothing: on a reused tape, the shape ops and
+// their gradients take every buffer from the tape's pool, so a steady-state
+// pass makes no heap allocation (the W5/W7 target).
+func TestTapeShapeOpsAllocateNothing(t *testing.T) {
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		p := autograd.NewParam(seq(2, 3, 4).To(dt))
+		idx := []int{3, 0, 3}
+		tp := autograd.NewTape()
+		pass := func() {
+			p.ZeroGrad()
+			tp.Reset()
+			x := tp.Transpose(p, 1, 0, 2)                                     // (3, 2, 4)
+			x = tp.Concat(0, tp.Slice(x, 0, 1, 3), tp.Pad(x, 0, 1, 0))        // (6, 2, 4)
+			x = tp.Stack(1, x, x)                                             // (6, 2, 2, 4)
+			x = tp.Unsqueeze(tp.Squeeze(tp.Unsqueeze(x, 0), 0), -1)           // (6, 2, 2, 4, 1)
+			x = tp.IndexAdd(tp.IndexSelect(tp.Squeeze(x), 3, idx), 3, idx, 4) // (6, 2, 2, 4)
+			tp.Backward(tp.Sum(tp.T(x)))
+		}
+		pass()
+		pass()
+		if a := testing.AllocsPerRun(5, pass); a != 0 {
+			t.Errorf("%v: a pass makes %v heap allocations, want 0", dt, a)
+		}
+	}
 }
 
 func TestTranspose(t *testing.T) {
