@@ -94,12 +94,10 @@ func init() {
 	// GELU(x) = x·Φ(x); GELU′ = Φ(x) + x·φ(x), Φ and φ the standard normal
 	// distribution and density, Φ(x) = ½·erfc(−x/√2): accurate in the left
 	// tail, where ½(1 + erf(x/√2)) (PyTorch's) cancels.
+	// The rule is one fused op (gelu_grad, for speed: a transformer's
+	// feed-forward layers apply GELU to every hidden unit).
 	geluOp = defUnary("gelu", "∂x = g ⊙ (Φ(x) + x·φ(x))", nil, tensor.GELUTo,
-		func(tp *Tape, x, y, g Var) Var {
-			cdf := tp.Scale(tp.Erfc(tp.Scale(x, -1/math.Sqrt2)), 0.5)
-			pdf := tp.Scale(tp.Exp(tp.Scale(tp.Square(x), -0.5)), 1/math.Sqrt(2*math.Pi))
-			return tp.Mul(g, tp.Add(cdf, tp.Mul(x, pdf)))
-		})
+		func(tp *Tape, x, y, g Var) Var { return tp.geluGradOf(x, y, g) })
 	// GELU's tanh form 0.5·x·(1 + tanh u) = x·σ(2u), u = √(2/π)(x + 0.044715x³):
 	// ∂ = σ(2u)·(1 + 2x·σ(−2u)·u′), u′ = √(2/π)(1 + 3·0.044715x²), using
 	// ½(1 + tanh u) = σ(2u) and 1 − tanh² u = 4σ(2u)σ(−2u), which keep their
