@@ -22,6 +22,12 @@ func BenchmarkCNNMNIST(b *testing.B) { benchTrainer(b, cnnMNIST(tensor.Float64))
 // BenchmarkCNNMNIST32 is W6's step in float32.
 func BenchmarkCNNMNIST32(b *testing.B) { benchTrainer(b, cnnMNIST(tensor.Float32)) }
 
+// BenchmarkTransformer is W7's step.
+func BenchmarkTransformer(b *testing.B) { benchTrainer(b, transformerLM(tensor.Float64)) }
+
+// BenchmarkTransformer32 is W7's step in float32.
+func BenchmarkTransformer32(b *testing.B) { benchTrainer(b, transformerLM(tensor.Float32)) }
+
 // BenchmarkMLPTiny is W2's step.
 func BenchmarkMLPTiny(b *testing.B) { benchTrainer(b, mlpTiny(tensor.Float64)) }
 
@@ -67,8 +73,13 @@ func TestChecksMatchReference(t *testing.T) {
 		// W6: WORKLOADS.md prints PyTorch's values to 16 digits.
 		{"cnn-mnist", func() map[string]float64 { return cnnMNIST(tensor.Float64).warm() },
 			map[string]float64{"loss_step1": 2.304247773299569, "loss_step20": 2.297257306174871}, 1e-9},
+		// W7: WORKLOADS.md prints PyTorch's values to 16 digits.
+		{"transformer-step", func() map[string]float64 { return transformerLM(tensor.Float64).warm() },
+			map[string]float64{"loss_step1": 4.381995123869294, "loss_step20": 3.494592693578274}, 1e-9},
 		{"mlp-mnist float32", func() map[string]float64 { return mlpMNIST(tensor.Float32).warm() },
 			map[string]float64{"loss_step1": 2.307424306869507, "loss_step20": 2.2897298336029053}, 1e-6},
+		{"transformer-step float32", func() map[string]float64 { return transformerLM(tensor.Float32).warm() },
+			map[string]float64{"loss_step1": 4.38199520111084, "loss_step20": 3.4945929050445557}, 1e-6},
 		{"mlp-tiny float32", func() map[string]float64 { return mlpTiny(tensor.Float32).warm() },
 			map[string]float64{"loss_step1": 0.26747310161590576, "loss_step20": 0.2513112425804138}, 1e-6},
 	} {
@@ -90,8 +101,8 @@ func TestRunQuick(t *testing.T) {
 	}
 }
 
-// TestStepsAllocateNothing is W5's target as a test: a steady-state W1 or
-// W2 training step (zero grads, forward, backward, update on a reused tape)
+// TestStepsAllocateNothing is W5's target as a test: a steady-state W1,
+// W2 or W7 training step (zero grads, forward, backward, update on a reused tape)
 // makes no heap allocation at all, at any GOMAXPROCS.
 func TestStepsAllocateNothing(t *testing.T) {
 	for _, tc := range []struct {
@@ -100,6 +111,7 @@ func TestStepsAllocateNothing(t *testing.T) {
 	}{
 		{"mlp-tiny", mlpTiny(tensor.Float64)}, {"mlp-mnist", mlpMNIST(tensor.Float64)},
 		{"mlp-tiny float32", mlpTiny(tensor.Float32)}, {"mlp-mnist float32", mlpMNIST(tensor.Float32)},
+		{"transformer-step", transformerLM(tensor.Float64)}, {"transformer-step float32", transformerLM(tensor.Float32)},
 	} {
 		tc.t.warm()
 		if a := testing.AllocsPerRun(5, tc.t.step); a != 0 {

@@ -3,7 +3,7 @@
 // -json one JSON object per line in the format the PyTorch reference prints,
 // so ../shared/bench/compare.sh can put the two side by side.
 //
-//	go run ./examples/bench [-json] [-quick] [-threads 1,2] [-dtype float64|float32] [-workloads mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,alloc]
+//	go run ./examples/bench [-json] [-quick] [-threads 1,2] [-dtype float64|float32] [-workloads mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,transformer-step,alloc]
 //
 // -threads sets GOMAXPROCS for each run. Every workload uses the
 // deterministic inputs of WORKLOADS.md, so the check values (losses,
@@ -30,7 +30,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print JSON lines instead of a table")
 	quick := flag.Bool("quick", false, "fewer repetitions (3 blocks)")
 	threads := flag.String("threads", "1,2", "comma-separated GOMAXPROCS values")
-	which := flag.String("workloads", "mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,alloc", "workloads to run")
+	which := flag.String("workloads", "mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,transformer-step,alloc", "workloads to run")
 	dtype := flag.String("dtype", "float64", "element type: float64 or float32")
 	flag.Parse()
 	dt := tensor.Float64
@@ -97,6 +97,8 @@ func run(w io.Writer, dt tensor.DType, asJSON, quick bool, threads, which string
 				rs = []result{runTrainer("mlp-mnist", "ms/step", mlpMNIST(dt), 1e3, reps, sW1)}
 			case "cnn-mnist":
 				rs = []result{runTrainer("cnn-mnist", "ms/step", cnnMNIST(dt), 1e3, reps, sW6)}
+			case "transformer-step":
+				rs = []result{runTrainer("transformer-step", "ms/step", transformerLM(dt), 1e3, reps, sW6)}
 			case "mlp-tiny":
 				rs = []result{runTrainer("mlp-tiny", "us/step", mlpTiny(dt), 1e6, reps, sW2)}
 			case "scalar-chain":
