@@ -56,6 +56,11 @@ func (p *param) gradDst() (dst *tensor.Tensor, beta float64) {
 }
 
 // newGrad allocates a parameter's first gradient, marked zero.
+//
+// It is kept out of line (it runs once per parameter) so that gradDst, on
+// every backward pass's path, stays inlinable.
+//
+//go:noinline
 func (p *param) newGrad() { p.grad, p.gradZero = tensor.ZerosLike(p.value), true }
 
 // settle clears a gradient that ZeroGrad marked as zero.

@@ -180,19 +180,19 @@ func (t *Tensor) Shape() []int {
 // copy). It panics with ErrDType on a Float32 tensor: use Data32 there, or
 // Float64s for a widened copy of either.
 func (t *Tensor) Data() []float64 {
-	if t == nil || t.dtype != Float64 {
-		dataPanic(t)
+	if t == nil {
+		panic(badAccessData)
+	}
+	if t.dtype != Float64 {
+		panic(badDataType)
 	}
 	return t.data
 }
 
-// dataPanic is Data's panic, out of line so that Data stays inlinable.
-func dataPanic(t *Tensor) {
-	if t == nil {
-		panic(badAccessData)
-	}
-	dtypePanic("tensor.Data", "Data of a float32 tensor: use Data32, or Float64s for a float64 copy", t.shape)
-}
+// badDataType is Data's panic on a Float32 tensor, made once like
+// badAccessData, so that Data stays inlinable (the tape calls it for
+// every node).
+var badDataType = &ShapeError{Op: "tensor.Data", Msg: "Data of a float32 tensor: use Data32, or Float64s for a float64 copy", Err: ErrDType}
 
 // Rank returns the number of dimensions (0 for a scalar).
 func (t *Tensor) Rank() int {
