@@ -24,7 +24,18 @@ func zero(t *tensor.Tensor) {
 }
 
 // addInto computes dst += g for tensors of one type and element count.
+// One float64 element (scalar code, W3) is added inline; the rest goes to
+// addSlices.
 func addInto(dst, g *tensor.Tensor) {
+	if dst.DType() == tensor.Float64 && g.DType() == tensor.Float64 && g.Len() == 1 {
+		dst.Data()[0] += g.Data()[0]
+		return
+	}
+	addSlices(dst, g)
+}
+
+// addSlices is addInto's loop: gonum's for float64, a plain one for float32.
+func addSlices(dst, g *tensor.Tensor) {
 	if dst.DType() == tensor.Float32 || g.DType() == tensor.Float32 {
 		d, s := dst.Data32(), g.Data32()
 		for i, v := range s[:len(d)] {
@@ -32,11 +43,7 @@ func addInto(dst, g *tensor.Tensor) {
 		}
 		return
 	}
-	if d, s := dst.Data(), g.Data(); len(s) == 1 {
-		d[0] += s[0]
-	} else {
-		floats.Add(d, s)
-	}
+	floats.Add(dst.Data(), g.Data())
 }
 
 // setFirst stores v as t's first element.
