@@ -133,7 +133,8 @@ func attend(tp *autograd.Tape, q, k, v, mask autograd.Var, causal Causality, dro
 // read by any number of goroutines, and a training loop asks for the same
 // one at every step, which then allocates nothing. Masks of more than
 // maxCachedMask elements, and any beyond maxCachedMasks sizes, are made
-// afresh each time.
+// afresh each time (building one costs a small part of the attention it
+// masks), so the cache holds at most 64 × 512 KiB.
 var (
 	causalMasks   sync.Map // causalKey → *tensor.Tensor
 	causalEntries int
@@ -141,7 +142,7 @@ var (
 )
 
 const (
-	maxCachedMask  = 1 << 20
+	maxCachedMask  = 1 << 16 // a 256 × 256 mask
 	maxCachedMasks = 64
 )
 
