@@ -88,13 +88,7 @@ func main() {
 // load returns the training and test sets from cfg.Dir, or fetched by
 // data.MNISTDir when cfg.Dir is empty; its errors wrap errNoData.
 func load(cfg config) (train, test *data.Dataset, err error) {
-	dir := cfg.Dir
-	if dir == "" {
-		if dir, err = data.MNISTDir(); err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", errNoData, err)
-		}
-	}
-	if train, test, err = data.LoadMNIST(dir); err != nil {
+	if train, test, err = data.MNIST(cfg.Dir); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", errNoData, err)
 	}
 	return train, test, nil

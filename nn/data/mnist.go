@@ -116,6 +116,18 @@ func readFileAny(dir, base string, read func(*os.File) error) (string, error) {
 	return path, nil
 }
 
+// MNIST is LoadMNIST(dir), or, for an empty dir, LoadMNIST of the folder
+// MNISTDir fetches: what a program with a -dir flag defaulting to "fetch
+// it" calls. Its errors are LoadMNIST's and MNISTDir's.
+func MNIST(dir string, opts ...IDXOption) (train, test *Dataset, err error) {
+	if dir == "" {
+		if dir, err = MNISTDir(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return LoadMNIST(dir, opts...)
+}
+
 // MNISTDir returns the folder holding the MNIST IDX files, ready for
 // LoadMNIST. It runs
 //

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -100,6 +101,7 @@ func TestNilArgs(t *testing.T) {
 			func() { (&Dataset{X: tensor.Zeros(1, 1)}).To(tensor.DType(7)) },
 		},
 		"LoadMNIST": {func() { LoadMNIST("", nil) }},
+		"MNIST":     {func() { MNIST(os.DevNull, nil) }},
 		"MaxElements": {
 			func() { MaxElements(0) },
 			func() { ReadIDXLabels(bytes.NewReader(idxFile([]uint32{0}, nil)), nil, MaxElements(0)) },
