@@ -44,6 +44,9 @@ func (tp *Tape) Backward(loss Var) {
 // accumulates gᵀ·∂out/∂θ into the parameters' and leaves' gradients.
 // It panics with tensor.ErrShape if grad's shape is not out's.
 func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
+	if tp != nil && tp.trace {
+		panic(tapeErr("Backward inside a function mapped by Vmap: use Grad or GradOf, which return the gradients"))
+	}
 	tp.checkOut("BackwardWith", out)
 	checkTensor("BackwardWith's gradient", grad)
 	checkSeed(out, grad)
@@ -97,6 +100,9 @@ func (tp *Tape) VJPGraph(y, seed Var, wrt ...Var) []Var { return tp.vjp(y, seed,
 // whose gradients are returned, not stored.
 func (tp *Tape) vjp(y, seed Var, ph phase, wrt []Var) []Var {
 	tp.checkOut("Grad", y)
+	if tp.trace { // Vmap replays the backward pass: it must be recorded
+		ph = backwardGraph
+	}
 	if !seed.Valid() {
 		if y.Value().Len() != 1 {
 			panic(&tensor.ShapeError{Op: "autograd.Grad", Shapes: [][]int{y.Shape()},

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -172,6 +173,9 @@ func init() {
 			return tp.sumTangents(ts[0], ts[1])
 		},
 	})}
+	for _, o := range []*binaryOp{addOp, subOp, mulOp, divOp, powOp, maximumOp, minimumOp, hypotOp} {
+		o.batch = pointwise(func(tp *Tape, _ *params, in []Var) Var { return tp.binary(o, in[0], in[1]) })
+	}
 }
 
 // mulInto adds g ⊙ other straight into a parameter's stored gradient when
@@ -269,6 +273,13 @@ func (tp *Tape) Hypot(a, b Var) Var { return tp.binary(hypotOp, a, b) }
 // min(a, b) (sign −1): 1 where a wins, ½ on ties, 0 where b wins.
 func (tp *Tape) minmaxMask(y Var, sign float64) Var {
 	in := tp.ins(y)
+	if tp.trace { // as tape ops, so that Vmap recomputes it per slice
+		wins := tp.Greater(in[0], in[1])
+		if sign < 0 {
+			wins = tp.Less(in[0], in[1])
+		}
+		return tp.Add(tp.BroadcastTo(wins, tp.val(y).Shape()...), tp.Scale(tp.Equal(in[0], in[1]), 0.5))
+	}
 	wa := tp.allocLike(tp.val(y))
 	tensor.SubTo(wa, tp.val(in[0]), tp.val(in[1]))
 	tensor.MapTo(wa, wa, func(d float64) float64 {
@@ -331,7 +342,8 @@ func (tp *Tape) Where(cond, a, b Var) Var {
 var whereOp *op
 
 func init() {
-	whereOp = def(op{name: "where", text: "∂a = g where cond, ∂b = g elsewhere",
+	whereOp = def(op{name: "where",
+		batch: pointwise(func(tp *Tape, _ *params, in []Var) Var { return tp.Where(in[0], in[1], in[2]) }), text: "∂a = g where cond, ∂b = g elsewhere",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { tp.route(y, g, tp.whereMask(y), gin, 1) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.routeTangent(tp.whereMask(y), t[1], t[2]) },
 	})
@@ -340,6 +352,9 @@ func init() {
 // whereMask is where's condition as a constant 0/1 mask.
 func (tp *Tape) whereMask(y Var) Var {
 	cv := tp.val(tp.ins(y)[0])
+	if tp.trace && cv.DType() == tp.val(y).DType() { // as tape ops, so that Vmap recomputes it per slice
+		return tp.NotEqual(tp.ins(y)[0], tp.ScalarOf(cv.DType(), 0))
+	}
 	m := tensor.MapTo(tp.allocLike(cv), cv, func(v float64) float64 { return b2f(v != 0) })
 	if dt := tp.val(y).DType(); m.DType() != dt { // cond may have another type than a and b
 		m = tensor.ConvertTo(tp.alloc(dt, m.Shape()), m)
@@ -359,7 +374,35 @@ func b2f(b bool) float64 {
 func (tp *Tape) compare(op string, a, b Var, f func(a, b *tensor.Tensor) *tensor.Tensor) Var {
 	tp.check(op, a)
 	tp.check(op, b)
-	return tp.Const(f(tp.val(a), tp.val(b)))
+	m := f(tp.val(a), tp.val(b))
+	if tp != nil && tp.trace { // Vmap replays it: keep the inputs
+		return tp.record(compareOp(op, f), m, nil, a, b)
+	}
+	return tp.Const(m)
+}
+
+// compareOps holds the entries of the comparisons, which only a Vmap
+// trace records (elsewhere a comparison is a constant). They are not in
+// the op table: nothing is differentiable about them.
+var compareOps struct {
+	sync.Mutex
+	m map[string]*op
+}
+
+// compareOp returns the entry of the comparison named name, computed by f.
+func compareOp(name string, f func(a, b *tensor.Tensor) *tensor.Tensor) *op {
+	compareOps.Lock()
+	defer compareOps.Unlock()
+	if o := compareOps.m[name]; o != nil {
+		return o
+	}
+	if compareOps.m == nil {
+		compareOps.m = map[string]*op{}
+	}
+	o := &op{name: name, qual: "autograd." + name, text: "not differentiable (a constant mask)", nondiff: true,
+		batch: pointwise(func(tp *Tape, _ *params, in []Var) Var { return tp.compare(name, in[0], in[1], f) })}
+	compareOps.m[name] = o
+	return o
 }
 
 // Greater returns the mask a > b (a constant: not differentiable).

@@ -18,7 +18,8 @@ var conv2dOp, convTranspose2dOp, conv2dWeightOp *op
 
 func init() {
 	conv2dOp = def(op{name: "conv2d",
-		text: "∂x = conv_transpose2d(g, w), ∂w = conv2d_weight(x, g) (Σ over the batch and positions of g ⊗ x's patches)",
+		batch: batchConv((*Tape).Conv2d),
+		text:  "∂x = conv_transpose2d(g, w), ∂w = conv2d_weight(x, g) (Σ over the batch and positions of g ⊗ x's patches)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			in, cfg, _ := tp.convParams(y)
 			x, w := in[0], in[1]
@@ -42,7 +43,8 @@ func init() {
 		},
 	})
 	convTranspose2dOp = def(op{name: "conv_transpose2d",
-		text: "∂x = conv2d(g, w), ∂w = conv2d_weight(g, x)",
+		batch: batchConv((*Tape).ConvTranspose2d),
+		text:  "∂x = conv2d(g, w), ∂w = conv2d_weight(g, x)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			in, cfg, _ := tp.convParams(y)
 			x, w := in[0], in[1]
@@ -67,6 +69,7 @@ func init() {
 		},
 	})
 	conv2dWeightOp = def(op{name: "conv2d_weight",
+		batch:      batchConvWeight,
 		text:       "∂x = conv_transpose2d(g_x, G), ∂g_x = conv2d(x, G)   [the weight gradient of conv2d, G its gradient]",
 		derivative: true,
 		vjp: func(tp *Tape, y, g Var, gin []Var) {

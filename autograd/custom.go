@@ -38,7 +38,8 @@ type CustomOp struct {
 var customOp *op
 
 func init() {
-	customOp = def(op{name: "custom", text: "the custom op's Backward",
+	customOp = def(op{name: "custom",
+		batch: batchCustom, text: "the custom op's Backward",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			c, in := tp.params(y).custom, tp.ins(y)
 			gs := c.Backward(tp, in, y, g)

@@ -55,8 +55,9 @@ var matmulOp *op
 
 func init() {
 	matmulOp = def(op{name: "matmul",
-		text: "∂A = G·Bᵀ, ∂B = Aᵀ·G, each summed over broadcast batch axes   [layer z = a·W: δ·Wᵀ flows back (BP2), ∂C/∂W = aᵀ·δ (BP4)]",
-		vjp:  matmulVJP,
+		batch: batchMatMul,
+		text:  "∂A = G·Bᵀ, ∂B = Aᵀ·G, each summed over broadcast batch axes   [layer z = a·W: δ·Wᵀ flows back (BP2), ∂C/∂W = aᵀ·δ (BP4)]",
+		vjp:   matmulVJP,
 		// Ċ = op(Ȧ)·op(B) + op(A)·op(Ḃ)
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			in, ps := tp.ins(y), tp.params(y)

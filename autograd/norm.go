@@ -20,8 +20,9 @@ var layerNormOp *op
 
 func init() {
 	layerNormOp = def(op{name: "layer_norm",
-		text: "∂x = (ĝ − mean ĝ − x̂ ⊙ mean(ĝ⊙x̂)) / √(σ²+ε), ĝ = g⊙w; ∂w = Σ g⊙x̂; ∂b = Σ g",
-		vjp:  layerNormVJP,
+		batch: batchLayerNorm,
+		text:  "∂x = (ĝ − mean ĝ − x̂ ⊙ mean(ĝ⊙x̂)) / √(σ²+ε), ĝ = g⊙w; ∂w = Σ g⊙x̂; ∂b = Σ g",
+		vjp:   layerNormVJP,
 		// ẏ = ẋ̂ ⊙ w + x̂ ⊙ ẇ + ḃ, ẋ̂ = (ẋ − mean ẋ − x̂ ⊙ mean(x̂⊙ẋ)) / √(σ²+ε)
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			x, w, b, k, eps := tp.layerNormArgs(y)

@@ -37,8 +37,13 @@ type op struct {
 	// path of Backward only; the engine decides when to use it (see
 	// deliverInto), and vjp stays the definition.
 	into func(tp *Tape, y, g Var, i int, dst *tensor.Tensor, beta float64) bool
-	// batch is reserved for vmap's batching rule.
-	batch any
+	// batch is vmap's batching rule: it computes the op of a recorded node
+	// on inputs that may carry a leading batch axis (see batchRule).
+	batch batchRule
+	// nondiff marks an op whose output is a constant function of its inputs
+	// (a comparison): it records its inputs only so Vmap can replay it, and
+	// no gradient flows through it.
+	nondiff bool
 	// leaf marks the entries of leaves (constants and inputs), which have
 	// no rules and are not differentiable ops.
 	leaf bool

@@ -14,23 +14,28 @@ var (
 )
 
 func init() {
-	scaleOp = def(op{name: "scale", text: "∂x = c·g",
+	scaleOp = def(op{name: "scale",
+		batch: pointwise(func(tp *Tape, ps *params, in []Var) Var { return tp.Scale(in[0], ps.c[0]) }), text: "∂x = c·g",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Scale(g, tp.params(y).c[0]) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Scale(t[0], tp.params(y).c[0]) },
 	})
-	addScalarOp = def(op{name: "add_scalar", text: "∂x = g",
+	addScalarOp = def(op{name: "add_scalar",
+		batch: pointwise(func(tp *Tape, ps *params, in []Var) Var { return tp.AddScalar(in[0], ps.c[0]) }), text: "∂x = g",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = g },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return t[0] },
 	})
-	powScalarOp = def(op{name: "pow_scalar", text: "∂x = g ⊙ p·x^(p−1)",
+	powScalarOp = def(op{name: "pow_scalar",
+		batch: pointwise(func(tp *Tape, ps *params, in []Var) Var { return tp.PowScalar(in[0], ps.c[0]) }), text: "∂x = g ⊙ p·x^(p−1)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(g, tp.powScalarGrad(y)) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Mul(t[0], tp.powScalarGrad(y)) },
 	})
-	leakyReLUOp = def(op{name: "leaky_relu", text: "∂x = g ⊙ (1 if x > 0 else slope)",
+	leakyReLUOp = def(op{name: "leaky_relu",
+		batch: pointwise(func(tp *Tape, ps *params, in []Var) Var { return tp.LeakyReLU(in[0], ps.c[0]) }), text: "∂x = g ⊙ (1 if x > 0 else slope)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(g, tp.leakyReLUGrad(y)) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Mul(t[0], tp.leakyReLUGrad(y)) },
 	})
-	clampOp = def(op{name: "clamp", text: "∂x = g where lo ≤ x ≤ hi, else 0",
+	clampOp = def(op{name: "clamp",
+		batch: pointwise(func(tp *Tape, ps *params, in []Var) Var { return tp.Clamp(in[0], ps.c[0], ps.c[1]) }), text: "∂x = g where lo ≤ x ≤ hi, else 0",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(g, tp.clampGrad(y)) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Mul(t[0], tp.clampGrad(y)) },
 	})
@@ -59,6 +64,7 @@ func init() {
 // ȯut = ẏ ⊙ dy(y, g) + fused(y, ġ).
 func defFused(name, text string, fused func(tp *Tape, y, g Var) Var, dy func(tp *Tape, y, g Var) Var) *op {
 	return def(op{name: name, text: text, derivative: true,
+		batch: pointwiseSame(func(tp *Tape, _ *params, in []Var) Var { return fused(tp, in[0], in[1]) }),
 		vjp: func(tp *Tape, out, gout Var, gin []Var) {
 			in := tp.ins(out)
 			if dy != nil && tp.wants(out, 0) {
@@ -120,6 +126,10 @@ func (tp *Tape) LeakyReLU(x Var, slope float64) Var {
 // leakyReLUGrad is the constant 1 where x > 0, else slope.
 func (tp *Tape) leakyReLUGrad(y Var) Var {
 	slope, x := tp.params(y).c[0], tp.ins(y)[0]
+	if tp.trace { // as tape ops, so that Vmap recomputes it per slice
+		pos := tp.Greater(x, tp.ScalarOf(tp.val(x).DType(), 0))
+		return tp.AddScalar(tp.Scale(pos, 1-slope), slope)
+	}
 	m := tensor.MapTo(tp.allocLike(tp.val(x)), tp.val(x), func(v float64) float64 {
 		if v > 0 {
 			return 1
@@ -141,6 +151,10 @@ func (tp *Tape) Clamp(x Var, lo, hi float64) Var {
 func (tp *Tape) clampGrad(y Var) Var {
 	c, x := tp.params(y).c, tp.ins(y)[0]
 	lo, hi := c[0], c[1]
+	if tp.trace { // as tape ops, so that Vmap recomputes it per slice
+		dt := tp.val(x).DType()
+		return tp.Mul(tp.GreaterEqual(x, tp.ScalarOf(dt, lo)), tp.LessEqual(x, tp.ScalarOf(dt, hi)))
+	}
 	m := tensor.MapTo(tp.allocLike(tp.val(x)), tp.val(x), func(v float64) float64 {
 		if v >= lo && v <= hi {
 			return 1

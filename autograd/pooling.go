@@ -19,8 +19,9 @@ import (
 //   - avg_pool2d ↔ avg_pool2d_backward, adaptive_avg_pool2d ↔
 //     adaptive_avg_pool2d_backward: each the other's adjoint.
 //
-// Parameters, in params.axes: max pooling's [H, W, oH, oW, idx…] (idx the
-// argmax of each output within its input plane), average pooling's
+// Parameters, in params.axes: max pooling's [H, W, oH, oW, kH, kW, sH, sW,
+// pH, pW, dH, dW, ceil, idx…] (idx, from maxPoolIdx on, the argmax of each
+// output within its input plane; the configuration lets Vmap recompute it), average pooling's
 // [H, W, kH, kW, sH, sW, pH, pW, ceil, countIncludePad, divisor] and
 // adaptive pooling's [H, W, oH, oW]; the three ops of a family share one
 // slice.
@@ -30,35 +31,45 @@ var (
 	adaptiveAvgPool2dOp, adaptiveAvgPool2dBackwardOp    *op
 )
 
+// maxPoolIdx is where the argmax indices start in max pooling's parameters.
+const maxPoolIdx = 13
+
 func init() {
-	maxPool2dOp = def(op{name: "max_pool2d", text: "∂x = g added at each window's argmax (the first maximal element)",
+	maxPool2dOp = def(op{name: "max_pool2d",
+		batch: batchMaxPool, text: "∂x = g added at each window's argmax (the first maximal element)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.maxPoolScatter(g, tp.params(y).axes) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.maxPoolGather(t[0], tp.params(y).axes) },
 	})
-	maxPool2dBackwardOp = def(op{name: "max_pool2d_backward", derivative: true,
+	maxPool2dBackwardOp = def(op{name: "max_pool2d_backward",
+		batch: batchMaxPoolAdjoint((*Tape).maxPoolScatter), derivative: true,
 		text: "y = g scattered to the argmaxes: ∂g = gradient gathered at the argmaxes",
 		vjp:  func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.maxPoolGather(g, tp.params(y).axes) },
 		jvp:  func(tp *Tape, y Var, t []Var) Var { return tp.maxPoolScatter(t[0], tp.params(y).axes) },
 	})
-	maxPool2dGatherOp = def(op{name: "max_pool2d_gather", derivative: true,
+	maxPool2dGatherOp = def(op{name: "max_pool2d_gather",
+		batch: batchMaxPoolAdjoint((*Tape).maxPoolGather), derivative: true,
 		text: "y = x at the argmaxes: ∂x = g scattered (added) to the argmaxes",
 		vjp:  func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.maxPoolScatter(g, tp.params(y).axes) },
 		jvp:  func(tp *Tape, y Var, t []Var) Var { return tp.maxPoolGather(t[0], tp.params(y).axes) },
 	})
-	avgPool2dOp = def(op{name: "avg_pool2d", text: "∂x = g / divisor spread over each window (the adjoint)",
+	avgPool2dOp = def(op{name: "avg_pool2d",
+		batch: batchPool((*Tape).avgPool), text: "∂x = g / divisor spread over each window (the adjoint)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.avgPoolBackward(g, tp.params(y).axes) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.avgPool(t[0], tp.params(y).axes) },
 	})
-	avgPool2dBackwardOp = def(op{name: "avg_pool2d_backward", derivative: true,
+	avgPool2dBackwardOp = def(op{name: "avg_pool2d_backward",
+		batch: batchPool((*Tape).avgPoolBackward), derivative: true,
 		text: "y = g / divisor spread over the windows: ∂g = avg_pool2d of the gradient",
 		vjp:  func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.avgPool(g, tp.params(y).axes) },
 		jvp:  func(tp *Tape, y Var, t []Var) Var { return tp.avgPoolBackward(t[0], tp.params(y).axes) },
 	})
-	adaptiveAvgPool2dOp = def(op{name: "adaptive_avg_pool2d", text: "∂x = g / window size spread over each window (the adjoint)",
+	adaptiveAvgPool2dOp = def(op{name: "adaptive_avg_pool2d",
+		batch: batchPool((*Tape).adaptive), text: "∂x = g / window size spread over each window (the adjoint)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.adaptiveBackward(g, tp.params(y).axes) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.adaptive(t[0], tp.params(y).axes) },
 	})
-	adaptiveAvgPool2dBackwardOp = def(op{name: "adaptive_avg_pool2d_backward", derivative: true,
+	adaptiveAvgPool2dBackwardOp = def(op{name: "adaptive_avg_pool2d_backward",
+		batch: batchPool((*Tape).adaptiveBackward), derivative: true,
 		text: "y = g / window size spread over the windows: ∂g = adaptive_avg_pool2d of the gradient",
 		vjp:  func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.adaptive(g, tp.params(y).axes) },
 		jvp:  func(tp *Tape, y Var, t []Var) Var { return tp.adaptiveBackward(t[0], tp.params(y).axes) },
@@ -87,9 +98,10 @@ func (tp *Tape) MaxPool2d(x Var, c tensor.MaxPool2dConfig) Var {
 	var ps params
 	var idx []int
 	if tp.keepsRule(x) { // the rules need the argmax; inference does not
-		ps.axes = tp.reserveInts(4 + out.Len())
-		ps.axes[0], ps.axes[1], ps.axes[2], ps.axes[3] = h, w, oh, ow
-		idx = ps.axes[4:]
+		ps.axes = tp.reserveInts(maxPoolIdx + out.Len())
+		copy(ps.axes, []int{h, w, oh, ow, c.Kernel[0], c.Kernel[1], c.Stride[0], c.Stride[1],
+			c.Padding[0], c.Padding[1], c.Dilation[0], c.Dilation[1], poolFlag(c.CeilMode)})
+		idx = ps.axes[maxPoolIdx:]
 	}
 	return tp.record(maxPool2dOp, tensor.MaxPool2dTo(out, idx, xv, c), &ps, x)
 }
@@ -99,7 +111,7 @@ func (tp *Tape) MaxPool2d(x Var, c tensor.MaxPool2dConfig) Var {
 func (tp *Tape) maxPoolScatter(g Var, ax []int) Var {
 	gv := tp.val(g)
 	out := tp.alloc(gv.DType(), pooled(gv.Shape(), ax[0], ax[1], new([8]int)))
-	return tp.record(maxPool2dBackwardOp, tensor.MaxPool2dBackwardTo(out, gv, ax[4:]), &params{axes: ax}, g)
+	return tp.record(maxPool2dBackwardOp, tensor.MaxPool2dBackwardTo(out, gv, ax[maxPoolIdx:]), &params{axes: ax}, g)
 }
 
 // maxPoolGather is max_pool2d_gather: x (…, H, W) at the argmax indices
@@ -110,7 +122,7 @@ func (tp *Tape) maxPoolGather(x Var, ax []int) Var {
 	}
 	xv := tp.val(x)
 	out := tp.alloc(xv.DType(), pooled(xv.Shape(), ax[2], ax[3], new([8]int)))
-	return tp.record(maxPool2dGatherOp, tensor.MaxPool2dGatherTo(out, xv, ax[4:]), &params{axes: ax}, x)
+	return tp.record(maxPool2dGatherOp, tensor.MaxPool2dGatherTo(out, xv, ax[maxPoolIdx:]), &params{axes: ax}, x)
 }
 
 // AvgPool2d returns the mean of each window of x, (C, H, W) or (N, C, H,
@@ -209,7 +221,7 @@ func pooled(shape []int, h, w int, buf *[8]int) []int {
 // what record keeps, so an op that saves state only for its rules
 // (max pooling's argmax) saves it whenever record needs it.
 func (tp *Tape) keepsRule(x Var) bool {
-	return tp != nil && tp.phase != backwardValues && (x.needs() || tp.fwd != nil)
+	return tp != nil && tp.phase != backwardValues && (x.needs() || tp.fwd != nil || tp.trace)
 }
 
 // reserveInts returns n ints of the tape's int arena for a caller to fill.

@@ -13,25 +13,33 @@ import (
 var sumOp, maxOp, minOp, logSumExpOp, varianceOp, normOp *op
 
 func init() {
-	sumOp = def(op{name: "sum", text: "∂x = g broadcast back over the summed axes",
+	sumOp = def(op{name: "sum",
+		batch: batchReduce(func(tp *Tape, x Var, keep bool, axes []int, ps *params) Var { return tp.sum(x, keep, axes) }), text: "∂x = g broadcast back over the summed axes",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.expandGrad(y, g) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.reduceLike(y, t[0]) },
 	})
-	maxOp = def(op{name: "max", text: "∂x = g at the maximum (split on ties), 0 elsewhere",
+	maxOp = def(op{name: "max",
+		batch: batchReduce(func(tp *Tape, x Var, keep bool, axes []int, ps *params) Var { return tp.extremum(maxOp, x, keep, axes) }), text: "∂x = g at the maximum (split on ties), 0 elsewhere",
 		vjp: extremumVJP, jvp: extremumJVP,
 	})
-	minOp = def(op{name: "min", text: "∂x = g at the minimum (split on ties), 0 elsewhere",
+	minOp = def(op{name: "min",
+		batch: batchReduce(func(tp *Tape, x Var, keep bool, axes []int, ps *params) Var { return tp.extremum(minOp, x, keep, axes) }), text: "∂x = g at the minimum (split on ties), 0 elsewhere",
 		vjp: extremumVJP, jvp: extremumJVP,
 	})
-	logSumExpOp = def(op{name: "logsumexp", text: "∂x = g ⊙ softmax(x) over the reduced axes",
+	logSumExpOp = def(op{name: "logsumexp",
+		batch: batchReduce(func(tp *Tape, x Var, keep bool, axes []int, ps *params) Var { return tp.logSumExp(x, keep, axes) }), text: "∂x = g ⊙ softmax(x) over the reduced axes",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(tp.expandGrad(y, g), tp.softmaxOf(y)) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.reduceLike(y, tp.Mul(t[0], tp.softmaxOf(y))) },
 	})
-	varianceOp = def(op{name: "variance", text: "∂x = g ⊙ 2(x − mean(x)) / (N − correction)",
+	varianceOp = def(op{name: "variance",
+		batch: batchReduce(func(tp *Tape, x Var, keep bool, axes []int, ps *params) Var {
+			return tp.variance(x, ps.corr, keep, axes)
+		}), text: "∂x = g ⊙ 2(x − mean(x)) / (N − correction)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(tp.expandGrad(y, g), tp.varianceGrad(y)) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.reduceLike(y, tp.Mul(t[0], tp.varianceGrad(y))) },
 	})
-	normOp = def(op{name: "norm", text: "∂x = g ⊙ x / y (0 where y = 0, like PyTorch)",
+	normOp = def(op{name: "norm",
+		batch: batchReduce(func(tp *Tape, x Var, keep bool, axes []int, ps *params) Var { return tp.norm(x, keep, axes) }), text: "∂x = g ⊙ x / y (0 where y = 0, like PyTorch)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Mul(tp.expandGrad(y, g), tp.normGrad(y)) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.reduceLike(y, tp.Mul(t[0], tp.normGrad(y))) },
 	})
@@ -105,6 +113,10 @@ func (tp *Tape) extremum(o *op, x Var, keep bool, axes []int) Var {
 func (tp *Tape) extremumWeights(y Var) Var {
 	x, ps := tp.ins(y)[0], tp.params(y)
 	xv := tp.val(x)
+	if tp.trace { // as tape ops, so that Vmap recomputes it per slice
+		m := tp.Equal(x, tp.keepShape(y))
+		return tp.Div(m, tp.SumKeepDims(m, ps.axes...))
+	}
 	mask := tensor.EqualTo(tp.allocLike(xv), xv, tp.val(tp.keepShape(y)))
 	tensor.DivTo(mask, mask, tensor.SumKeepDims(mask, ps.axes...))
 	return tp.Const(mask)
@@ -202,6 +214,9 @@ func (tp *Tape) norm(x Var, keep bool, axes []int) Var {
 // the gradient there is 0 and stays finite to any order).
 func (tp *Tape) normGrad(y Var) Var {
 	yk := tp.keepShape(y)
+	if tp.trace { // as tape ops, so that Vmap recomputes it per slice
+		return tp.Div(tp.ins(y)[0], tp.Add(yk, tp.Equal(yk, tp.ScalarOf(tp.val(yk).DType(), 0))))
+	}
 	zero := tensor.MapTo(tp.allocLike(tp.val(yk)), tp.val(yk), func(v float64) float64 { return b2f(v == 0) })
 	return tp.Div(tp.ins(y)[0], tp.Add(yk, tp.Const(zero)))
 }
@@ -243,7 +258,11 @@ func (tp *Tape) reduceLike(y Var, t Var) Var {
 // a constant: not differentiable).
 func (tp *Tape) ArgMax(x Var, axis int) Var {
 	tp.check("argmax", x)
-	return tp.Const(tensor.ArgMax(tp.val(x), axis))
+	m := tensor.ArgMax(tp.val(x), axis)
+	if tp != nil && tp.trace { // Vmap replays it: keep the input and the axis
+		return tp.record(argMaxOp, m, &params{axes: tp.keepInts(axis)}, x)
+	}
+	return tp.Const(m)
 }
 
 // The reductions' kernels, in reduce's form (the correction is variance's).
@@ -264,4 +283,13 @@ func varianceKernel(dst, x *tensor.Tensor, c tensor.Correction, axes []int) *ten
 }
 func normKernel(dst, x *tensor.Tensor, c tensor.Correction, axes []int) *tensor.Tensor {
 	return tensor.NormTo(dst, x, axes...)
+}
+
+// argMaxOp is ArgMax's entry, which only a Vmap trace records (elsewhere
+// the result is a constant); not in the op table, as nothing about it is
+// differentiable.
+var argMaxOp = &op{name: "argmax", qual: "autograd.argmax", text: "not differentiable (indices)", nondiff: true}
+
+func init() {
+	argMaxOp.batch = alongAxis(func(tp *Tape, _ *params, in []Var, axis int) Var { return tp.ArgMax(in[0], axis) })
 }

@@ -24,14 +24,16 @@ import (
 var cumSumOp, logCumSumExpOp, lcseGradOp, lcseTangentOp *op
 
 func init() {
-	cumSumOp = def(op{name: "cumsum", text: "∂x = g summed from the end (flip, cumsum, flip)",
+	cumSumOp = def(op{name: "cumsum",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var { return tp.CumSum(in[0], axis) }), text: "∂x = g summed from the end (flip, cumsum, flip)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			axis := tp.params(y).axes[0]
 			gin[0] = tp.Flip(tp.CumSum(tp.Flip(g, axis), axis), axis)
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.CumSum(t[0], tp.params(y).axes[0]) },
 	})
-	logCumSumExpOp = def(op{name: "logcumsumexp", text: "∂xᵢ = Σ_{j≥i} gⱼ·exp(xᵢ − yⱼ)",
+	logCumSumExpOp = def(op{name: "logcumsumexp",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var { return tp.LogCumSumExp(in[0], axis) }), text: "∂xᵢ = Σ_{j≥i} gⱼ·exp(xᵢ − yⱼ)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			gin[0] = tp.lcseScan(lcseGradOp, tp.ins(y)[0], y, g, tp.params(y).axes[0])
 		},
@@ -41,7 +43,10 @@ func init() {
 	})
 	// a = grad(x, y, g): ∂x = h ⊙ a, ∂y = −g ⊙ tangent(x, y, h), ∂g = tangent(x, y, h);
 	// ȧ = ẋ ⊙ a + grad(x, y, ġ − g ⊙ ẏ).
-	lcseGradOp = def(op{name: "logcumsumexp_grad", derivative: true, text: "a = Σ_{j≥i} gⱼ·exp(xᵢ − yⱼ): ∂x = h ⊙ a, ∂y = −g ⊙ b(h), ∂g = b(h), b the tangent scan",
+	lcseGradOp = def(op{name: "logcumsumexp_grad",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var {
+			return tp.lcseScan(lcseGradOp, in[0], in[1], in[2], axis)
+		}), derivative: true, text: "a = Σ_{j≥i} gⱼ·exp(xᵢ − yⱼ): ∂x = h ⊙ a, ∂y = −g ⊙ b(h), ∂g = b(h), b the tangent scan",
 		vjp: func(tp *Tape, a, h Var, gin []Var) {
 			x, y, g, axis := tp.lcseArgs(a)
 			if tp.wants(a, 0) {
@@ -70,7 +75,10 @@ func init() {
 	})
 	// b = tangent(x, y, h): ∂x = h ⊙ grad(x, y, k), ∂y = −k ⊙ b, ∂h = grad(x, y, k);
 	// ḃ = −ẏ ⊙ b + tangent(x, y, ḣ + h ⊙ ẋ).
-	lcseTangentOp = def(op{name: "logcumsumexp_tangent", derivative: true, text: "b = Σ_{i≤j} hᵢ·exp(xᵢ − yⱼ): ∂x = h ⊙ a(k), ∂y = −k ⊙ b, ∂h = a(k), a the gradient scan",
+	lcseTangentOp = def(op{name: "logcumsumexp_tangent",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var {
+			return tp.lcseScan(lcseTangentOp, in[0], in[1], in[2], axis)
+		}), derivative: true, text: "b = Σ_{i≤j} hᵢ·exp(xᵢ − yⱼ): ∂x = h ⊙ a(k), ∂y = −k ⊙ b, ∂h = a(k), a the gradient scan",
 		vjp: func(tp *Tape, b, k Var, gin []Var) {
 			x, y, h, axis := tp.lcseArgs(b)
 			if tp.wants(b, 0) || tp.wants(b, 2) {

@@ -17,11 +17,13 @@ var (
 )
 
 func init() {
-	reshapeOp = def(op{name: "reshape", text: "∂x = g reshaped to x's shape",
+	reshapeOp = def(op{name: "reshape",
+		batch: batchShape(func(tp *Tape, x Var, s []int) Var { return tp.Reshape(x, s...) }), text: "∂x = g reshaped to x's shape",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Reshape(g, tp.val(tp.ins(y)[0]).Shape()...) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Reshape(t[0], tp.val(y).Shape()...) },
 	})
-	transposeOp = def(op{name: "transpose", text: "∂x = g transposed back",
+	transposeOp = def(op{name: "transpose",
+		batch: batchTranspose, text: "∂x = g transposed back",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			p := tp.params(y).axes
 			var buf [8]int
@@ -37,15 +39,20 @@ func init() {
 		},
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Transpose(t[0], tp.params(y).axes...) },
 	})
-	broadcastToOp = def(op{name: "broadcast_to", text: "∂x = g summed over the broadcast axes",
+	broadcastToOp = def(op{name: "broadcast_to",
+		batch: batchBroadcastTo, text: "∂x = g summed over the broadcast axes",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.SumTo(g, tp.val(tp.ins(y)[0]).Shape()...) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.BroadcastTo(t[0], tp.val(y).Shape()...) },
 	})
-	sumToOp = def(op{name: "sum_to", text: "∂x = g broadcast back to x's shape",
+	sumToOp = def(op{name: "sum_to",
+		batch: batchSumTo, text: "∂x = g broadcast back to x's shape",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.BroadcastTo(g, tp.val(tp.ins(y)[0]).Shape()...) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.SumTo(t[0], tp.val(y).Shape()...) },
 	})
-	sliceOp = def(op{name: "slice", text: "∂x = g padded with zeros outside the slice",
+	sliceOp = def(op{name: "slice",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var {
+			return tp.Slice(in[0], axis, ps.axes[1], ps.axes[2])
+		}), text: "∂x = g padded with zeros outside the slice",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax, x := tp.params(y).axes, tp.ins(y)[0]
 			axis, start, end := ax[0], ax[1], ax[2]
@@ -56,7 +63,8 @@ func init() {
 			return tp.Slice(t[0], ax[0], ax[1], ax[2])
 		},
 	})
-	padOp = def(op{name: "pad", text: "∂x = g sliced back to x",
+	padOp = def(op{name: "pad",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var { return tp.Pad(in[0], axis, ps.axes[1], ps.axes[2]) }), text: "∂x = g sliced back to x",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax, x := tp.params(y).axes, tp.ins(y)[0]
 			axis, before := ax[0], ax[1]
@@ -67,7 +75,8 @@ func init() {
 			return tp.Pad(t[0], ax[0], ax[1], ax[2])
 		},
 	})
-	concatOp = def(op{name: "concat", text: "each input gets its slice of g",
+	concatOp = def(op{name: "concat",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var { return tp.Concat(axis, in...) }), text: "each input gets its slice of g",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			axis := tp.params(y).axes[0]
 			off := 0
@@ -88,10 +97,11 @@ func init() {
 		},
 	})
 	indexSelectOp, indexAddOp = defIndexPair("index_select", "∂x = g added back at the selected indices",
-		"index_add", "∂x = g selected at the indices", (*Tape).IndexSelect, (*Tape).IndexAdd)
+		"index_add", "∂x = g selected at the indices", false, (*Tape).IndexSelect, (*Tape).IndexAdd)
 	gatherOp, scatterOp = defIndexPair("gather", "∂x = g scattered back to the gathered places",
-		"scatter", "∂x = g gathered at the scattered places", (*Tape).Gather, (*Tape).Scatter)
-	flipOp = def(op{name: "flip", text: "∂x = g flipped back",
+		"scatter", "∂x = g gathered at the scattered places", true, (*Tape).Gather, (*Tape).Scatter)
+	flipOp = def(op{name: "flip",
+		batch: batchFlip, text: "∂x = g flipped back",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.Flip(g, tp.params(y).axes...) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.Flip(t[0], tp.params(y).axes...) },
 	})
@@ -102,10 +112,11 @@ func init() {
 // back into zeros of a given size along the axis (put: index_add,
 // scatter). Each one's gradient is the other; each one's tangent is itself.
 // Their parameters are the axis followed by the indices.
-func defIndexPair(pickName, pickText, putName, putText string,
+func defIndexPair(pickName, pickText, putName, putText string, perPosition bool,
 	pick func(tp *Tape, x Var, axis int, idx []int) Var,
 	put func(tp *Tape, x Var, axis int, idx []int, size int) Var) (pickOp, putOp *op) {
 	pickOp = def(op{name: pickName, text: pickText,
+		batch: batchIndex(func(tp *Tape, x Var, axis int, idx []int, _ int) Var { return pick(tp, x, axis, idx) }, perPosition, false),
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax := tp.params(y).axes
 			gin[0] = put(tp, g, ax[0], ax[1:], tp.axisLen(tp.ins(y)[0], ax[0]))
@@ -116,6 +127,7 @@ func defIndexPair(pickName, pickText, putName, putText string,
 		},
 	})
 	putOp = def(op{name: putName, text: putText,
+		batch: batchIndex(put, perPosition, true),
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			ax := tp.params(y).axes
 			gin[0] = pick(tp, g, ax[0], ax[1:])

@@ -6,7 +6,8 @@ import "github.com/tapegrad/tapegrad/tensor"
 var softmaxOp, logSoftmaxOp *op
 
 func init() {
-	softmaxOp = def(op{name: "softmax", text: "∂x = y ⊙ (g − Σ g⊙y)",
+	softmaxOp = def(op{name: "softmax",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var { return tp.Softmax(in[0], axis) }), text: "∂x = y ⊙ (g − Σ g⊙y)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			axis := tp.params(y).axes[0]
 			gin[0] = tp.Mul(y, tp.Sub(g, tp.SumKeepDims(tp.Mul(g, y), axis)))
@@ -17,7 +18,8 @@ func init() {
 			return tp.Mul(y, tp.Sub(t[0], tp.SumKeepDims(tp.Mul(t[0], y), axis)))
 		},
 	})
-	logSoftmaxOp = def(op{name: "log_softmax", text: "∂x = g − exp(y) ⊙ Σ g",
+	logSoftmaxOp = def(op{name: "log_softmax",
+		batch: alongAxis(func(tp *Tape, ps *params, in []Var, axis int) Var { return tp.LogSoftmax(in[0], axis) }), text: "∂x = g − exp(y) ⊙ Σ g",
 		vjp: func(tp *Tape, y, g Var, gin []Var) {
 			axis := tp.params(y).axes[0]
 			gin[0] = tp.Sub(g, tp.Mul(tp.Exp(y), tp.SumKeepDims(g, axis)))

@@ -76,6 +76,10 @@ type Tape struct {
 	fwd       *tangents   // forward mode; nil until a tangent is set
 	fwdSpare  *tangents   // a cleared tangents kept for reuse after Reset
 	busy      atomic.Bool // a backward pass or Reset runs (see enter)
+	// trace marks a tape on which Vmap records the function it maps: every
+	// op keeps its inputs and parameters, whether or not a gradient is
+	// needed, so the record can be replayed with batched values.
+	trace bool
 }
 
 // NewTape returns an empty tape that records.
@@ -280,14 +284,14 @@ func (tp *Tape) record(o *op, value *tensor.Tensor, ps *params, in ...Var) Var {
 			needs = true
 		}
 	}
-	needs = needs && tp.phase != noGrad
-	tangent := tp.fwd != nil && tp.fwd.carried(in)
-	if !needs && !tangent && tp.phase == backwardGraph {
+	needs = needs && tp.phase != noGrad && !o.nondiff
+	tangent := tp.fwd != nil && !o.nondiff && tp.fwd.carried(in)
+	if !needs && !tangent && tp.phase == backwardGraph && !tp.trace {
 		tp.checkValue(o, value, in)
 		return tp.keepValue(value) // a rule's op that needs no gradient
 	}
 	nd := node{op: o, value: value}
-	if needs || tangent {
+	if needs || tangent || tp.trace {
 		nd.in0, nd.inN, nd.needs = int32(len(tp.inArena)), int32(len(in)), needs
 		tp.inArena = append(tp.inArena, in...)
 		if ps != nil {
@@ -339,7 +343,7 @@ func (tp *Tape) record1(o *op, value *tensor.Tensor, x Var) Var {
 // plainForward reports whether tp records a forward pass with no debugging
 // and no forward mode: the case record1 and record2 handle themselves.
 func (tp *Tape) plainForward() bool {
-	return tp != nil && tp.phase == forward && tp.dbg == nil && tp.fwd == nil
+	return tp != nil && tp.phase == forward && tp.dbg == nil && tp.fwd == nil && !tp.trace
 }
 
 // plainBackward reports whether tp runs the rules of a backward pass that

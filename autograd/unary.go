@@ -29,7 +29,9 @@ func defUnary(name, text string, f func(float64) float64, to func(dst, x *tensor
 		o.vjp = func(*Tape, Var, Var, []Var) {}
 		o.jvp = func(*Tape, Var, []Var) Var { return Var{} }
 	}
-	return &unaryOp{op: def(o), f: f, to: to}
+	u := &unaryOp{op: def(o), f: f, to: to}
+	u.batch = pointwise(func(tp *Tape, _ *params, in []Var) Var { return tp.unary(u, in[0]) })
+	return u
 }
 
 // The element-wise unary ops. Derivatives reuse the output where that is

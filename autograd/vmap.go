@@ -1,0 +1,492 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/tapegrad/tapegrad/internal/shapes"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Vectorising map (vmap), in the manner of JAX's vmap and functorch's:
+// Vmap(f) computes f for every slice of its inputs along a mapped axis, as
+// one batched computation instead of a Go loop.
+//
+// How it works: f is recorded once on a trace tape, on the first slice of
+// each mapped input (a Wengert list of table ops, its backward passes and
+// tangents included), and the record is replayed on the caller's tape with
+// the whole batch: each op's batching rule (op.batch) computes the op with
+// a leading batch axis on the inputs that carry one. Element-wise ops
+// broadcast against the unbatched inputs, matrix products fold the batch
+// into one product or batch it, reductions and shape ops shift their axes.
+// An op (or a case of an op) with no batched form runs once per slice
+// (batcher.loop); TestVmapLoops lists them. Ops whose inputs are all
+// unbatched are computed once, not per slice, and ops the outputs do not
+// depend on are not replayed at all.
+//
+// Because the replay records on the caller's tape with ordinary ops, the
+// result composes: Grad or Backward through a Vmap (the batched ops are
+// differentiated), tangents through it (forward mode), Vmap of a function
+// that takes gradients (GradOf: per-sample gradients), of one that carries
+// tangents (a Jacobian by forward mode), and Vmap of Vmap.
+//
+// What f sees are the first slice's values: Go control flow that reads
+// values (Item, Value) decides once for every slice, as under jax.jit; an
+// op that draws random numbers draws once (functorch's randomness="same").
+// Keep such decisions out of f, or loop.
+
+// MultiFunc is a function of several Vars with several results, recorded
+// on tp: what Vmap maps and returns, and what GradOf returns.
+type MultiFunc func(tp *Tape, xs []Var) []Var
+
+// Unbatched, as an entry of Vmap's inAxes, marks an input that is not
+// mapped: every slice sees all of it (functorch's None).
+const Unbatched = math.MinInt
+
+// Vmap returns f mapped over axis inAxes[i] of each input i (Unbatched
+// for an input passed whole to every slice; negative axes count from the
+// end; nil maps axis 0 of every input): output j of the result stacks f's
+// output j of every slice along axis outAxes[j] (nil: axis 0). An output
+// that does not depend on a mapped input is broadcast along the new axis.
+//
+// The result records its ops on the tape it is called with (nil: no
+// recording), so it composes with Grad, Backward, forward mode, GradOf
+// and with Vmap itself. See the package notes above for how f is traced.
+//
+// Calling the result panics with tensor.ErrShape if inAxes does not have
+// one entry per input, an axis is out of range, the mapped axes differ in
+// length or no input is mapped, and with ErrTape if f calls Backward
+// (use Grad or GradOf inside a mapped function). Vmap panics with ErrTape
+// if f is nil.
+func Vmap(f MultiFunc, inAxes, outAxes []int) MultiFunc {
+	if f == nil {
+		panic(fmt.Errorf("%w: Vmap of a nil function", ErrTape))
+	}
+	in, out := slices.Clone(inAxes), slices.Clone(outAxes)
+	return func(tp *Tape, xs []Var) []Var { return vmap(tp, f, in, out, xs) }
+}
+
+// GradOf returns the function computing the gradients of the scalar f
+// with respect to the inputs argnums (every input when none is given),
+// functorch's grad: its ops are recorded on the tape it is called with
+// (GradGraph), so the gradients can be differentiated again and mapped:
+// Vmap(GradOf(loss), …) gives per-sample gradients.
+// Calling it panics with tensor.ErrShape if f's output has more than one
+// element, and with tensor.ErrIndex if an argnum is out of range.
+func GradOf(f Func, argnums ...int) MultiFunc {
+	if f == nil {
+		panic(fmt.Errorf("%w: GradOf of a nil function", ErrTape))
+	}
+	nums := slices.Clone(argnums)
+	return func(tp *Tape, xs []Var) []Var {
+		wrt := xs
+		if len(nums) > 0 {
+			wrt = make([]Var, len(nums))
+			for k, i := range nums {
+				if i < 0 || i >= len(xs) {
+					panic(&tensor.ShapeError{Op: "autograd.GradOf", Msg: fmt.Sprintf("argnum %d out of range for %d inputs", i, len(xs)), Err: tensor.ErrIndex, Site: shapes.CallerSite()})
+				}
+				wrt[k] = xs[i]
+			}
+		}
+		y := f(tp, xs)
+		if tp == nil {
+			panic(tapeErr("GradOf on a nil tape (nothing is recorded to differentiate)"))
+		}
+		return tp.GradGraph(y, wrt...)
+	}
+}
+
+// Call runs f on a fresh tape with xs as its inputs (leaves, so f may
+// differentiate with respect to them: GradOf) and returns copies of its
+// results, which own their storage.
+func Call(f MultiFunc, xs ...*tensor.Tensor) []*tensor.Tensor {
+	if f == nil {
+		panic(fmt.Errorf("%w: Call of a nil function", ErrTape))
+	}
+	checkTensors("autograd.Call", xs)
+	tp := NewTape()
+	return copies(f(tp, leaves(tp, xs)))
+}
+
+// bvar is a value of a replay: v, on the caller's tape, whose leading axis
+// is the batch when batched.
+type bvar struct {
+	v       Var
+	batched bool
+}
+
+// batchRule computes the op of the recorded node y (a Var of the trace
+// b.tr) on the replayed inputs in, returning its output batched when any
+// input is (rules may also return an unbatched output for batched inputs
+// where the op does not depend on them).
+type batchRule func(b *batcher, y Var, in []bvar) bvar
+
+// batcher is one replay: the trace, the tape the batched ops record on and
+// the batch size.
+type batcher struct {
+	tp, tr *Tape
+	n      int
+	// poolAxes maps a max-pooling family's parameters on the trace (the
+	// slice its ops share, by its first element) to the replayed forward
+	// op's, whose argmax indices are the batch's.
+	poolAxes map[*int]pooling
+}
+
+// pooling is a replayed max_pool2d's parameters and whether it was batched.
+type pooling struct {
+	axes    []int
+	batched bool
+}
+
+// vmap is the function Vmap returns.
+func vmap(tp *Tape, f MultiFunc, inAxes, outAxes []int, xs []Var) []Var {
+	const name = "autograd.Vmap"
+	for _, x := range xs {
+		tp.check("Vmap", x)
+	}
+	if inAxes != nil && len(inAxes) != len(xs) {
+		panic(&tensor.ShapeError{Op: name, Msg: fmt.Sprintf("%d in-axes for %d inputs", len(inAxes), len(xs)), Err: tensor.ErrShape, Site: shapes.CallerSite()})
+	}
+	n := -1
+	b := &batcher{tp: tp}
+	phys := make([]bvar, len(xs))
+	tr := NewTape()
+	tr.trace = true
+	leafs := make([]Var, len(xs))
+	for i, x := range xs {
+		xv := x.Value()
+		ax := 0
+		if inAxes != nil {
+			ax = inAxes[i]
+		}
+		if ax == Unbatched {
+			phys[i] = bvar{v: x}
+			leafs[i] = tr.Var(xv)
+			continue
+		}
+		s := xv.Shape()
+		a := ax
+		if a < 0 {
+			a += len(s)
+		}
+		if a < 0 || a >= len(s) {
+			panic(&tensor.ShapeError{Op: name, Shapes: [][]int{s}, Msg: fmt.Sprintf("in-axis %d of input %d is out of range", ax, i), Err: tensor.ErrShape, Site: shapes.CallerSite()})
+		}
+		if n >= 0 && s[a] != n {
+			panic(&tensor.ShapeError{Op: name, Shapes: [][]int{s}, Msg: fmt.Sprintf("input %d maps an axis of length %d, an earlier input one of length %d", i, s[a], n), Err: tensor.ErrShape, Site: shapes.CallerSite()})
+		}
+		n = s[a]
+		if n == 0 {
+			panic(&tensor.ShapeError{Op: name, Shapes: [][]int{s}, Msg: fmt.Sprintf("input %d maps an axis of length 0", i), Err: tensor.ErrShape, Site: shapes.CallerSite()})
+		}
+		if a != 0 {
+			x = tp.Transpose(x, moveToFront(a, len(s))...)
+		}
+		phys[i] = bvar{v: x, batched: true}
+		leafs[i] = tr.Var(firstSlice(tp.val(x)))
+	}
+	if n < 0 {
+		panic(&tensor.ShapeError{Op: name, Msg: "no input is mapped (every in-axis is Unbatched)", Err: tensor.ErrShape, Site: shapes.CallerSite()})
+	}
+	b.n, b.tr = n, tr
+	outs := f(tr, leafs)
+	if outAxes != nil && len(outAxes) != len(outs) {
+		panic(&tensor.ShapeError{Op: name, Msg: fmt.Sprintf("%d out-axes for %d outputs", len(outAxes), len(outs)), Err: tensor.ErrShape, Site: shapes.CallerSite()})
+	}
+	vals := b.replay(leafs, phys, outs)
+	res := make([]Var, len(outs))
+	for j, o := range vals {
+		s := tr.val(outs[j]).Shape()
+		v := o.v
+		if !o.batched {
+			v = tp.BroadcastTo(v, append([]int{n}, s...)...)
+		}
+		ax := 0
+		if outAxes != nil {
+			ax = outAxes[j]
+		}
+		a := ax
+		if a < 0 {
+			a += len(s) + 1
+		}
+		if a < 0 || a > len(s) {
+			panic(&tensor.ShapeError{Op: name, Shapes: [][]int{s}, Msg: fmt.Sprintf("out-axis %d of output %d is out of range", ax, j), Err: tensor.ErrShape, Site: shapes.CallerSite()})
+		}
+		if a != 0 {
+			v = tp.Transpose(v, moveFromFront(a, len(s)+1)...)
+		}
+		res[j] = v
+	}
+	return res
+}
+
+// moveToFront is the permutation that moves axis a of r to the front.
+func moveToFront(a, r int) []int {
+	p := []int{a}
+	for i := range r {
+		if i != a {
+			p = append(p, i)
+		}
+	}
+	return p
+}
+
+// moveFromFront is the permutation that moves axis 0 of r to position a.
+func moveFromFront(a, r int) []int {
+	p := make([]int, 0, r)
+	for i := 1; i <= a; i++ {
+		p = append(p, i)
+	}
+	p = append(p, 0)
+	for i := a + 1; i < r; i++ {
+		p = append(p, i)
+	}
+	return p
+}
+
+// firstSlice returns x[0] (x without its leading axis), a new tensor.
+func firstSlice(x *tensor.Tensor) *tensor.Tensor {
+	return tensor.Reshape(tensor.Slice(x, 0, 0, 1), x.Shape()[1:]...)
+}
+
+// replay computes the trace's outputs outs on b.tp: the leaves are the
+// inputs (phys), every node the outputs depend on is recomputed by its
+// op's batching rule.
+func (b *batcher) replay(leafs []Var, phys []bvar, outs []Var) []bvar {
+	tr := b.tr
+	live := make([]bool, len(tr.nodes))
+	for _, o := range outs {
+		tr.check("Vmap", o)
+		if o.p == nil && o.id >= 0 {
+			live[o.id] = true
+		}
+	}
+	pools := map[*int]int{} // a max-pooling family's parameters → its forward op
+	for i := range tr.nodes {
+		if nd := &tr.nodes[i]; nd.op == maxPool2dOp && nd.ps != 0 {
+			pools[&tr.ps[nd.ps-1].axes[0]] = i
+		}
+	}
+	for i := len(tr.nodes) - 1; i >= 0; i-- {
+		if !live[i] {
+			continue
+		}
+		if nd := &tr.nodes[i]; (nd.op == maxPool2dBackwardOp || nd.op == maxPool2dGatherOp) && nd.ps != 0 {
+			if f, ok := pools[&tr.ps[nd.ps-1].axes[0]]; ok { // its argmaxes come from there
+				live[f] = true
+			}
+		}
+		for _, in := range tr.nodes[i].inputs(tr) {
+			if in.p == nil && in.id >= 0 {
+				live[in.id] = true
+			}
+		}
+	}
+	m := make([]bvar, len(tr.nodes))
+	for i, l := range leafs {
+		m[l.id] = phys[i]
+	}
+	var buf []bvar
+	for i := range tr.nodes {
+		nd := &tr.nodes[i]
+		if !live[i] || m[i].v.Valid() {
+			continue
+		}
+		if nd.op.leaf || nd.inN == 0 && nd.op.batch == nil {
+			m[i] = bvar{v: b.tp.Const(nd.value)}
+			continue
+		}
+		ins := nd.inputs(tr)
+		buf = buf[:0]
+		any := false
+		for _, v := range ins {
+			bv := b.lookup(m, v)
+			any = any || bv.batched
+			buf = append(buf, bv)
+		}
+		y := Var{tp: tr, id: int32(i), gen: tr.gen}
+		if !any && b.inert(buf) { // the same for every slice: the trace's value
+			m[i] = bvar{v: b.tp.Const(nd.value)}
+			continue
+		}
+		if nd.op.batch == nil {
+			panic(fmt.Errorf("%w: Vmap: op %s has no batching rule", ErrTape, nd.op.name))
+		}
+		m[i] = nd.op.batch(b, y, buf)
+	}
+	res := make([]bvar, len(outs))
+	for j, o := range outs {
+		res[j] = b.lookup(m, o)
+	}
+	return res
+}
+
+// lookup returns the replayed value of the trace's Var v.
+func (b *batcher) lookup(m []bvar, v Var) bvar {
+	switch {
+	case v.p != nil:
+		return bvar{v: v}
+	case v.id < 0:
+		return bvar{v: b.tp.Const(b.tr.vals[-v.id-1])}
+	}
+	return m[v.id]
+}
+
+// inert reports whether the values in are constants on b.tp: nothing
+// there differentiates through them or carries their tangents.
+func (b *batcher) inert(in []bvar) bool {
+	for _, x := range in {
+		if x.v.needs() || b.tp != nil && b.tp.fwd != nil && b.tp.fwd.of(x.v).Valid() {
+			return false
+		}
+	}
+	return true
+}
+
+// The helpers of the batching rules.
+
+// ps returns the recorded parameters of node y.
+func (b *batcher) ps(y Var) *params {
+	if b.tr.nodes[y.id].ps == 0 {
+		return &params{}
+	}
+	return b.tr.params(y)
+}
+
+// inShape is the unbatched shape of node y's input i.
+func (b *batcher) inShape(y Var, i int) []int { return b.tr.val(b.tr.ins(y)[i]).Shape() }
+
+// outShape is the unbatched shape of node y's output.
+func (b *batcher) outShape(y Var) []int { return b.tr.val(y).Shape() }
+
+// anyBatched reports whether an input is batched.
+func anyBatched(in []bvar) bool {
+	for _, x := range in {
+		if x.batched {
+			return true
+		}
+	}
+	return false
+}
+
+// aligned returns the inputs' Vars for a broadcasting op: each batched
+// input whose unbatched rank r is below the largest, rmax, gets rmax − r
+// axes of length 1 after its batch axis, so that broadcasting lines the
+// batch axis up with nothing but other batch axes.
+func (b *batcher) aligned(y Var, in []bvar) []Var {
+	rmax := 0
+	for i := range in {
+		rmax = max(rmax, len(b.inShape(y, i)))
+	}
+	out := make([]Var, len(in))
+	for i, x := range in {
+		out[i] = x.v
+		if s := b.inShape(y, i); x.batched && len(s) < rmax {
+			shape := make([]int, 0, rmax+1)
+			shape = append(shape, b.n)
+			for range rmax - len(s) {
+				shape = append(shape, 1)
+			}
+			out[i] = b.tp.Reshape(x.v, append(shape, s...)...)
+		}
+	}
+	return out
+}
+
+// expand returns x batched: broadcast along a new batch axis if it is not.
+func (b *batcher) expand(x bvar, shape []int) Var {
+	if x.batched {
+		return x.v
+	}
+	return b.tp.BroadcastTo(x.v, append([]int{b.n}, shape...)...)
+}
+
+// pointwise is the rule of an element-wise op computed by f from its
+// recorded parameters: the inputs are aligned (see aligned) and broadcast.
+func pointwise(f func(tp *Tape, ps *params, in []Var) Var) batchRule {
+	return func(b *batcher, y Var, in []bvar) bvar {
+		return bvar{v: f(b.tp, b.ps(y), b.aligned(y, in)), batched: anyBatched(in)}
+	}
+}
+
+// shift returns axis a of an unbatched rank r as an axis of the batched
+// value (one more when batched), normalising a negative axis.
+func shift(a, r int, batched bool) int {
+	if a < 0 {
+		a += r
+	}
+	if batched {
+		a++
+	}
+	return a
+}
+
+// shiftAll returns axes shifted (see shift); no axes means every axis of r.
+func shiftAll(axes []int, r int, batched bool) []int {
+	if !batched {
+		return axes
+	}
+	out := make([]int, 0, max(len(axes), r))
+	if len(axes) == 0 {
+		for a := range r {
+			out = append(out, a+1)
+		}
+		return out
+	}
+	for _, a := range axes {
+		out = append(out, shift(a, r, true))
+	}
+	return out
+}
+
+// loop computes the op by f once per slice of the batched inputs and
+// stacks the results: the fallback of an op, or of a case of an op, with
+// no batched form.
+func (b *batcher) loop(y Var, in []bvar, f func(tp *Tape, in []Var) Var) bvar {
+	tr := b.tr
+	countLoop(tr.nodes[y.id].op.name)
+	outs := make([]Var, b.n)
+	vs := make([]Var, len(in))
+	for s := range b.n {
+		for i, x := range in {
+			vs[i] = x.v
+			if x.batched {
+				vs[i] = b.tp.Reshape(b.tp.Slice(x.v, 0, s, s+1), b.inShape(y, i)...)
+			}
+		}
+		outs[s] = f(b.tp, vs)
+	}
+	return bvar{v: b.tp.Stack(0, outs...), batched: true}
+}
+
+// unbatched reports whether no input is batched; rules call the op as it
+// was recorded then.
+func unbatched(in []bvar) bool { return !anyBatched(in) }
+
+// vars returns the inputs' Vars.
+func vars(in []bvar) []Var {
+	out := make([]Var, len(in))
+	for i, x := range in {
+		out[i] = x.v
+	}
+	return out
+}
+
+// loops counts, per op name, the batching rules that fell back to a loop
+// (batcher.loop), for the test that lists them.
+var loops struct {
+	sync.Mutex
+	n map[string]int
+}
+
+func countLoop(op string) {
+	loops.Lock()
+	defer loops.Unlock()
+	if loops.n == nil {
+		loops.n = map[string]int{}
+	}
+	loops.n[op]++
+}
