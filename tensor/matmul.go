@@ -2,6 +2,9 @@ package tensor
 
 import (
 	"fmt"
+	"gonum.org/v1/gonum/floats"
+	"runtime"
+	"sync"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor/internal/gemm"
@@ -124,6 +127,14 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, 
 	// One product per batch: packed, cache-blocked DGEMM or SGEMM
 	// (internal/gemm), row-major with the operands' own strides.
 	gemmAt := func(ao, bo, co int) {
+		if k == 1 { // an outer product: op(A) and op(B) are m and n contiguous numbers either way
+			if dst.dtype == Float32 {
+				outer(dst.data32[co:co+m*n], n, float32(alpha), a.data32[ao:ao+m], b.data32[bo:bo+n], float32(beta))
+			} else {
+				outer64(dst.data[co:co+m*n], n, alpha, a.data[ao:ao+m], b.data[bo:bo+n], beta)
+			}
+			return
+		}
 		if dst.dtype == Float32 {
 			gemm.Sgemm(transA, transB, m, n, k, float32(alpha),
 				a.data32[ao:ao+ar*ac], ac,
@@ -144,6 +155,24 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, 
 	sa := bstrides(a.shape[:len(a.shape)-2], batch)
 	sb := bstrides(b.shape[:len(b.shape)-2], batch)
 	idx := make([]int, len(batch))
+	if k == 1 && batches > 1 && m*n*batches >= 1<<18 && runtime.GOMAXPROCS(0) > 1 {
+		// Batched outer products (per-sample gradients) are as many
+		// independent writes: split the batches over the threads.
+		offs := make([][2]int, batches)
+		for i := range offs {
+			for ax := range batch {
+				offs[i][0] += idx[ax] * sa[ax]
+				offs[i][1] += idx[ax] * sb[ax]
+			}
+			nextIndex(idx, batch)
+		}
+		parallelFor(batches, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				gemmAt(offs[i][0]*ar*ac, offs[i][1]*br*bc, i*m*n)
+			}
+		})
+		return dst
+	}
 	for i := 0; i < batches; i++ {
 		ao, bo := 0, 0
 		for ax := range batch {
@@ -172,4 +201,68 @@ func scaleK[T float](x []T, beta T) {
 	for i := range x {
 		x[i] *= beta
 	}
+}
+
+// outer64 is outer for float64, through gonum's vector kernels.
+func outer64(c []float64, n int, alpha float64, a, b []float64, beta float64) {
+	for i, ai := range a {
+		row := c[i*n : i*n+n]
+		switch beta {
+		case 0:
+			floats.ScaleTo(row, alpha*ai, b)
+		case 1:
+			floats.AddScaled(row, alpha*ai, b)
+		default:
+			floats.Scale(beta, row)
+			floats.AddScaled(row, alpha*ai, b)
+		}
+	}
+}
+
+// outer computes c = alpha·a⊗b + beta·c, c an (len(a), n) row-major
+// matrix: the product of a k = 1 GEMM, one scaled row of b per element
+// of a. (The packed GEMM would spend its time packing and loading tiles of
+// c for a single rank-1 update.) With beta = 0, c's contents are ignored.
+func outer[T float](c []T, n int, alpha T, a, b []T, beta T) {
+	b = b[:n]
+	for i, ai := range a {
+		row := c[i*n : i*n+n]
+		s := alpha * ai
+		if beta == 0 {
+			for j, bj := range b {
+				row[j] = s * bj
+			}
+			continue
+		}
+		for j, bj := range b {
+			row[j] = beta*row[j] + s*bj
+		}
+	}
+}
+
+// nextIndex advances the multi-index idx over shape in row-major order.
+func nextIndex(idx, shape []int) {
+	for ax := len(shape) - 1; ax >= 0; ax-- {
+		idx[ax]++
+		if idx[ax] < shape[ax] {
+			return
+		}
+		idx[ax] = 0
+	}
+}
+
+// parallelFor runs f over [0, n) split into one contiguous range per
+// thread (GOMAXPROCS) and waits for them.
+func parallelFor(n int, f func(lo, hi int)) {
+	t := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := range t {
+		lo, hi := w*n/t, (w+1)*n/t
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
 }

@@ -3,7 +3,7 @@
 // -json one JSON object per line in the format the PyTorch reference prints,
 // so ../shared/bench/compare.sh can put the two side by side.
 //
-//	go run ./examples/bench [-json] [-quick] [-threads 1,2] [-dtype float64|float32] [-workloads mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,transformer-step,alloc]
+//	go run ./examples/bench [-json] [-quick] [-threads 1,2] [-dtype float64|float32] [-workloads mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,transformer-step,per-sample-grads,alloc]
 //
 // -threads sets GOMAXPROCS for each run. Every workload uses the
 // deterministic inputs of WORKLOADS.md, so the check values (losses,
@@ -30,7 +30,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print JSON lines instead of a table")
 	quick := flag.Bool("quick", false, "fewer repetitions (3 blocks)")
 	threads := flag.String("threads", "1,2", "comma-separated GOMAXPROCS values")
-	which := flag.String("workloads", "mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,transformer-step,alloc", "workloads to run")
+	which := flag.String("workloads", "mlp-mnist,mlp-tiny,scalar-chain,matmul,cnn-mnist,transformer-step,per-sample-grads,alloc", "workloads to run")
 	dtype := flag.String("dtype", "float64", "element type: float64 or float32")
 	flag.Parse()
 	dt := tensor.Float64
@@ -71,9 +71,9 @@ func median(s []float64) float64 {
 }
 
 func run(w io.Writer, dt tensor.DType, asJSON, quick bool, threads, which string) error {
-	reps, sW1, sW2, sW3, sW4, sW6 := 7, 100, 1000, 3, 5, 20
+	reps, sW1, sW2, sW3, sW4, sW6, sW8 := 7, 100, 1000, 3, 5, 20, 5
 	if quick {
-		reps, sW1, sW2, sW3, sW4, sW6 = 3, 20, 200, 1, 2, 5
+		reps, sW1, sW2, sW3, sW4, sW6, sW8 = 3, 20, 200, 1, 2, 5, 2
 	}
 	var ts []int
 	for _, s := range strings.Split(threads, ",") {
@@ -105,6 +105,8 @@ func run(w io.Writer, dt tensor.DType, asJSON, quick bool, threads, which string
 				rs = []result{scalarChain(dt, reps, sW3)}
 			case "matmul":
 				rs = matmul(dt, reps, sW4)
+			case "per-sample-grads":
+				rs = perSampleGrads(dt, reps, sW8)
 			case "alloc":
 				rs = append(allocs("mlp-mnist", mlpMNIST(dt), sW1), allocs("mlp-tiny", mlpTiny(dt), sW2)...)
 			default:

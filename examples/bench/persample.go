@@ -1,0 +1,126 @@
+package main
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// perSample is W8: the 64 per-example gradients of W1's network at its
+// initial weights, by Vmap of GradOf ("per-sample-grads") and by 64
+// single-example backward passes ("w8-loop").
+type perSample struct {
+	model  *nn.Sequential
+	params []autograd.Var
+	x      *tensor.Tensor // (64, 784)
+	onehot *tensor.Tensor // (64, 10)
+	labels []int
+	tp     *autograd.Tape
+	f      autograd.MultiFunc // the per-sample gradients, mapped
+	grads  []*tensor.Tensor   // the loop's result, (64, …) per parameter
+}
+
+func newPerSample(dt tensor.DType) *perSample {
+	const batch = 64
+	labels := make([]int, batch)
+	for i, v := range gen(2, batch) {
+		labels[i] = int(math.Floor(v * 10))
+	}
+	model := nn.NewSequential(linear(dt, 3, 4, 784, 256), nn.ReLU(), linear(dt, 5, 6, 256, 128), nn.ReLU(), linear(dt, 7, 8, 128, 10))
+	w := &perSample{model: model, params: nn.Params(model), labels: labels, tp: autograd.NewTape(),
+		x: tensor.New(gen(1, batch*784), batch, 784).To(dt), onehot: tensor.OneHot(labels, 10).To(dt)}
+	// ℓ(θ, x, t) = logsumexp(z) − ⟨z, t⟩ for one example x (784) with
+	// one-hot label t (10), z the network's logits.
+	loss := func(tp *autograd.Tape, v []autograd.Var) autograd.Var {
+		h := v[6]
+		for l := range 3 {
+			h = tp.Add(tp.MatMul(h, v[2*l]), v[2*l+1])
+			if l < 2 {
+				h = tp.ReLU(h)
+			}
+		}
+		return tp.Sub(tp.LogSumExp(h), tp.Sum(tp.Mul(h, v[7])))
+	}
+	u := autograd.Unbatched
+	w.f = autograd.Vmap(autograd.GradOf(loss, 0, 1, 2, 3, 4, 5), []int{u, u, u, u, u, u, 0, 0}, nil)
+	for _, p := range w.params {
+		w.grads = append(w.grads, dt.Zeros(append([]int{batch}, p.Shape()...)...))
+	}
+	return w
+}
+
+// vmapped computes the 64 gradient sets with Vmap on a reused tape; the
+// results are the tape's (valid until its next Reset).
+func (w *perSample) vmapped() []*tensor.Tensor {
+	tp := w.tp
+	tp.Reset()
+	in := make([]autograd.Var, 0, 8)
+	in = append(in, w.params...)
+	in = append(in, tp.Const(w.x), tp.Const(w.onehot))
+	out := w.f(tp, in)
+	ts := make([]*tensor.Tensor, len(out))
+	for i, v := range out {
+		ts[i] = v.Value()
+	}
+	return ts
+}
+
+// loop computes them by 64 forward and backward passes on one row each,
+// copying each parameter's gradient into its slot.
+func (w *perSample) loop() []*tensor.Tensor {
+	tp := w.tp
+	for n := range w.labels {
+		for _, p := range w.params {
+			p.ZeroGrad()
+		}
+		tp.Reset()
+		x := tp.Const(tensor.Slice(w.x, 0, n, n+1))
+		tp.Backward(nn.CrossEntropy(tp, w.model.Forward(tp, x), w.labels[n:n+1]))
+		for i, p := range w.params {
+			g := p.Grad()
+			if g.DType() == tensor.Float32 {
+				copy(w.grads[i].Data32()[n*g.Len():], g.Data32())
+			} else {
+				copy(w.grads[i].Data()[n*g.Len():], g.Data())
+			}
+		}
+	}
+	return w.grads
+}
+
+// check returns W8's check values of the gradient sets gs (per parameter,
+// (64, …)).
+func (w *perSample) check(gs []*tensor.Tensor) map[string]float64 {
+	var sq, sq0 float64
+	for _, g := range gs {
+		v := g.Float64s()
+		per := len(v) / len(w.labels)
+		for i, x := range v {
+			sq += x * x
+			if i < per {
+				sq0 += x * x
+			}
+		}
+	}
+	db3 := gs[5].Float64s()[w.labels[0]]
+	return map[string]float64{"sq_norm_sum": sq, "norm_ex0": math.Sqrt(sq0), "db3_ex0": db3}
+}
+
+func perSampleGrads(dt tensor.DType, reps, steps int) []result {
+	w := newPerSample(dt)
+	var out []result
+	for _, c := range []struct {
+		name string
+		f    func() []*tensor.Tensor
+	}{{"per-sample-grads", w.vmapped}, {"w8-loop", w.loop}} {
+		check := w.check(c.f())
+		s := blocks(func() { c.f() }, reps, steps)
+		for i := range s {
+			s[i] *= 1e3
+		}
+		out = append(out, result{Workload: c.name, Unit: "ms/batch", Samples: s, Check: check})
+	}
+	return out
+}
