@@ -243,9 +243,11 @@ func TestGradCheck(t *testing.T) {
 
 // TestGradCheckCatchesWrongDerivative proves the checkers can fail. A custom
 // op computes x³; its rule is right (3x²·g, written with tape ops), wrong
-// (2x²·g: Check must fail), or right in value but detached (3x² computed as
-// a constant, so the rule is not differentiable again: Check passes and
-// CheckSecond must fail).
+// (2x²·g: Check must fail, and so must CheckSecond, which runs Check first:
+// the recorded derivative of 2x² is right, so its second-order step alone
+// would pass), or right in value but detached (3x² computed as a constant,
+// so the rule is not differentiable again: Check passes and CheckSecond
+// must fail).
 func TestGradCheckCatchesWrongDerivative(t *testing.T) {
 	cube := func(coef float64, detached bool) *autograd.CustomOp {
 		return &autograd.CustomOp{
@@ -268,7 +270,7 @@ func TestGradCheckCatchesWrongDerivative(t *testing.T) {
 		wantErr, want2d bool
 	}{
 		{"right rule 3x²", 3, false, false, false},
-		{"wrong rule 2x²", 2, false, true, false},
+		{"wrong rule 2x²", 2, false, true, true},
 		{"detached rule", 3, true, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,8 +285,11 @@ func TestGradCheckCatchesWrongDerivative(t *testing.T) {
 					t.Errorf("error %v does not wrap ErrGradCheck", err)
 				}
 				// x = 2 is the element with the largest error: |2·4 − 3·4| = 4
-				if rep.Input != 0 || len(rep.Element) != 1 || rep.Element[0] != 2 {
-					t.Errorf("worst element = input %d %v, want input 0 [2]", rep.Input, rep.Element)
+				if rep.Input != 0 || len(rep.Element) != 1 || rep.Element[0] != 2 || len(rep.Output) != 1 || rep.Output[0] != 2 {
+					t.Errorf("worst element = ∂y%v/∂x%d%v, want ∂y[2]/∂x0[2]", rep.Output, rep.Input, rep.Element)
+				}
+				if rep.Failed != 3 || rep.Elements != 9 {
+					t.Errorf("%d of %d elements failed, want 3 of 9 (the diagonal)", rep.Failed, rep.Elements)
 				}
 				if rep.Analytic != 8 || rep.Numeric < 11.99 || rep.Numeric > 12.01 {
 					t.Errorf("analytic, numeric = %v, %v, want 8, 12", rep.Analytic, rep.Numeric)
