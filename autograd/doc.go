@@ -154,8 +154,17 @@
 //
 // Check compares the tape's Jacobian of any function of several tensors with
 // central finite differences in float64 (gonum's diff/fd), and reports the
-// worst absolute and relative errors with the input and element where they
-// occur. CheckSecond does the same for the gradient itself (second order).
+// worst absolute and relative errors, how many elements failed, and the five
+// worst failing ones, each named by multi-indices in its tensor's shape:
+// ∂y[1,0]/∂x0[0,1] is the derivative of output element y[1,0] with respect
+// to element [0,1] of the first input (y[] for a scalar output).
+// CheckSecond checks second derivatives: it runs Check on f, then
+// differentiates the gradient the tape records (GradGraph) numerically and
+// compares that with the tape's derivative of it, ∂g0[2]/∂x1[0,1] for the
+// gradient g0 = ∂s/∂x0. Its second step cannot see a wrong first derivative
+// (it checks the derivative of whatever gradient is recorded), hence the
+// Check first; analytic second derivatives that are all zero get a hint
+// that a rule computes with tensor values instead of tape ops.
 // Defaults follow PyTorch's gradcheck: eps 1e-6, atol 1e-5, rtol 1e-3.
 //
 // # Errors and concurrency
