@@ -243,7 +243,9 @@ const zeroSecondHint = "the analytic second derivatives are exactly zero everywh
 // That second step checks the derivative of whatever gradient function the
 // tape records, not that the gradient is right: a rule that is wrong but
 // differentiable (2x² for x³'s derivative) has a correctly recorded
-// derivative and passes it. That is why CheckSecond runs Check first.
+// derivative and passes it. That is why CheckSecond runs Check first (one
+// Check of f more than the second step alone; the second step's cost, a
+// Check of g, dominates).
 // When the analytic second derivatives are zero everywhere but the numeric
 // ones are not, the report's Hint says the likely cause: a rule written
 // with tensor values instead of tape ops, which GradGraph cannot record.
