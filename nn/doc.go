@@ -126,6 +126,23 @@
 // All costs are built from autograd ops, so they are differentiable to any
 // order (gradient penalties, Hessian-vector products).
 //
+// # Models as functions of their parameters
+//
+// FunctionalCall(tp, m, params, x) runs m with the parameters (or buffers)
+// named in params replaced by other Vars, tape Vars included, and puts
+// m's own back afterwards, PyTorch's torch.func.functional_call; WithParams
+// does the same around any block of code. The model then is a
+// differentiable function of its parameters: MAML's inner update
+// θ' = θ − α·∇L(θ) recorded with GradGraph and an outer loss at θ', or
+// any transform of autograd's functions of tensors. The replacement is
+// made by a reflective walk that sets the module's own references (every
+// field holding the parameter's Var), so it works for every layer and for
+// custom modules without their help, and it must not overlap other use of
+// the same model. CheckModel builds on it to check a whole model's
+// gradients numerically (autograd.Check, first or second order, all
+// elements or a seeded sample), one parameter at a time, and names the
+// parameters whose derivatives are wrong.
+//
 // # Errors
 //
 // Misuse is a programming error and panics. Shape mismatches (a Linear
