@@ -44,8 +44,9 @@ import (
 //
 // It panics with ErrArg if m or f is nil, a name is not one of m's
 // NamedParams (the message lists the unknown names), a replacement is the
-// zero Var, tied names get different replacements, or a parameter's Var
-// cannot be found in m's values; and with tensor.ErrShape, naming the
+// zero Var (or so is the parameter it replaces), tied names get
+// different replacements, or a parameter's Var cannot be found in m's
+// values; and with tensor.ErrShape, naming the
 // parameter and both shapes, if a replacement's shape is not its
 // parameter's. A panic of f is passed on after the originals are back.
 func WithParams(m Module, params map[string]autograd.Var, f func()) {
@@ -111,6 +112,9 @@ func replacements(op string, m Module, params map[string]autograd.Var) (repl map
 	names = make(map[autograd.Var]string, len(params))
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		r, orig := params[name], byName[name]
+		if !orig.Valid() {
+			argPanic(op, "parameter %q of a %T is the zero Var (make the layer with its constructor)", name, m)
+		}
 		if !r.Valid() {
 			argPanic(op, "parameter %q: the replacement is the zero Var", name)
 		}

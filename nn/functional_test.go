@@ -37,6 +37,27 @@ func (u *unexported) NamedParams() []nn.NamedParam {
 	return []nn.NamedParam{{Name: "gain", Var: u.gain}, {Name: "shift", Var: *u.inner.shift}}
 }
 
+// mapped holds its parameters in a map and in an array, unexported.
+type mapped struct {
+	byName map[string]autograd.Var
+	pair   [2]autograd.Var
+}
+
+func newMapped() *mapped {
+	return &mapped{
+		byName: map[string]autograd.Var{"scale": autograd.NewParam(tensor.New([]float64{2, -1}, 2))},
+		pair:   [2]autograd.Var{autograd.NewParam(tensor.New([]float64{0.5, 1}, 2)), autograd.NewParam(tensor.Ones(2))},
+	}
+}
+
+func (m *mapped) Forward(tp *autograd.Tape, x autograd.Var) autograd.Var {
+	return tp.Mul(tp.Add(tp.Mul(x, m.byName["scale"]), m.pair[0]), m.pair[1])
+}
+
+func (m *mapped) NamedParams() []nn.NamedParam {
+	return []nn.NamedParam{{Name: "scale", Var: m.byName["scale"]}, {Name: "pair.0", Var: m.pair[0]}, {Name: "pair.1", Var: m.pair[1]}}
+}
+
 // byValue is a module whose methods take a value receiver: held by value
 // in a Sequential's interface, its Vars sit in a copy the walk writes back.
 type byValue struct{ G autograd.Var }
@@ -76,6 +97,7 @@ func layerCases() []layerCase {
 		{"GRU", func() nn.Module { return nn.NewGRU(rng(), 3, 2, 2) }, in(2, 4, 3)},
 		{"Sequential", func() nn.Module { return nn.NewMLP(rng(), []int{3, 4, 2}, nn.ReLU(), nn.Sigmoid()) }, in(4, 3)},
 		{"unexported fields", func() nn.Module { return newUnexported() }, in(2, 3)},
+		{"map and array", func() nn.Module { return newMapped() }, in(3, 2)},
 		{"module held by value", func() nn.Module {
 			return nn.NewSequential(byValue{autograd.NewParam(tensor.New([]float64{2, 3}, 2))}, nn.NewLinear(rng(), 2, 2, nil))
 		}, in(3, 2)},
@@ -196,6 +218,7 @@ func TestWithParamsPanics(t *testing.T) {
 		{"zero Var", m, map[string]autograd.Var{"layers.0.weight": {}}, func() {}, nn.ErrArg, []string{"layers.0.weight", "zero Var"}},
 		{"nil f", m, nil, nil, nn.ErrArg, []string{"nil function"}},
 		{"nil module", nil, nil, func() {}, nn.ErrArg, []string{"nil module"}},
+		{"zero-Var parameter", new(nn.Linear), map[string]autograd.Var{"weight": ok}, func() {}, nn.ErrArg, []string{`"weight"`, "zero Var"}},
 		{"root held by value", byValue{autograd.NewParam(tensor.Ones(1))}, map[string]autograd.Var{"g": autograd.Const(tensor.Ones(1))}, func() {}, nn.ErrArg, []string{`"g"`, "not held"}},
 	}
 	for _, tt := range tests {
