@@ -62,9 +62,9 @@ func ceLoss(m nn.Module) func(*autograd.Tape, []autograd.Var) autograd.Var {
 	}
 }
 
-// smallCNN is Conv2d → BatchNorm2d (evaluation mode, with running
+// checkCNN returns Conv2d → BatchNorm2d (evaluation mode, with running
 // statistics that are not the identity's) → tanh → Flatten → Linear, on
-// (2, 1, 5, 5) images.
+// (2, 1, 5, 5) images, and its cross-entropy on a fixed batch.
 func checkCNN() (nn.Module, func(*autograd.Tape, []autograd.Var) autograd.Var) {
 	rng := tapegradtest.NewRNG()
 	bn := nn.NewBatchNorm2d(nn.NormDefaults(), 2)

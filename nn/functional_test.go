@@ -14,7 +14,7 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// hidden holds its parameters in unexported fields, one of them in a
+// unexported holds its parameters in unexported fields, one of them in a
 // nested struct and one behind a pointer, and names them by hand: the
 // walk of WithParams must find Vars that FieldParams cannot read.
 type unexported struct {
