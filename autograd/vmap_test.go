@@ -98,7 +98,9 @@ func TestVmapMisuse(t *testing.T) {
 			autograd.Vmap(bw, nil, nil)(tp, []autograd.Var{tp.Const(tensor.Ones(2, 2))})
 		}, autograd.ErrTape, "use Grad or GradOf"},
 		{"GradOf argnum", func() { autograd.Call(autograd.GradOf(sum, 3), tensor.Ones(2)) }, tensor.ErrIndex, "argnum 3"},
-		{"GradOf of a vector", func() { autograd.Call(autograd.GradOf(func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return x[0] }), tensor.Ones(2)) }, tensor.ErrShape, "one element"},
+		{"GradOf of a vector", func() {
+			autograd.Call(autograd.GradOf(func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return x[0] }), tensor.Ones(2))
+		}, tensor.ErrShape, "one element"},
 		{"Call with a nil tensor", func() { autograd.Call(one, nil) }, autograd.ErrTape, "nil"},
 	}
 	for _, tt := range tests {

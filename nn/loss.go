@@ -252,6 +252,31 @@ func CrossEntropy(tp *autograd.Tape, z autograd.Var, labels []int, opts ...LossO
 	return weighted(tp, per, labels, c)
 }
 
+// CrossEntropyProbs is CrossEntropy with class probabilities p (n,
+// classes) as targets instead of labels, PyTorch's F.cross_entropy with a
+// probability target:
+//
+//	cₓ = −Σ_c p[x, c]·log softmax(z[x])_c,
+//
+// averaged over the datapoints (or as the Reduction option says). A
+// one-hot p gives CrossEntropy's cost; unlike labels, p is a Var, so a
+// batch of targets can be mapped (PerSampleGrads, autograd.Vmap) or be
+// soft (label smoothing, distillation). ∂cₓ/∂z = softmax(z[x])·Σ_c p[x, c]
+// − p[x]. ClassWeights do not apply.
+// It panics with tensor.ErrShape if z and p differ in shape or are not
+// (n, classes) with n ≥ 1, and with ErrArg if either is the zero Var or
+// ClassWeights is given.
+func CrossEntropyProbs(tp *autograd.Tape, z, p autograd.Var, opts ...LossOption) autograd.Var {
+	const op = "nn.CrossEntropyProbs"
+	c := config(op, false, opts)
+	checkPair(op, z, p)
+	if len(z.Shape()) != 2 {
+		shapePanic(op, "logits and targets must be (n, classes)", z.Shape())
+	}
+	per := tp.Neg(tp.Sum(tp.Mul(p, tp.LogSoftmax(z, 1)), 1))
+	return reduce(tp, per, c)
+}
+
 // NLLLoss is the negative log-likelihood of log-probabilities logp of shape
 // (n, classes) (a LogSoftmax output) at integer labels, PyTorch's NLLLoss:
 //
