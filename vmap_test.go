@@ -9,11 +9,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/vmaploops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // vmapSlices is the batch size of TestVmapAgreesWithLoop.
 const vmapSlices = 3
+
+// vmapLoops lists the ops whose batching rule falls back to a loop over
+// the slices in some case of the gradient-check rows: none (only custom
+// ops, whose forward and backward are the user's, loop).
+var vmapLoops []string
 
 // TestVmapAgreesWithLoop maps every row of the gradient-check table with
 // autograd.Vmap, each input batched alone and all of them at once, and
@@ -26,6 +32,20 @@ const vmapSlices = 3
 // numbers as the looped one, up to summation order in products and
 // reductions (a few ulp of values of order 1).
 func TestVmapAgreesWithLoop(t *testing.T) {
+	before := vmaploops.Snapshot()
+	defer func() { // which ops fell back to a loop over the slices
+		var looped []string
+		for op, n := range vmaploops.Snapshot() {
+			if n > before[op] {
+				looped = append(looped, op)
+			}
+		}
+		slices.Sort(looped)
+		t.Logf("ops that looped in some case: %v", looped)
+		if d := cmp.Diff(vmapLoops, looped, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("ops that loop (-documented +measured):\n%s", d)
+		}
+	}()
 	for i, row := range gradRows() {
 		t.Run(row.name, func(t *testing.T) {
 			slices := make([][]*tensor.Tensor, vmapSlices)

@@ -208,8 +208,9 @@ func (b *batcher) fold(y Var, x Var, f func(x Var) Var) bvar {
 }
 
 // batchConv is the rule of conv2d and conv_transpose2d, f(tp, x, w, cfg):
-// a batch of inputs by an unbatched kernel folds into one convolution;
-// a batched kernel loops.
+// a batch of inputs by an unbatched kernel folds into one convolution; a
+// batched kernel (per-sample kernels) becomes one grouped convolution,
+// the batch folded into the channels and the groups (as functorch does).
 func batchConv(f func(tp *Tape, x, w Var, cfg tensor.Conv2dConfig) Var) batchRule {
 	return func(b *batcher, y Var, in []bvar) bvar {
 		_, cfg, _ := b.tr.convParams(y)
@@ -220,19 +221,54 @@ func batchConv(f func(tp *Tape, x, w Var, cfg tensor.Conv2dConfig) Var) batchRul
 		case !w.batched:
 			return b.fold(y, x.v, func(x Var) Var { return f(b.tp, x, w.v, cfg) })
 		}
-		return b.loop(y, in, func(tp *Tape, in []Var) Var { return f(tp, in[0], in[1], cfg) })
+		ws := b.inShape(y, 1)
+		wv := b.tp.Reshape(w.v, append([]int{b.n * ws[0]}, ws[1:]...)...)
+		cfg.Groups *= b.n
+		return b.grouped(y, func(x Var) Var { return f(b.tp, x, wv, cfg) }, x)
 	}
 }
 
-// batchConvWeight is conv2d_weight's rule: a sum over the images, per
-// slice, so it loops when batched.
+// grouped computes f, a convolution whose groups run over the slices, on
+// the images of the slices side by side in the channels (sideBySide), and
+// takes f's (N, B·O, H′, W′) back to (B, N, O, H′, W′).
+func (b *batcher) grouped(y Var, f func(x Var) Var, x bvar) bvar {
+	n, v := b.sideBySide(y, 0, x)
+	out := f(v)
+	os := out.Shape()
+	v = b.tp.Reshape(out, n, b.n, os[1]/b.n, os[2], os[3])
+	v = b.tp.Transpose(v, 1, 0, 2, 3, 4)
+	return bvar{v: b.tp.Reshape(v, append([]int{b.n}, b.outShape(y)...)...), batched: true}
+}
+
+// sideBySide returns input i of node y, images (N, C, H, W) or (C, H, W)
+// per slice, as (N, B·C, H, W): the slices' images side by side in the
+// channels, for a convolution whose groups run over the slices. An
+// unbatched input is broadcast first. It also returns N.
+func (b *batcher) sideBySide(y Var, i int, x bvar) (int, Var) {
+	s := b.inShape(y, i)
+	n := 1
+	if len(s) == 4 {
+		n = s[0]
+	}
+	img := s[len(s)-3:]
+	v := b.tp.Reshape(b.expand(x, s), b.n, n, img[0], img[1], img[2])
+	v = b.tp.Transpose(v, 1, 0, 2, 3, 4)
+	return n, b.tp.Reshape(v, n, b.n*img[0], img[1], img[2])
+}
+
+// batchConvWeight is conv2d_weight's rule: the kernel gradient of every
+// slice (per-sample gradients of a convolution) is one grouped kernel
+// gradient, the slices side by side in the channels and the groups.
 func batchConvWeight(b *batcher, y Var, in []bvar) bvar {
 	_, cfg, k := b.tr.convParams(y)
-	f := func(tp *Tape, in []Var) Var { return tp.conv2dWeight(in[0], in[1], k, cfg) }
 	if unbatched(in) {
-		return bvar{v: f(b.tp, vars(in))}
+		return bvar{v: b.tp.conv2dWeight(in[0].v, in[1].v, k, cfg)}
 	}
-	return b.loop(y, in, f)
+	cfg.Groups *= b.n
+	_, x := b.sideBySide(y, 0, in[0])
+	_, g := b.sideBySide(y, 1, in[1])
+	out := b.tp.conv2dWeight(x, g, k, cfg) // (B·O, C/groups, kH, kW)
+	return bvar{v: b.tp.Reshape(out, append([]int{b.n}, b.outShape(y)...)...), batched: true}
 }
 
 // batchPool is the rule of the average-pooling ops, f(tp, x, ax) with the

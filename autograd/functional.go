@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -119,58 +120,128 @@ func duals(tp *Tape, xs, tangents []*tensor.Tensor) []Var {
 }
 
 // Jacobian returns ∂y/∂xᵢ for each input, of shape y.shape ++ xᵢ.shape, in
-// reverse mode: one VJP per element of y on a single recording (cheap when y
-// is small and the inputs large).
+// reverse mode: the vector-Jacobian products of every unit vector of y's
+// space, mapped with Vmap (functorch's jacrev), so one batched backward
+// pass computes many rows (cheap when y is small and the inputs large).
+// The rows are computed jacChunk at a time, which bounds the memory.
 func Jacobian(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 	checkFunc("autograd.Jacobian", f, xs)
-	tp, xv, y := recordFunc(f, xs)
-	return jacRev(tp, y, xv)
-}
-
-// jacRev builds ∂y/∂xᵢ row by row: row k is e_kᵀ·∂y/∂xᵢ.
-func jacRev(tp *Tape, y Var, xv []Var) []*tensor.Tensor {
-	m := y.Value().Len()
-	js := jacAlloc(y.Shape(), values(xv))
-	seed := tensor.ZerosLike(y.Value())
-	for k := range m {
-		zero(seed)
-		setFlat(seed, k, 1)
-		for i, g := range tp.VJP(y, tp.Const(seed), xv...) {
-			copyAt(js[i], k*g.Value().Len(), g.Value())
+	k := len(xs)
+	ys, dt := outShape(f, xs)
+	// ⟨f(x), v⟩ differentiated, for a batch of vectors v
+	row := GradOf(func(tp *Tape, v []Var) Var { return tp.Sum(tp.Mul(f(tp, v[:k]), v[k])) }, seq(k)...)
+	js := jacAlloc(ys, xs)
+	m := shapes.Numel("autograd.Jacobian", ys)
+	for lo := 0; lo < m; lo += jacChunk {
+		hi := min(m, lo+jacChunk)
+		seeds := unitRows(dt, ys, lo, hi)
+		rows := Call(Vmap(row, unmappedThen(k, 1), nil), append(slices.Clone(xs), seeds)...)
+		for i, r := range rows {
+			copyAt(js[i], lo*xs[i].Len(), r)
 		}
 	}
 	return js
 }
 
-// JacobianFwd returns the same Jacobians as Jacobian in forward mode: one
-// JVP per input element (column J·e_j), each a forward pass with one unit
-// tangent on a reused tape (cheap when the inputs are small and y large).
+// jacChunk is how many rows or columns of a Jacobian (or a Hessian) one
+// mapped pass computes.
+const jacChunk = 256
+
+// outShape returns the shape and element type of f's output at xs, from
+// one pass that records nothing.
+func outShape(f Func, xs []*tensor.Tensor) ([]int, tensor.DType) {
+	in := make([]Var, len(xs))
+	for i, x := range xs {
+		in[i] = Const(x)
+	}
+	y := f(nil, in).Value()
+	return y.Shape(), y.DType()
+}
+
+// seq returns 0, 1, …, k−1.
+func seq(k int) []int {
+	out := make([]int, k)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// unmappedThen returns the in-axes of k unmapped inputs followed by m
+// inputs mapped along axis 0.
+func unmappedThen(k, m int) []int {
+	axes := make([]int, k+m)
+	for i := range k {
+		axes[i] = Unbatched
+	}
+	return axes
+}
+
+// unitRows returns the unit vectors e_lo … e_(hi−1) of a space of the
+// given shape, stacked: shape (hi − lo) ++ shape.
+func unitRows(dt tensor.DType, shape []int, lo, hi int) *tensor.Tensor {
+	t := dt.Zeros(append([]int{hi - lo}, shape...)...)
+	n := shapes.Numel("autograd.Jacobian", shape)
+	for r := range hi - lo {
+		setFlat(t, r*n+lo+r, 1)
+	}
+	return t
+}
+
+// unitBlocks returns, for the inputs xs seen as one vector (x₀'s elements,
+// then x₁'s, …), the unit vectors e_lo … e_(hi−1) split by input: one
+// tensor (hi − lo) ++ xᵢ.shape per input.
+func unitBlocks(xs []*tensor.Tensor, lo, hi int) []*tensor.Tensor {
+	out := make([]*tensor.Tensor, len(xs))
+	off := 0
+	for i, x := range xs {
+		out[i] = x.DType().Zeros(append([]int{hi - lo}, x.Shape()...)...)
+		n := x.Len()
+		for r := lo; r < hi; r++ {
+			if r >= off && r < off+n {
+				setFlat(out[i], (r-lo)*n+r-off, 1)
+			}
+		}
+		off += n
+	}
+	return out
+}
+
+// JacobianFwd returns the same Jacobians as Jacobian in forward mode: the
+// Jacobian-vector products of every unit vector of the inputs' space,
+// mapped with Vmap (functorch's jacfwd), one batched forward pass with
+// tangents for many columns (cheap when the inputs are small and y large).
 func JacobianFwd(f Func, xs []*tensor.Tensor) []*tensor.Tensor {
 	checkFunc("autograd.JacobianFwd", f, xs)
-	tp := NewTape()
-	var js []*tensor.Tensor
-	ts := make([]*tensor.Tensor, len(xs))
-	for i, x := range xs {
-		ts[i] = tensor.ZerosLike(x)
-	}
-	for i, x := range xs {
-		n := x.Len()
-		for j := range n {
-			setFlat(ts[i], j, 1)
-			tp.Reset()
-			y := f(tp, duals(tp, xs, ts))
-			if js == nil {
-				js = jacAlloc(tp.val(y).Shape(), xs)
-			}
-			for k, v := range tp.val(tp.Tangent(y)).Float64s() {
-				setFlat(js[i], k*n+j, v)
-			}
-			setFlat(ts[i], j, 0)
+	k := len(xs)
+	ys, _ := outShape(f, xs)
+	col := func(tp *Tape, v []Var) []Var {
+		for i := range k {
+			tp.SetTangent(v[i], v[k+i])
 		}
+		return []Var{tp.Tangent(f(tp, v[:k]))}
 	}
-	if js == nil { // no input elements: f's output shape from one plain pass
-		tp.Reset()
-		js = jacAlloc(tp.val(f(tp, leaves(tp, xs))).Shape(), xs)
+	js := jacAlloc(ys, xs)
+	n := 0
+	for _, x := range xs {
+		n += x.Len()
+	}
+	m := shapes.Numel("autograd.JacobianFwd", ys)
+	for lo := 0; lo < n; lo += jacChunk {
+		hi := min(n, lo+jacChunk)
+		cols := Call(Vmap(col, unmappedThen(k, k), nil), append(slices.Clone(xs), unitBlocks(xs, lo, hi)...)...)[0]
+		// cols[c] is column lo + c of the inputs' joint Jacobian
+		cv := cols.Float64s()
+		off := 0
+		for i, x := range xs {
+			nx := x.Len()
+			for c := max(lo, off); c < min(hi, off+nx); c++ {
+				for r := range m {
+					setFlat(js[i], r*nx+c-off, cv[(c-lo)*m+r])
+				}
+			}
+			off += nx
+		}
 	}
 	return js
 }
@@ -185,18 +256,53 @@ func jacAlloc(out []int, xs []*tensor.Tensor) []*tensor.Tensor {
 }
 
 // Hessian returns every block H[i][j] = ∂²f/∂xᵢ∂xⱼ of a scalar f, of shape
-// xᵢ.shape ++ xⱼ.shape (for a single input, H[0][0] is the Hessian). It
-// records ∇f in create-graph mode and takes its reverse-mode Jacobian: one
-// backward pass per element of all inputs together. Use HVP when only
-// products with the Hessian are needed.
+// xᵢ.shape ++ xⱼ.shape (for a single input, H[0][0] is the Hessian): the
+// reverse-mode Jacobian of the recorded gradient ∇f (GradOf), its rows
+// mapped with Vmap (functorch's hessian is jacfwd(jacrev); reverse over
+// reverse is exact too). Use HVP when only products with the Hessian are
+// needed.
 // It panics with tensor.ErrShape if f's output has more than one element.
 func Hessian(f Func, xs []*tensor.Tensor) [][]*tensor.Tensor {
 	checkFunc("autograd.Hessian", f, xs)
-	tp, xv, y := recordFunc(f, xs)
-	gs := tp.GradGraph(y, xv...)
-	h := make([][]*tensor.Tensor, len(xv))
-	for i, g := range gs {
-		h[i] = jacRev(tp, g, xv)
+	k := len(xs)
+	if ys, _ := outShape(f, xs); shapes.Numel("autograd.Hessian", ys) != 1 {
+		panic(shapeErr("autograd.Hessian", "f must return one element", ys))
+	}
+	grad := GradOf(f, seq(k)...)
+	// Σᵢ ⟨∇ᵢf, vᵢ⟩ differentiated, for a batch of vectors v
+	row := GradOf(func(tp *Tape, v []Var) Var {
+		var s Var
+		for i, g := range grad(tp, v[:k]) {
+			if t := tp.Sum(tp.Mul(g, v[k+i])); s.Valid() {
+				s = tp.Add(s, t)
+			} else {
+				s = t
+			}
+		}
+		return s
+	}, seq(k)...)
+	h := make([][]*tensor.Tensor, k)
+	for i, x := range xs {
+		h[i] = jacAlloc(x.Shape(), xs)
+	}
+	n := 0
+	for _, x := range xs {
+		n += x.Len()
+	}
+	for lo := 0; lo < n; lo += jacChunk {
+		hi := min(n, lo+jacChunk)
+		rows := Call(Vmap(row, unmappedThen(k, k), nil), append(slices.Clone(xs), unitBlocks(xs, lo, hi)...)...)
+		off := 0
+		for i, x := range xs {
+			nx := x.Len()
+			for r := max(lo, off); r < min(hi, off+nx); r++ {
+				for j, rj := range rows {
+					nj := xs[j].Len()
+					copyAt(h[i][j], (r-off)*nj, tensor.Reshape(tensor.Slice(rj, 0, r-lo, r-lo+1), nj))
+				}
+			}
+			off += nx
+		}
 	}
 	return h
 }

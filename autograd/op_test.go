@@ -6,7 +6,8 @@ import (
 )
 
 // TestOpTableComplete walks the op table: every entry of a differentiable
-// op has a name, a rule text, a reverse rule and a forward rule, and no two
+// op has a name, a rule text, a reverse rule, a forward rule and a
+// batching rule (Vmap), and no two
 // entries share a name. (The root gradcheck and completeness tests check
 // that each entry also has a gradient-check row, first and second order.)
 func TestOpTableComplete(t *testing.T) {
@@ -22,16 +23,18 @@ func TestOpTableComplete(t *testing.T) {
 func TestOpTableCompleteCanFail(t *testing.T) {
 	noop := func(*Tape, Var, Var, []Var) {}
 	nojvp := func(*Tape, Var, []Var) Var { return Var{} }
+	nob := func(*batcher, Var, []bvar) bvar { return bvar{} }
 	bad := []*op{
-		{name: "no_vjp", text: "t", jvp: nojvp},
-		{name: "no_jvp", text: "t", vjp: noop},
-		{name: "no_text", vjp: noop, jvp: nojvp},
-		{name: "dup", text: "t", vjp: noop, jvp: nojvp},
-		{name: "dup", text: "t", vjp: noop, jvp: nojvp},
+		{name: "no_vjp", text: "t", jvp: nojvp, batch: nob},
+		{name: "no_jvp", text: "t", vjp: noop, batch: nob},
+		{name: "no_text", vjp: noop, jvp: nojvp, batch: nob},
+		{name: "no_batch", text: "t", vjp: noop, jvp: nojvp},
+		{name: "dup", text: "t", vjp: noop, jvp: nojvp, batch: nob},
+		{name: "dup", text: "t", vjp: noop, jvp: nojvp, batch: nob},
 		{name: "leaf", leaf: true}, // leaves need no rules
 	}
 	got := strings.Join(incomplete(bad), "\n")
-	for _, want := range []string{"no_vjp: no VJP", "no_jvp: no JVP", "no_text: no rule text", "dup: defined twice"} {
+	for _, want := range []string{"no_vjp: no VJP", "no_jvp: no JVP", "no_text: no rule text", "no_batch: no batching rule", "dup: defined twice"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the walk did not report %q; it said:\n%s", want, got)
 		}
@@ -64,6 +67,9 @@ func incomplete(ops []*op) []string {
 		}
 		if o.jvp == nil {
 			missing = append(missing, o.name+": no JVP")
+		}
+		if o.batch == nil {
+			missing = append(missing, o.name+": no batching rule")
 		}
 	}
 	return missing

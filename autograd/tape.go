@@ -79,7 +79,8 @@ type Tape struct {
 	// trace marks a tape on which Vmap records the function it maps: every
 	// op keeps its inputs and parameters, whether or not a gradient is
 	// needed, so the record can be replayed with batched values.
-	trace bool
+	trace  bool
+	mapped []int32 // on a trace: the leaves of the mapped inputs
 }
 
 // NewTape returns an empty tape that records.

@@ -152,7 +152,15 @@ func (v Var) slowValue() *tensor.Tensor {
 func (v Var) Shape() []int { return v.Value().Shape() }
 
 // Item returns the single element of a one-element value.
-func (v Var) Item() float64 { return v.Value().Item() }
+// Inside a function mapped by Vmap it panics with ErrTape if the value
+// differs from slice to slice (it depends on a mapped input): Go code
+// that branches on it would decide for every slice by the first one.
+func (v Var) Item() float64 {
+	if v.tp != nil && v.tp.trace {
+		v.tp.checkUnmapped(v)
+	}
+	return v.Value().Item()
+}
 
 // Grad returns the accumulated gradient of a parameter, or of a Tape.Var
 // leaf after Backward; nil before any gradient reached it.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
+	"github.com/tapegrad/tapegrad/internal/vmaploops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -22,7 +22,7 @@ import (
 // broadcast against the unbatched inputs, matrix products fold the batch
 // into one product or batch it, reductions and shape ops shift their axes.
 // An op (or a case of an op) with no batched form runs once per slice
-// (batcher.loop); TestVmapLoops lists them. Ops whose inputs are all
+// (batcher.loop); TestVmapAgreesWithLoop lists them. Ops whose inputs are all
 // unbatched are computed once, not per slice, and ops the outputs do not
 // depend on are not replayed at all.
 //
@@ -187,6 +187,7 @@ func vmap(tp *Tape, f MultiFunc, inAxes, outAxes []int, xs []Var) []Var {
 		}
 		phys[i] = bvar{v: x, batched: true}
 		leafs[i] = tr.Var(firstSlice(tp.val(x)))
+		tr.mapped = append(tr.mapped, leafs[i].id)
 	}
 	if n < 0 {
 		panic(&tensor.ShapeError{Op: name, Msg: "no input is mapped (every in-axis is Unbatched)", Err: tensor.ErrShape, Site: shapes.CallerSite()})
@@ -447,7 +448,7 @@ func shiftAll(axes []int, r int, batched bool) []int {
 // no batched form.
 func (b *batcher) loop(y Var, in []bvar, f func(tp *Tape, in []Var) Var) bvar {
 	tr := b.tr
-	countLoop(tr.nodes[y.id].op.name)
+	vmaploops.Count(tr.nodes[y.id].op.name)
 	outs := make([]Var, b.n)
 	vs := make([]Var, len(in))
 	for s := range b.n {
@@ -475,18 +476,31 @@ func vars(in []bvar) []Var {
 	return out
 }
 
-// loops counts, per op name, the batching rules that fell back to a loop
-// (batcher.loop), for the test that lists them.
-var loops struct {
-	sync.Mutex
-	n map[string]int
-}
-
-func countLoop(op string) {
-	loops.Lock()
-	defer loops.Unlock()
-	if loops.n == nil {
-		loops.n = map[string]int{}
+// checkUnmapped panics with ErrTape if the trace's Var v depends on a
+// mapped input of the Vmap recording it (reading its value would see the
+// first slice's only).
+func (tp *Tape) checkUnmapped(v Var) {
+	if v.p != nil || v.id < 0 || v.tp != tp || v.gen != tp.gen {
+		return
 	}
-	loops.n[op]++
+	seen := map[int32]bool{}
+	var depends func(id int32) bool
+	depends = func(id int32) bool {
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+		if slices.Contains(tp.mapped, id) {
+			return true
+		}
+		for _, in := range tp.nodes[id].inputs(tp) {
+			if in.p == nil && in.id >= 0 && depends(in.id) {
+				return true
+			}
+		}
+		return false
+	}
+	if depends(v.id) {
+		panic(tapeErr("Item of a value that differs between the slices of a Vmap (the function would branch on the first slice's value for all of them)"))
+	}
 }
