@@ -49,7 +49,8 @@
 // forward rule (jvp: the inputs' tangents become the output's tangent),
 // optionally an into rule (Backward's speed path that writes a parameter's
 // gradient straight into its storage, as the matrix product's GEMM with β
-// does) and room for a batching rule. Element-wise unary ops are data (a
+// does) and its batching rule (batch: the op computed on inputs that carry
+// a leading batch axis, for Vmap; vmap.go and batch.go). Element-wise unary ops are data (a
 // function and its derivative d(x, y, g) = g ⊙ f′(x)); both rules come from
 // d, since for an element-wise op the forward rule is d applied to the
 // tangent. Composite ops (Mean, Std, Stack, Squeeze, GELU's pieces inside
@@ -62,7 +63,8 @@
 // op, to any order. Broadcasting is undone in one place for gradients
 // (unbroadcast) and applied in one place for tangents (forwardRule). Ops
 // that are not differentiable (comparisons, ArgMax, OneHot) return
-// constants; Step and Sign have derivative zero.
+// constants (recorded, with their inputs, on a Vmap trace so that they are
+// recomputed per slice); Step and Sign have derivative zero.
 //
 // # Adding an op
 //
@@ -70,7 +72,9 @@
 //  1. a kernel in package tensor (F and FTo(dst, …)) if none exists;
 //  2. in autograd, the method that computes the value into a pooled buffer
 //     (tp.alloc) and records it (tp.record, with params for its constants
-//     or axes), and its entry, def(op{name, text, vjp, jvp}), beside it —
+//     or axes), and its entry, def(op{name, text, vjp, jvp, batch}),
+//     beside it (most batching rules are one of batch.go's families:
+//     pointwise, batchReduce, alongAxis, batchShape) —
 //     rules read the inputs with tp.ins(y), the constants with
 //     tp.params(y), and ask tp.wants(y, i) before computing input i's
 //     gradient;
@@ -80,7 +84,8 @@
 //     reverse against reverse over reverse.
 //
 // Tests walk the table and fail when an entry lacks a rule, a text or a
-// gradient-check row; the README's op table lists every entry.
+// gradient-check row; the README's op table lists every entry; every row
+// is also mapped with Vmap and compared with a loop.
 //
 // # Phases
 //
@@ -93,6 +98,17 @@
 // forward or backward pass tests a phase and two pointers. The buffer pool
 // replays each pass's allocations, so a steady training loop allocates
 // nothing.
+//
+// # Vmap
+//
+// Vmap(f, inAxes, outAxes) maps f over an axis of its inputs as one batched
+// computation: f is recorded once on a trace tape (a tape whose ops keep
+// their inputs and parameters whatever the phase, so the record is
+// complete, backward passes included) on the first slice of each mapped
+// input, and the record is replayed on the caller's tape by each op's
+// batching rule. Vmap(GradOf(loss), …) gives per-sample gradients;
+// Jacobian, JacobianFwd and Hessian map VJPs or JVPs over unit vectors.
+// See vmap.go for what tracing means for Go code in f.
 //
 // # Forward mode
 //

@@ -120,3 +120,30 @@ func ExampleOps() {
 	// matmul: ∂A = G·Bᵀ, ∂B = Aᵀ·G, each summed over broadcast batch axes   [layer z = a·W: δ·Wᵀ flows back (BP2), ∂C/∂W = aᵀ·δ (BP4)]
 	// tanh: ∂x = g ⊙ (1 − y²)
 }
+
+// Vmap maps a function of one example over a batch; with GradOf inside,
+// it gives every example's own gradient (per-sample gradients). Here the
+// loss of example x is (w·x)², whose gradient with respect to w is
+// 2(w·x)·x.
+func ExampleVmap() {
+	loss := func(tp *autograd.Tape, v []autograd.Var) autograd.Var {
+		return tp.Square(tp.Sum(tp.Mul(v[0], v[1]))) // (w·x)²
+	}
+	w := tensor.New([]float64{1, 2}, 2)
+	xs := tensor.New([]float64{1, 0, 0, 1, 1, 1}, 3, 2) // three examples
+	perSample := autograd.Vmap(autograd.GradOf(loss, 0), []int{autograd.Unbatched, 0}, nil)
+	fmt.Println(autograd.Call(perSample, w, xs)[0])
+	// Output:
+	// [[2. 0.]
+	//  [0. 4.]
+	//  [6. 6.]]
+}
+
+// GradOf is grad as a function that records on the tape it is given, so
+// it composes: Call runs it on a fresh tape.
+func ExampleGradOf() {
+	cube := func(tp *autograd.Tape, v []autograd.Var) autograd.Var { return tp.Sum(tp.PowScalar(v[0], 3)) }
+	fmt.Println(autograd.Call(autograd.GradOf(cube), tensor.New([]float64{1, 2}, 2))[0])
+	// Output:
+	// [ 3. 12.]
+}

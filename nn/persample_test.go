@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -103,4 +104,22 @@ func init() {
 		func() { nn.CrossEntropyProbs(nil, autograd.Var{}, autograd.Var{}) },
 		func() { nn.CrossEntropyProbs(nil, c, autograd.Const(tensor.Ones(2, 2))) },
 	}
+}
+
+// PerSampleGrads gives every example's own gradient: for a linear model
+// y = x·w (no bias) and the squared error of one example, ∂ℓₙ/∂w =
+// 2(xₙ·w − yₙ)·xₙ.
+func ExamplePerSampleGrads() {
+	m := &nn.Linear{W: autograd.NewParam(tensor.New([]float64{1, 1}, 2, 1))}
+	tp := autograd.NewTape()
+	x := tp.Const(tensor.New([]float64{1, 0, 0, 2, 1, 1}, 3, 2))
+	y := tp.Const(tensor.New([]float64{0, 0, 1}, 3, 1))
+	gs := nn.PerSampleGrads(tp, m, func(tp *autograd.Tape, out, target autograd.Var) autograd.Var {
+		return nn.MSE(tp, out, target)
+	}, x, y)
+	fmt.Println(tensor.Reshape(gs[0].Value(), 3, 2)) // (3, 2, 1): one gradient of w per example
+	// Output:
+	// [[2. 0.]
+	//  [0. 8.]
+	//  [2. 2.]]
 }
