@@ -206,3 +206,18 @@ func TestVmapItemOfUnmappedValue(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+// TestVmapOnNilTape: a mapped function runs on a nil tape (inference,
+// nothing recorded) and gives the values of a recording tape.
+func TestVmapOnNilTape(t *testing.T) {
+	f := autograd.Vmap(func(tp *autograd.Tape, x []autograd.Var) []autograd.Var {
+		return []autograd.Var{tp.Softmax(tp.MatMul(x[0], x[1]), 0)}
+	}, []int{0, autograd.Unbatched}, nil)
+	rng := rand.New(rand.NewPCG(5, 6))
+	x, w := tensor.RandN(rng, 4, 3), tensor.RandN(rng, 3, 2)
+	got := f(nil, []autograd.Var{autograd.Const(x), autograd.Const(w)})[0].Value()
+	want := autograd.Call(f, x, w)[0]
+	if d := cmp.Diff(want.Float64s(), got.Float64s()); d != "" {
+		t.Errorf("nil tape (-recording +nil):\n%s", d)
+	}
+}

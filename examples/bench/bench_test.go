@@ -76,6 +76,12 @@ func TestChecksMatchReference(t *testing.T) {
 		// W7: WORKLOADS.md prints PyTorch's values to 16 digits.
 		{"transformer-step", func() map[string]float64 { return transformerLM(tensor.Float64).warm() },
 			map[string]float64{"loss_step1": 4.381995123869294, "loss_step20": 3.494592693578274}, 1e-9},
+		// W8: WORKLOADS.md prints PyTorch's values to 16 digits; both
+		// programs (Vmap and the loop) must give them.
+		{"per-sample-grads", func() map[string]float64 { w := newPerSample(tensor.Float64); return w.check(w.vmapped()) },
+			map[string]float64{"sq_norm_sum": 635.0197900174073, "norm_ex0": 3.240798722494865, "db3_ex0": -0.9102755489866758}, 1e-9},
+		{"w8-loop", func() map[string]float64 { w := newPerSample(tensor.Float64); return w.check(w.loop()) },
+			map[string]float64{"sq_norm_sum": 635.0197900174073, "norm_ex0": 3.240798722494865, "db3_ex0": -0.9102755489866758}, 1e-9},
 		{"mlp-mnist float32", func() map[string]float64 { return mlpMNIST(tensor.Float32).warm() },
 			map[string]float64{"loss_step1": 2.307424306869507, "loss_step20": 2.2897298336029053}, 1e-6},
 		{"transformer-step float32", func() map[string]float64 { return transformerLM(tensor.Float32).warm() },

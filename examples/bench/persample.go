@@ -18,8 +18,13 @@ type perSample struct {
 	onehot *tensor.Tensor // (64, 10)
 	labels []int
 	tp     *autograd.Tape
-	f      autograd.MultiFunc // the per-sample gradients, mapped
-	grads  []*tensor.Tensor   // the loop's result, (64, …) per parameter
+	grads  []*tensor.Tensor // the loop's result, (64, …) per parameter
+}
+
+// loss is ℓ = logsumexp(z) − z[label] of one example, with its one-hot
+// label as a Var (so that Vmap can map it).
+func (w *perSample) loss(tp *autograd.Tape, z, onehot autograd.Var) autograd.Var {
+	return nn.CrossEntropyProbs(tp, z, onehot)
 }
 
 func newPerSample(dt tensor.DType) *perSample {
@@ -31,35 +36,19 @@ func newPerSample(dt tensor.DType) *perSample {
 	model := nn.NewSequential(linear(dt, 3, 4, 784, 256), nn.ReLU(), linear(dt, 5, 6, 256, 128), nn.ReLU(), linear(dt, 7, 8, 128, 10))
 	w := &perSample{model: model, params: nn.Params(model), labels: labels, tp: autograd.NewTape(),
 		x: tensor.New(gen(1, batch*784), batch, 784).To(dt), onehot: tensor.OneHot(labels, 10).To(dt)}
-	// ℓ(θ, x, t) = logsumexp(z) − ⟨z, t⟩ for one example x (784) with
-	// one-hot label t (10), z the network's logits.
-	loss := func(tp *autograd.Tape, v []autograd.Var) autograd.Var {
-		h := v[6]
-		for l := range 3 {
-			h = tp.Add(tp.MatMul(h, v[2*l]), v[2*l+1])
-			if l < 2 {
-				h = tp.ReLU(h)
-			}
-		}
-		return tp.Sub(tp.LogSumExp(h), tp.Sum(tp.Mul(h, v[7])))
-	}
-	u := autograd.Unbatched
-	w.f = autograd.Vmap(autograd.GradOf(loss, 0, 1, 2, 3, 4, 5), []int{u, u, u, u, u, u, 0, 0}, nil)
 	for _, p := range w.params {
 		w.grads = append(w.grads, dt.Zeros(append([]int{batch}, p.Shape()...)...))
 	}
 	return w
 }
 
-// vmapped computes the 64 gradient sets with Vmap on a reused tape; the
-// results are the tape's (valid until its next Reset).
+// vmapped computes the 64 gradient sets with nn.PerSampleGrads (Vmap of
+// GradOf over the model) on a reused tape; the results are the tape's
+// (valid until its next Reset).
 func (w *perSample) vmapped() []*tensor.Tensor {
 	tp := w.tp
 	tp.Reset()
-	in := make([]autograd.Var, 0, 8)
-	in = append(in, w.params...)
-	in = append(in, tp.Const(w.x), tp.Const(w.onehot))
-	out := w.f(tp, in)
+	out := nn.PerSampleGrads(tp, w.model, w.loss, tp.Const(w.x), tp.Const(w.onehot))
 	ts := make([]*tensor.Tensor, len(out))
 	for i, v := range out {
 		ts[i] = v.Value()
