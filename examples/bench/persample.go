@@ -28,16 +28,11 @@ func (w *perSample) loss(tp *autograd.Tape, z, onehot autograd.Var) autograd.Var
 }
 
 func newPerSample(dt tensor.DType) *perSample {
-	const batch = 64
-	labels := make([]int, batch)
-	for i, v := range gen(2, batch) {
-		labels[i] = int(math.Floor(v * 10))
-	}
-	model := nn.NewSequential(linear(dt, 3, 4, 784, 256), nn.ReLU(), linear(dt, 5, 6, 256, 128), nn.ReLU(), linear(dt, 7, 8, 128, 10))
+	model, x, labels := w1(dt)
 	w := &perSample{model: model, params: nn.Params(model), labels: labels, tp: autograd.NewTape(),
-		x: tensor.New(gen(1, batch*784), batch, 784).To(dt), onehot: tensor.OneHot(labels, 10).To(dt)}
+		x: x, onehot: tensor.OneHot(labels, 10).To(dt)}
 	for _, p := range w.params {
-		w.grads = append(w.grads, dt.Zeros(append([]int{batch}, p.Shape()...)...))
+		w.grads = append(w.grads, dt.Zeros(append([]int{len(labels)}, p.Shape()...)...))
 	}
 	return w
 }

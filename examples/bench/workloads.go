@@ -102,20 +102,27 @@ func (t *trainer) warm() map[string]float64 {
 	return check
 }
 
-// mlpMNIST is W1: 784-256-128-10 ReLU, cross-entropy, batch 64, SGD 0.01,
-// in element type dt.
-func mlpMNIST(dt tensor.DType) *trainer {
+// w1 returns W1's network (784-256-128-10 ReLU, seeds 3–8), its batch of
+// 64 inputs (seed 1) and their labels (seed 2), in element type dt.
+func w1(dt tensor.DType) (model *nn.Sequential, x *tensor.Tensor, labels []int) {
 	const batch = 64
-	labels := make([]int, batch)
+	labels = make([]int, batch)
 	for i, v := range gen(2, batch) {
 		labels[i] = int(math.Floor(v * 10))
 	}
-	model := nn.NewSequential(linear(dt, 3, 4, 784, 256), nn.ReLU(), linear(dt, 5, 6, 256, 128), nn.ReLU(), linear(dt, 7, 8, 128, 10))
+	model = nn.NewSequential(linear(dt, 3, 4, 784, 256), nn.ReLU(), linear(dt, 5, 6, 256, 128), nn.ReLU(), linear(dt, 7, 8, 128, 10))
+	return model, tensor.New(gen(1, batch*784), batch, 784).To(dt), labels
+}
+
+// mlpMNIST is W1: 784-256-128-10 ReLU, cross-entropy, batch 64, SGD 0.01,
+// in element type dt.
+func mlpMNIST(dt tensor.DType) *trainer {
+	model, x, labels := w1(dt)
 	return &trainer{
 		tp: autograd.NewTape(), model: model,
 		opt:  optim.NewSGD(nn.Params(model), optim.SGDConfig{LR: 0.01}),
 		cost: func(tp *autograd.Tape, out autograd.Var) autograd.Var { return nn.CrossEntropy(tp, out, labels) },
-		x:    tensor.New(gen(1, batch*784), batch, 784).To(dt),
+		x:    x,
 	}
 }
 
