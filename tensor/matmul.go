@@ -161,16 +161,12 @@ func GemmTo(dst *Tensor, alpha float64, a *Tensor, ta Transposition, b *Tensor, 
 		offs := make([][2]int, batches)
 		for i := range offs {
 			for ax := range batch {
-				offs[i][0] += idx[ax] * sa[ax]
-				offs[i][1] += idx[ax] * sb[ax]
+				offs[i][0] += idx[ax] * sa[ax] * m
+				offs[i][1] += idx[ax] * sb[ax] * n
 			}
 			nextIndex(idx, batch)
 		}
-		parallelFor(batches, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				gemmAt(offs[i][0]*ar*ac, offs[i][1]*br*bc, i*m*n)
-			}
-		})
+		outerBatches(dst, alpha, a, b, beta, offs, m, n)
 		return dst
 	}
 	for i := 0; i < batches; i++ {
@@ -238,6 +234,23 @@ func outer[T float](c []T, n int, alpha T, a, b []T, beta T) {
 			row[j] = beta*row[j] + s*bj
 		}
 	}
+}
+
+// outerBatches computes the batched outer products of GemmTo with k = 1,
+// batch i reading a at offs[i][0] and b at offs[i][1], split over the
+// threads. (A function of its own, so that GemmTo's closure does not
+// escape to the heap on every call.)
+func outerBatches(dst *Tensor, alpha float64, a, b *Tensor, beta float64, offs [][2]int, m, n int) {
+	parallelFor(len(offs), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ao, bo, co := offs[i][0], offs[i][1], i*m*n
+			if dst.dtype == Float32 {
+				outer(dst.data32[co:co+m*n], n, float32(alpha), a.data32[ao:ao+m], b.data32[bo:bo+n], float32(beta))
+			} else {
+				outer64(dst.data[co:co+m*n], n, alpha, a.data[ao:ao+m], b.data[bo:bo+n], beta)
+			}
+		}
+	})
 }
 
 // nextIndex advances the multi-index idx over shape in row-major order.

@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -424,5 +425,43 @@ func BenchmarkMatMulLarge32(b *testing.B)  { benchMatMulOf(b, tensor.Float32, 25
 func BenchmarkMatMul1024(b *testing.B) {
 	for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
 		b.Run(d.String(), func(b *testing.B) { benchMatMulOf(b, d, 1024) })
+	}
+}
+
+// TestGemmOuterProducts checks GemmTo's k = 1 path (outer products, split
+// over the threads when large) against the definition, for both element
+// types, β = 0, 1 and another, transposed and broadcast operands: a
+// batch of (m, 1)·(1, n) products as per-sample weight gradients make.
+func TestGemmOuterProducts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	const batch, m, n = 8, 100, 400 // 320 000 outputs: the threaded path
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		for _, beta := range []float64{0, 1, 0.5} {
+			for _, ta := range []tensor.Transposition{tensor.NoTrans, tensor.Trans} {
+				as := []int{batch, m, 1}
+				if ta == tensor.Trans {
+					as = []int{batch, 1, m}
+				}
+				a := tensor.RandN(rng, as...).To(dt)
+				b := tensor.RandN(rng, 1, n).To(dt) // broadcast over the batch
+				c0 := tensor.RandN(rng, batch, m, n).To(dt)
+				got := tensor.GemmTo(c0.Copy(), 2, a, ta, b, tensor.NoTrans, beta)
+				av, bv, cv, gv := a.Float64s(), b.Float64s(), c0.Float64s(), got.Float64s()
+				tol := 1e-12
+				if dt == tensor.Float32 {
+					tol = 1e-5
+				}
+				for s := range batch {
+					for i := range m {
+						for j := range n {
+							want := 2*av[s*m+i]*bv[j] + beta*cv[(s*m+i)*n+j]
+							if g := gv[(s*m+i)*n+j]; math.Abs(g-want) > tol*(1+math.Abs(want)) {
+								t.Fatalf("%v β=%v %v: c[%d,%d,%d] = %v, want %v", dt, beta, ta, s, i, j, g, want)
+							}
+						}
+					}
+				}
+			}
+		}
 	}
 }
