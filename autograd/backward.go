@@ -78,6 +78,10 @@ func (tp *Tape) BackwardWith(out Var, grad *tensor.Tensor) {
 // torch.autograd.grad: nothing is stored into parameters' gradients. The
 // results are constants on this tape; an x that y does not depend on gets
 // zeros. wrt may hold parameters, Tape.Var leaves or intermediate Vars.
+// It panics with ErrTape if an x needs no gradient (a constant, a frozen
+// parameter, a value computed under NoGrad), whose gradient would silently
+// read as zero, as torch.autograd.grad refuses one (the same for GradGraph,
+// VJP and VJPGraph).
 func (tp *Tape) Grad(y Var, wrt ...Var) []Var { return tp.vjp(y, Var{}, backwardValues, wrt) }
 
 // GradGraph is Grad with the backward pass recorded, so the returned
@@ -118,6 +122,9 @@ func (tp *Tape) vjp(y, seed Var, ph phase, wrt []Var) []Var {
 	out := make([]Var, len(wrt))
 	for i, x := range wrt {
 		tp.check("Grad", x)
+		if !x.needs() {
+			panic(tapeErr("Grad with respect to %s, which needs no gradient (a constant, a frozen parameter or a value computed under NoGrad): its gradient would read as zero; make it with Tape.Var or NewParam", x.describe()))
+		}
 		var g Var
 		if x.p != nil {
 			g = tp.bw.pgrads[x.p]

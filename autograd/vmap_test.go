@@ -111,6 +111,15 @@ func TestVmapMisuse(t *testing.T) {
 		{"GradOf of a vector", func() {
 			autograd.Call(autograd.GradOf(func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return x[0] }), tensor.Ones(2))
 		}, tensor.ErrShape, "one element"},
+		{"Grad of a constant", func() {
+			tp := autograd.NewTape()
+			c := tp.Const(tensor.New([]float64{3}, 1))
+			tp.Grad(tp.Sum(tp.Mul(c, c)), c)
+		}, autograd.ErrTape, "needs no gradient"},
+		{"GradOf of constants", func() {
+			tp := autograd.NewTape()
+			autograd.GradOf(func(tp *autograd.Tape, x []autograd.Var) autograd.Var { return tp.Sum(x[0]) })(tp, []autograd.Var{tp.Const(tensor.Ones(2))})
+		}, autograd.ErrTape, "needs no gradient"},
 		{"Call with a nil tensor", func() { autograd.Call(one, nil) }, autograd.ErrTape, "nil"},
 	}
 	for _, tt := range tests {
