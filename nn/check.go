@@ -58,8 +58,9 @@ type ParamReport struct {
 	Size      int     // the parameter's elements
 	// Check is autograd.Check's report of this parameter: with a sample,
 	// its Element indexes the sample rather than the parameter; with
-	// SecondOrder, its Output is the flat index into the gradient of all
-	// checked tensors, concatenated in the report's order.
+	// SecondOrder, its Output is [k], k the index into the gradient of
+	// all checked tensors, flattened and concatenated in the report's
+	// order.
 	Check autograd.CheckReport
 }
 
