@@ -12,7 +12,8 @@ import (
 // kernel is a plain loop calling Go's math package, whose functions are
 // accurate near 0 and in the tails (gonum's floats has none of them); the
 // unary ones go through mapTo (unary.go), Hypot through binary.go's
-// broadcasting binaryKernel. On Float32 tensors each element is computed
+// broadcasting binaryKernel. GELU is the exception, for speed: gelu.go
+// evaluates erfc's rational function itself where it needs no exp. On Float32 tensors each element is computed
 // in float64 and rounded to float32, and the To forms panic with ErrDType
 // if dst's type is not x's.
 
@@ -98,7 +99,15 @@ func specialGELU(x float64) float64 {
 func GELU(x *Tensor) *Tensor { return GELUTo(like("tensor.GELU", x), x) }
 
 // GELUTo writes GELU(x) into dst.
-func GELUTo(dst, x *Tensor) *Tensor { return mapTo("tensor.GELU", dst, x, specialGELU) }
+// Its kernel is gelu.go's geluSlice.
+func GELUTo(dst, x *Tensor) *Tensor {
+	if checkUnary("tensor.GELU", dst, x) {
+		geluSlice(dst.data32, x.data32)
+	} else {
+		geluSlice(dst.data, x.data)
+	}
+	return dst
+}
 
 // specialGELUTanhC is √(2/π), the tanh approximation's scale.
 const specialGELUTanhC = 0.7978845608028654
