@@ -132,6 +132,9 @@ func coreRows() []gradRow {
 		// softmax
 		{name: "softmax/axis 1", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], 1) }},
 		{name: "softmax/axis 0", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], 0) }},
+		// a middle axis (softmax_grad's strided path) and a negative one
+		{name: "softmax/axis 1 of 3-D", shapes: [][]int{{2, 3, 2}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], 1) }},
+		{name: "softmax/axis -1 of 3-D", shapes: [][]int{{2, 2, 5}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], -1) }},
 		{name: "log_softmax/axis 1", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSoftmax(x[0], 1) }},
 		{name: "log_softmax/axis 0", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSoftmax(x[0], 0) }},
 		// shape ops
