@@ -9,7 +9,7 @@ import "math"
 // elements at a time, without branches, so the four run in parallel on
 // the FPU (Go's math.Erfc, one element at a time, waits for each
 // operation's latency: about 20 ns an element, against about 3 here);
-// the elements outside the range take math.Erfc (specialGELU).
+// the elements outside the range take geluFar.
 //
 // The rational function is fdlibm's (FreeBSD msun s_erf.c, as Go's
 // math/erf.go): erf(t) = t + t·y, y = P(t²)/Q(t²), accurate to 2⁻⁵⁷ on
@@ -31,7 +31,40 @@ const (
 	geluQQ5 = -3.96022827877536812320e-06
 	// geluNear is the bound on |t| = |x|/√2 of the rational function.
 	geluNear = 0.84375
+	// erf(t) = erx + P(s)/Q(s), s = |t| − 1, on 0.84375 ≤ |t| < 1.25
+	// (fdlibm's second range; erx and 1 − erx are exact).
+	geluErx = 8.45062911510467529297e-01
+	geluPA0 = -2.36211856075265944077e-03
+	geluPA1 = 4.14856118683748331666e-01
+	geluPA2 = -3.72207876035701323847e-01
+	geluPA3 = 3.18346619901161753674e-01
+	geluPA4 = -1.10894694282396677476e-01
+	geluPA5 = 3.54783043256182359371e-02
+	geluPA6 = -2.16637559486879084300e-03
+	geluQA1 = 1.06420880400844228286e-01
+	geluQA2 = 5.40397917702171048937e-01
+	geluQA3 = 7.18286544141962662868e-02
+	geluQA4 = 1.26171219808761642112e-01
+	geluQA5 = 1.36370839120290507362e-02
+	geluQA6 = 1.19844998467991074170e-02
 )
+
+// geluFar is GELU(x) for t = −x/√2 outside geluNear: fdlibm's second
+// range (0.84375 ≤ |t| < 1.25, 1.19 ≤ |x| < 1.77, about one element in 25
+// of a transformer's) as math.Erfc computes it, and specialGELU beyond.
+func geluFar(x, t float64) float64 {
+	a := math.Abs(t)
+	if !(a < 1.25) { // NaN too
+		return specialGELU(x)
+	}
+	s := a - 1
+	p := geluPA0 + s*(geluPA1+s*(geluPA2+s*(geluPA3+s*(geluPA4+s*(geluPA5+s*geluPA6)))))
+	q := 1 + s*(geluQA1+s*(geluQA2+s*(geluQA3+s*(geluQA4+s*(geluQA5+s*geluQA6)))))
+	if t < 0 {
+		return 0.5 * x * (1 + geluErx + p/q)
+	}
+	return 0.5 * x * ((1 - geluErx) - p/q)
+}
 
 // geluErfcNear is erfc(t) for |t| < geluNear, without a branch (see
 // above); outside that range its result is meaningless but finite or NaN.
@@ -54,18 +87,18 @@ func geluSlice[T float32 | float64](d, xs []T) {
 		// geluErfcNear inlines; the four calls are independent.
 		e0, e1, e2, e3 := geluErfcNear(t0), geluErfcNear(t1), geluErfcNear(t2), geluErfcNear(t3)
 		d[i], d[i+1], d[i+2], d[i+3] = T(0.5*x0*e0), T(0.5*x1*e1), T(0.5*x2*e2), T(0.5*x3*e3)
-		// NaN fails the test too, and takes specialGELU.
+		// NaN fails the test too, and takes geluFar.
 		if !(math.Abs(t0) < geluNear) {
-			d[i] = T(specialGELU(x0))
+			d[i] = T(geluFar(x0, t0))
 		}
 		if !(math.Abs(t1) < geluNear) {
-			d[i+1] = T(specialGELU(x1))
+			d[i+1] = T(geluFar(x1, t1))
 		}
 		if !(math.Abs(t2) < geluNear) {
-			d[i+2] = T(specialGELU(x2))
+			d[i+2] = T(geluFar(x2, t2))
 		}
 		if !(math.Abs(t3) < geluNear) {
-			d[i+3] = T(specialGELU(x3))
+			d[i+3] = T(geluFar(x3, t3))
 		}
 	}
 	for ; i < len(xs); i++ {
@@ -73,7 +106,7 @@ func geluSlice[T float32 | float64](d, xs []T) {
 		if t := -x / math.Sqrt2; math.Abs(t) < geluNear {
 			d[i] = T(0.5 * x * geluErfcNear(t))
 		} else {
-			d[i] = T(specialGELU(x))
+			d[i] = T(geluFar(x, t))
 		}
 	}
 }

@@ -12,8 +12,8 @@ import (
 // subnormals) and the special values, in both element types. Where the
 // kernel takes the rational function it rounds differently from
 // math.Erfc: against 40-digit values (mpmath) both are within 2 ulps
-// there, so they may differ by up to 3; elsewhere it calls specialGELU
-// and must agree bit for bit. Lengths 0 to 9 cover the blocks of four and
+// there, so they may differ by up to 3; elsewhere it evaluates
+// math.Erfc's own formulas (geluFar) and must agree bit for bit. Lengths 0 to 9 cover the blocks of four and
 // the remainder.
 func TestGELUSliceMatchesErfcForm(t *testing.T) {
 	const maxULPs = 3
