@@ -135,6 +135,10 @@ func coreRows() []gradRow {
 		// a middle axis (softmax_grad's strided path) and a negative one
 		{name: "softmax/axis 1 of 3-D", shapes: [][]int{{2, 3, 2}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], 1) }},
 		{name: "softmax/axis -1 of 3-D", shapes: [][]int{{2, 2, 5}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.Softmax(x[0], -1) }},
+		// L < S, L = S with a batch axis, L > S
+		{name: "causal_softmax/3x4", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.CausalSoftmax(x[0]) }},
+		{name: "causal_softmax/2x3x3", shapes: [][]int{{2, 3, 3}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.CausalSoftmax(x[0]) }},
+		{name: "causal_softmax/4x2", shapes: [][]int{{4, 2}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.CausalSoftmax(x[0]) }},
 		{name: "log_softmax/axis 1", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSoftmax(x[0], 1) }},
 		{name: "log_softmax/axis 0", shapes: [][]int{{3, 4}}, lo: -3, hi: 3, f: func(tp T, x V) autograd.Var { return tp.LogSoftmax(x[0], 0) }},
 		// shape ops

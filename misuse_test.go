@@ -128,6 +128,10 @@ func TestMisuse(t *testing.T) {
 			tp, v := tape([]int{2, 3})
 			return maybe(func() { tp.Softmax(v[0], 2) })
 		}, tensor.ErrShape, []string{"[2 3]"}},
+		{"causal softmax of a vector", func(*testing.T) error {
+			tp, v := tape([]int{3})
+			return maybe(func() { tp.CausalSoftmax(v[0]) })
+		}, tensor.ErrShape, []string{"CausalSoftmax", "[3]"}},
 		{"negative size", func(*testing.T) error {
 			return maybe(func() { tensor.Zeros(2, -1) })
 		}, tensor.ErrShape, []string{"Zeros", "-1"}},

@@ -4,7 +4,7 @@ import "github.com/tapegrad/tapegrad/tensor"
 
 // Ops along one axis: softmax and log-softmax (the scans are in scan.go),
 // and softmax_grad, softmax's rule as one op.
-var softmaxOp, logSoftmaxOp, softmaxGradOp *op
+var softmaxOp, causalSoftmaxOp, logSoftmaxOp, softmaxGradOp *op
 
 func init() {
 	softmaxOp = def(op{name: "softmax",
@@ -16,6 +16,13 @@ func init() {
 		jvp: func(tp *Tape, y Var, t []Var) Var {
 			return tp.softmaxGrad(y, t[0], tp.params(y).axes[0])
 		},
+	})
+	// causal_softmax is Softmax(x + M, −1) for M the causal mask, whose
+	// entries u > t add −Inf; those outputs are 0 (y = 0 there), so the
+	// same rule sends them no gradient.
+	causalSoftmaxOp = def(op{name: "causal_softmax", text: "∂x = y ⊙ (g − Σ g⊙y) (0 where u > t)",
+		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.softmaxGrad(y, g, -1) },
+		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.softmaxGrad(y, t[0], -1) },
 	})
 	// out = softmax_grad(y, g) = y ⊙ (g − s), s = Σ g⊙y along the axis. It
 	// is symmetric in g (∂out/∂g = diag(y) − y·yᵀ per row), so
@@ -73,6 +80,18 @@ func (tp *Tape) alongAxis(o *op, x Var, axis int, kernel func(dst, x *tensor.Ten
 // ∂/∂x: y ⊙ (g − Σ(g ⊙ y)) along axis.
 func (tp *Tape) Softmax(x Var, axis int) Var {
 	return tp.alongAxis(softmaxOp, x, axis, tensor.SoftmaxTo)
+}
+
+// CausalSoftmax returns the softmax along the last axis of x, (…, L, S),
+// over the entries u ≤ t of each row t of the last two axes, 0 at u > t:
+// Softmax(x + M, −1) for the causal mask M (0 where u ≤ t, −Inf where
+// u > t), as causal attention applies it, without forming x + M (one op
+// instead of two, for speed; tensor.CausalSoftmax). ∂/∂x: y ⊙ (g − Σ(g ⊙ y))
+// along the last axis, 0 at u > t. It panics with tensor.ErrShape if x has
+// fewer than two axes.
+func (tp *Tape) CausalSoftmax(x Var) Var {
+	tp.check(causalSoftmaxOp.qual, x)
+	return tp.record1(causalSoftmaxOp, tensor.CausalSoftmaxTo(tp.allocLike(tp.val(x)), tp.val(x)), x)
 }
 
 // LogSoftmax returns x − logsumexp(x) along axis, stable for logits of

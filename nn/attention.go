@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sync"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -60,8 +59,9 @@ func (c Causality) String() string {
 // dropout_p = 0: apply dropout to the weights with a MultiheadAttention's
 // Dropout field instead. Boolean masks are not taken: turn one into an
 // additive mask (0 where true, −Inf where false). A row whose every score is
-// masked gives NaN, as in PyTorch. It is composed of MatMulT, Softmax, Add
-// and Scale, so it is differentiable to any order.
+// masked gives NaN, as in PyTorch. It is composed of MatMulT, Softmax (or
+// CausalSoftmax, which applies the causal mask without adding it), Add and
+// Scale, so it is differentiable to any order.
 //
 // It panics with ErrArg if q, k or v is the zero Var or causal is not a
 // known Causality, and with tensor.ErrShape if an operand has rank below
@@ -111,73 +111,23 @@ func checkAttention(op string, q, k, v, mask autograd.Var, causal Causality) {
 // ScaledDotProductAttention), with dropout drop applied to the attention
 // weights when drop is not nil.
 func attend(tp *autograd.Tape, q, k, v, mask autograd.Var, causal Causality, drop *Dropout) autograd.Var {
-	qs, ks := q.Shape(), k.Shape()
+	qs := q.Shape()
 	e := qs[len(qs)-1]
-	l, s := qs[len(qs)-2], ks[len(ks)-2]
 	q = tp.Scale(q, 1/math.Sqrt(float64(e)))
 	a := tp.MatMulT(q, k, tensor.NoTrans, tensor.Trans) // (…, L, S)
 	if mask.Valid() {
 		a = tp.Add(a, mask)
 	}
+	var w autograd.Var
 	if causal == Causal {
-		a = tp.Add(a, tp.Const(causalMask(l, s, q.Value().DType())))
+		w = tp.CausalSoftmax(a) // Softmax(a + M, −1), M the causal mask, in one op
+	} else {
+		w = tp.Softmax(a, -1)
 	}
-	w := tp.Softmax(a, -1)
 	if drop != nil {
 		w = drop.Forward(tp, w)
 	}
 	return tp.MatMulT(w, v, tensor.NoTrans, tensor.NoTrans)
-}
-
-// causalMasks caches the causal masks by size and type: they are constants,
-// read by any number of goroutines, and a training loop asks for the same
-// one at every step, which then allocates nothing. Masks of more than
-// maxCachedMask elements, and any beyond maxCachedMasks sizes, are made
-// afresh each time (building one costs a small part of the attention it
-// masks), so the cache holds at most 64 × 512 KiB.
-var (
-	causalMasks   sync.Map // causalKey → *tensor.Tensor
-	causalEntries int
-	causalMu      sync.Mutex
-)
-
-const (
-	maxCachedMask  = 1 << 16 // a 256 × 256 mask
-	maxCachedMasks = 64
-)
-
-type causalKey struct {
-	l, s int
-	dt   tensor.DType
-}
-
-// causalMask returns the (l, s) additive mask that is 0 where u ≤ t and
-// −Inf where u > t, of type dt. The result must not be modified.
-func causalMask(l, s int, dt tensor.DType) *tensor.Tensor {
-	key := causalKey{l, s, dt}
-	if m, ok := causalMasks.Load(key); ok {
-		return m.(*tensor.Tensor)
-	}
-	m := tensor.Zeros(l, s)
-	d := m.Data()
-	for t := range l {
-		for u := t + 1; u < s; u++ {
-			d[t*s+u] = math.Inf(-1)
-		}
-	}
-	if dt != tensor.Float64 {
-		m = m.To(dt)
-	}
-	if l*s <= maxCachedMask {
-		causalMu.Lock()
-		if causalEntries < maxCachedMasks {
-			if _, loaded := causalMasks.LoadOrStore(key, m); !loaded {
-				causalEntries++
-			}
-		}
-		causalMu.Unlock()
-	}
-	return m
 }
 
 // MultiheadAttention is PyTorch's nn.MultiheadAttention with

@@ -107,6 +107,11 @@ func f32Cases() []f32Case {
 			f32Case{"SoftmaxTo", a + "/inplace", func(x *tensor.Tensor) *tensor.Tensor { y := x.Copy(); return tensor.SoftmaxTo(y, y, ax) }},
 		)
 	}
+	cs = append(cs,
+		f32Case{"CausalSoftmax", "", func(x *tensor.Tensor) *tensor.Tensor { return tensor.CausalSoftmax(x) }},
+		f32Case{"CausalSoftmaxTo", "", func(x *tensor.Tensor) *tensor.Tensor { return tensor.CausalSoftmaxTo(tensor.ZerosLike(x), x) }},
+		f32Case{"CausalSoftmaxTo", "inplace", func(x *tensor.Tensor) *tensor.Tensor { y := x.Copy(); return tensor.CausalSoftmaxTo(y, y) }},
+	)
 	return cs
 }
 
@@ -251,6 +256,7 @@ func TestFloat32MixedTypes(t *testing.T) {
 		{"tensor.Softmax", func(d dstOf, x *tensor.Tensor) { tensor.SoftmaxTo(d.Same(), x, 1) }},
 		{"tensor.Softmax", func(d dstOf, x *tensor.Tensor) { tensor.SoftmaxTo(d.Same(), x, 0) }},
 		{"tensor.LogSoftmax", func(d dstOf, x *tensor.Tensor) { tensor.LogSoftmaxTo(d.Same(), x, 1) }},
+		{"tensor.CausalSoftmax", func(d dstOf, x *tensor.Tensor) { tensor.CausalSoftmaxTo(d.Same(), x) }},
 	}
 	for _, r := range rows {
 		for _, dx := range []struct{ dst, x tensor.DType }{{tensor.Float64, tensor.Float32}, {tensor.Float32, tensor.Float64}} {

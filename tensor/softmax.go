@@ -80,8 +80,8 @@ func softmaxTo(op string, dst, x *Tensor, axis int, log bool) *Tensor {
 }
 
 // softmaxRow writes softmax(src), or log-softmax(src) when log is set, into
-// dst for one contiguous row.
-func softmaxRow(dst, src []float64, log bool) {
+// dst for one contiguous row, and returns the denominator Σ e^z.
+func softmaxRow(dst, src []float64, log bool) float64 {
 	m := math.Inf(-1)
 	for _, v := range src {
 		m = maxNaN(m, v)
@@ -105,17 +105,18 @@ func softmaxRow(dst, src []float64, log bool) {
 		for i := range dst {
 			dst[i] -= ls
 		}
-		return
+		return s
 	}
 	for i := range dst {
 		dst[i] /= s
 	}
+	return s
 }
 
 // softmaxRow32 is softmaxRow for a float32 row (dst may be src): the
 // maximum, each exp (kept in e, of the row's length) and the sum are
 // float64 and each output is the float64 result rounded once.
-func softmaxRow32(dst, src []float32, e []float64, log bool) {
+func softmaxRow32(dst, src []float32, e []float64, log bool) float64 {
 	m := math.Inf(-1)
 	for _, v := range src {
 		m = maxNaN(m, float64(v))
@@ -136,12 +137,67 @@ func softmaxRow32(dst, src []float32, e []float64, log bool) {
 	}
 	if log {
 		ls := math.Log(s)
-		for i, z := range e {
+		for i, z := range e[:len(src)] {
 			dst[i] = float32(z - ls)
 		}
-		return
+		return s
 	}
-	for i, v := range e {
+	for i, v := range e[:len(src)] {
 		dst[i] = float32(v / s)
 	}
+	return s
+}
+
+// CausalSoftmax returns the softmax along the last axis of x, of shape
+// (…, L, S), taken in each row t of the last two axes over the entries
+// u ≤ t alone, with 0 at u > t: Softmax(x + M, −1) for the causal mask M
+// (0 where u ≤ t, −Inf where u > t; PyTorch's attention with
+// is_causal=True), without forming x + M. The entries u > t are not read;
+// where a row's softmax is NaN (a NaN among its entries u ≤ t, or all of
+// them −Inf) they are NaN too, as Softmax(x + M, −1) gives. Float32 as
+// Softmax. It panics with ErrShape if x has fewer than two axes.
+func CausalSoftmax(x *Tensor) *Tensor {
+	return CausalSoftmaxTo(like("tensor.CausalSoftmax", x), x)
+}
+
+// CausalSoftmaxTo writes CausalSoftmax(x) into dst (x's shape) and returns
+// dst; dst may be x. It panics with ErrShape if x has fewer than two axes
+// or dst's shape is not x's, and with ErrDType if dst's type is not x's.
+func CausalSoftmaxTo(dst, x *Tensor) *Tensor {
+	const op = "tensor.CausalSoftmax"
+	check(op, "dst", dst)
+	check(op, "x", x)
+	if len(x.shape) < 2 {
+		shapePanic(op, "needs rank ≥ 2 (…, L, S)", x.shape)
+	}
+	checkDst(op, dst, x.shape)
+	sameDType(op, dst, x)
+	l, s := x.shape[len(x.shape)-2], x.shape[len(x.shape)-1]
+	rows := x.Len() / max(s, 1)
+	var e *[]float64
+	if x.dtype == Float32 {
+		e = getF64(s)
+	}
+	for r := range rows {
+		k := min(r%max(l, 1)+1, s) // entries u ≤ t of row t
+		lo, hi := r*s, (r+1)*s
+		var den float64
+		if x.dtype == Float32 {
+			den = softmaxRow32(dst.data32[lo:lo+k], x.data32[lo:lo+k], *e, false)
+			rest := float32(0 / den) // 0, or NaN where den is 0 or NaN
+			for i := lo + k; i < hi; i++ {
+				dst.data32[i] = rest
+			}
+			continue
+		}
+		den = softmaxRow(dst.data[lo:lo+k], x.data[lo:lo+k], false)
+		rest := 0 / den
+		for i := lo + k; i < hi; i++ {
+			dst.data[i] = rest
+		}
+	}
+	if e != nil {
+		putF64(e)
+	}
+	return dst
 }

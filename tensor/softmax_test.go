@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -149,3 +150,51 @@ func benchSoftmax(b *testing.B, rows, classes int) {
 func BenchmarkSoftmaxSmall(b *testing.B)  { benchSoftmax(b, 8, 10) }
 func BenchmarkSoftmaxMedium(b *testing.B) { benchSoftmax(b, 64, 100) }
 func BenchmarkSoftmaxLarge(b *testing.B)  { benchSoftmax(b, 256, 1000) }
+
+// TestCausalSoftmax compares CausalSoftmax with Softmax(x + M, −1), M the
+// causal mask, on shapes with L < S, L = S and L > S and in both element
+// types, bit for bit (the same row kernel runs on the same entries), and
+// checks that the masked entries are never read and a NaN row stays NaN.
+func TestCausalSoftmax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range [][]int{{3, 5}, {2, 4, 4}, {2, 1, 5, 3}, {1, 1}} {
+		l, s := sh[len(sh)-2], sh[len(sh)-1]
+		m := tensor.Zeros(l, s)
+		for i := range l {
+			for u := i + 1; u < s; u++ {
+				m.Set(math.Inf(-1), i, u)
+			}
+		}
+		x := tensor.RandN(rng, sh...)
+		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+			xd := x.To(dt)
+			want := tensor.Softmax(tensor.Add(xd, m.To(dt)), -1)
+			got := tensor.CausalSoftmax(xd)
+			if d := tapegradtest.Diff(want, got); d != "" {
+				t.Errorf("%v %v: CausalSoftmax differs from Softmax(x + M) (-want +got):\n%s", sh, dt, d)
+			}
+			// the masked entries are not read: NaN there changes nothing
+			poisoned := xd.Copy()
+			for r := 0; r < poisoned.Len()/s; r++ {
+				for u := r%l + 1; u < s; u++ {
+					if dt == tensor.Float32 {
+						poisoned.Data32()[r*s+u] = float32(math.NaN())
+					} else {
+						poisoned.Data()[r*s+u] = math.NaN()
+					}
+				}
+			}
+			if d := tapegradtest.Diff(got, tensor.CausalSoftmaxTo(poisoned, poisoned)); d != "" {
+				t.Errorf("%v %v: CausalSoftmax read a masked entry (-clean +poisoned):\n%s", sh, dt, d)
+			}
+		}
+	}
+	// a NaN among a row's entries u ≤ t makes the whole row NaN, as with the mask
+	x := tensor.New([]float64{1, 2, 3, math.NaN(), 5, 6}, 2, 3)
+	got := tensor.CausalSoftmax(x).Data()
+	for i, v := range got {
+		if (i >= 3) != math.IsNaN(v) {
+			t.Errorf("element %d = %v; want NaN exactly in row 1", i, v)
+		}
+	}
+}
