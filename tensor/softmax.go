@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/internal/scalar"
+)
 
 // Softmax returns exp(x − m) / Σ exp(x − m) along axis, m the maximum along
 // axis, so logits of ±1000 give exact probabilities without overflow.
@@ -114,8 +118,9 @@ func softmaxRow(dst, src []float64, log bool) float64 {
 }
 
 // softmaxRow32 is softmaxRow for a float32 row (dst may be src): the
-// maximum, each exp (kept in e, of the row's length) and the sum are
-// float64 and each output is the float64 result rounded once.
+// maximum, each exp (kept in e, of the row's length; for the softmax to
+// 2⁻³⁶ relative, scalar.ExpForFloat32) and the sum are float64 and each
+// output is the float64 result rounded once.
 func softmaxRow32(dst, src []float32, e []float64, log bool) float64 {
 	m := math.Inf(-1)
 	for _, v := range src {
@@ -125,14 +130,20 @@ func softmaxRow32(dst, src []float32, e []float64, log bool) float64 {
 		m = 0
 	}
 	s := 0.0
-	for i, v := range src {
-		z := float64(v) - m
-		if log {
+	if log {
+		for i, v := range src {
+			z := float64(v) - m
 			e[i] = z
 			s += math.Exp(z)
-		} else {
-			e[i] = math.Exp(z)
-			s += e[i]
+		}
+	} else {
+		e = e[:len(src)]
+		for i, v := range src {
+			e[i] = float64(v) - m
+		}
+		scalar.ExpForFloat32(e) // exact enough for a float32 result
+		for _, v := range e {
+			s += v
 		}
 	}
 	if log {
