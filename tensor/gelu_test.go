@@ -60,7 +60,7 @@ func TestGELUSliceMatchesErfcForm(t *testing.T) {
 		x32[i] = float32(v)
 	}
 	g32 := make([]float32, len(xs))
-	geluSlice(g32, x32)
+	geluSlice32(g32, x32)
 	for i, v := range x32 {
 		want := float32(specialGELU(float64(v)))
 		if g32[i] != want && !(math.IsNaN(float64(v)) && g32[i] != g32[i]) {

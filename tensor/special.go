@@ -99,10 +99,10 @@ func specialGELU(x float64) float64 {
 func GELU(x *Tensor) *Tensor { return GELUTo(like("tensor.GELU", x), x) }
 
 // GELUTo writes GELU(x) into dst.
-// Its kernel is gelu.go's geluSlice.
+// Its kernels are gelu.go's geluSlice and geluSlice32.
 func GELUTo(dst, x *Tensor) *Tensor {
 	if checkUnary("tensor.GELU", dst, x) {
-		geluSlice(dst.data32, x.data32)
+		geluSlice32(dst.data32, x.data32)
 	} else {
 		geluSlice(dst.data, x.data)
 	}
