@@ -146,8 +146,13 @@ func geluSlice32(d, xs []float32) {
 			d[i] = float32(specialGELU(x))
 			continue
 		}
+		// Estrin's scheme: four levels of products rather than nine
 		z := t * t
-		p := gelu32C0 + z*(gelu32C1+z*(gelu32C2+z*(gelu32C3+z*(gelu32C4+z*(gelu32C5+z*(gelu32C6+z*(gelu32C7+z*(gelu32C8+z*gelu32C9))))))))
+		z2 := z * z
+		z4 := z2 * z2
+		q0 := (gelu32C0 + z*gelu32C1) + z2*(gelu32C2+z*gelu32C3)
+		q1 := (gelu32C4 + z*gelu32C5) + z2*(gelu32C6+z*gelu32C7)
+		p := (q0 + z4*q1) + z4*z4*(gelu32C8+z*gelu32C9)
 		d[i] = float32(0.5 * x * (1 - t*p))
 	}
 }

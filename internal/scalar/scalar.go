@@ -64,7 +64,13 @@ func ExpForFloat32(x []float64) {
 		bits := math.Float64bits(kf)
 		kf -= shifter
 		r := v - kf*math.Ln2
-		p := 1 + r*(1+r*(1./2+r*(1./6+r*(1./24+r*(1./120+r*(1./720+r*(1./5040+r*(1./40320+r*(1./362880)))))))))
+		// Estrin's scheme: four levels of products rather than Horner's
+		// nine, so the next elements' work fits beside this one's
+		r2 := r * r
+		r4 := r2 * r2
+		q0 := (1 + r) + r2*(1./2+r*(1./6))
+		q1 := (1./24 + r*(1./120)) + r2*(1./720+r*(1./5040))
+		p := (q0 + r4*q1) + r4*r4*(1./40320+r*(1./362880))
 		x[i] = p * math.Float64frombits((bits+1023)<<52)
 	}
 }
