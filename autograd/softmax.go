@@ -2,8 +2,8 @@ package autograd
 
 import "github.com/tapegrad/tapegrad/tensor"
 
-// Ops along one axis: softmax and log-softmax (the scans are in scan.go),
-// and softmax_grad, softmax's rule as one op.
+// Ops along one axis: softmax, causal softmax and log-softmax (the scans
+// are in scan.go), and softmax_grad, the rule of both softmaxes as one op.
 var softmaxOp, causalSoftmaxOp, logSoftmaxOp, softmaxGradOp *op
 
 func init() {
