@@ -22,6 +22,15 @@ func pointwiseSame(f func(tp *Tape, ps *params, in []Var) Var) batchRule {
 	}
 }
 
+// trailing is the rule of an op of one input that works on its trailing
+// axes alone and treats the leading ones as a stack (causal softmax): the
+// batch axis in front is one more leading axis.
+func trailing(f func(tp *Tape, x Var) Var) batchRule {
+	return func(b *batcher, y Var, in []bvar) bvar {
+		return bvar{v: f(b.tp, in[0].v), batched: in[0].batched}
+	}
+}
+
 // batchReduce is the rule of a reduction over recorded axes, computed by
 // f(tp, x, keep, axes, ps): the axes shift past the batch axis, and "every
 // axis" becomes every axis but the batch. A 0-d input is looped.

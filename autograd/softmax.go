@@ -20,7 +20,8 @@ func init() {
 	// causal_softmax is Softmax(x + M, −1) for M the causal mask, whose
 	// entries u > t add −Inf; those outputs are 0 (y = 0 there), so the
 	// same rule sends them no gradient.
-	causalSoftmaxOp = def(op{name: "causal_softmax", text: "∂x = y ⊙ (g − Σ g⊙y) (0 where u > t)",
+	causalSoftmaxOp = def(op{name: "causal_softmax",
+		batch: trailing(func(tp *Tape, x Var) Var { return tp.CausalSoftmax(x) }), text: "∂x = y ⊙ (g − Σ g⊙y) (0 where u > t)",
 		vjp: func(tp *Tape, y, g Var, gin []Var) { gin[0] = tp.softmaxGrad(y, g, -1) },
 		jvp: func(tp *Tape, y Var, t []Var) Var { return tp.softmaxGrad(y, t[0], -1) },
 	})
@@ -28,7 +29,8 @@ func init() {
 	// is symmetric in g (∂out/∂g = diag(y) − y·yᵀ per row), so
 	// ∂g = softmax_grad(y, gout); ∂y = gout ⊙ (g − s) − g ⊙ Σ gout⊙y;
 	// ȯut = softmax_grad(y, ġ) + ẏ ⊙ (g − s) − y ⊙ Σ g⊙ẏ.
-	softmaxGradOp = def(op{name: "softmax_grad", derivative: true,
+	softmaxGradOp = def(op{name: "softmax_grad",
+		batch: alongAxis(func(tp *Tape, _ *params, in []Var, axis int) Var { return tp.softmaxGrad(in[0], in[1], axis) }), derivative: true,
 		text: "out = y ⊙ (g − s), s = Σ g⊙y: ∂y = gout ⊙ (g − s) − g ⊙ Σ gout⊙y, ∂g = y ⊙ (gout − Σ gout⊙y)",
 		vjp: func(tp *Tape, out, gout Var, gin []Var) {
 			in, axis := tp.ins(out), tp.params(out).axes[0]
