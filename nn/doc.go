@@ -141,7 +141,10 @@
 // the same model. CheckModel builds on it to check a whole model's
 // gradients numerically (autograd.Check, first or second order, all
 // elements or a seeded sample), one parameter at a time, and names the
-// parameters whose derivatives are wrong.
+// parameters whose derivatives are wrong. PerSampleGrads builds on it with
+// autograd.Vmap of autograd.GradOf: every example's own gradient of every
+// parameter in one batched pass (DP-SGD's clipping, influence functions);
+// CrossEntropyProbs takes targets as a Var so they can be mapped.
 //
 // # Errors
 //
