@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/tapegrad/tapegrad/internal/shapes"
+	"github.com/tapegrad/tapegrad/internal/vmaploops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -166,7 +167,13 @@ func vmap(tp *Tape, f MultiFunc, inAxes, outAxes []int, xs []Var) []Var {
 	if outAxes != nil && len(outAxes) != len(outs) {
 		panic(&tensor.ShapeError{Op: name, Msg: fmt.Sprintf("%d out-axes for %d outputs", len(outAxes), len(outs)), Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
-	vals := b.replay(leafs, phys, outs)
+	var vals []bvar
+	if live := b.live(outs); b.unbatchable(live) != "" { // no batched form: a Go loop
+		vmaploops.Count(b.unbatchable(live))
+		vals = b.loopAll(f, leafs, phys)
+	} else {
+		vals = b.replay(leafs, phys, outs, live)
+	}
 	res := make([]Var, len(outs))
 	for j, o := range vals {
 		s := tr.val(outs[j]).Shape()
@@ -223,9 +230,48 @@ func firstSlice(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // replay computes the trace's outputs outs on b.tp: the leaves are the
-// inputs (phys), every node the outputs depend on is recomputed by its
-// op's batching rule.
-func (b *batcher) replay(leafs []Var, phys []bvar, outs []Var) []bvar {
+// inputs (phys), every node the outputs depend on (live) is recomputed by
+// its op's batching rule.
+func (b *batcher) replay(leafs []Var, phys []bvar, outs []Var, live []bool) []bvar {
+	tr := b.tr
+	m := make([]bvar, len(tr.nodes))
+	for i, l := range leafs {
+		m[l.id] = phys[i]
+	}
+	var buf []bvar
+	for i := range tr.nodes {
+		nd := &tr.nodes[i]
+		if !live[i] || m[i].v.Valid() {
+			continue
+		}
+		if nd.op.leaf || nd.inN == 0 && nd.op.batch == nil {
+			m[i] = bvar{v: b.tp.Const(nd.value)}
+			continue
+		}
+		ins := nd.inputs(tr)
+		buf = buf[:0]
+		any := false
+		for _, v := range ins {
+			bv := b.lookup(m, v)
+			any = any || bv.batched
+			buf = append(buf, bv)
+		}
+		y := Var{tp: tr, id: int32(i), gen: tr.gen}
+		if !any && b.inert(buf) { // the same for every slice: the trace's value
+			m[i] = bvar{v: b.tp.Const(nd.value)}
+			continue
+		}
+		m[i] = nd.op.batch(b, y, buf)
+	}
+	res := make([]bvar, len(outs))
+	for j, o := range outs {
+		res[j] = b.lookup(m, o)
+	}
+	return res
+}
+
+// live marks the trace's nodes that the outputs outs depend on.
+func (b *batcher) live(outs []Var) []bool {
 	tr := b.tr
 	live := make([]bool, len(tr.nodes))
 	for _, o := range outs {
@@ -255,41 +301,41 @@ func (b *batcher) replay(leafs []Var, phys []bvar, outs []Var) []bvar {
 			}
 		}
 	}
-	m := make([]bvar, len(tr.nodes))
-	for i, l := range leafs {
-		m[l.id] = phys[i]
+	return live
+}
+
+// unbatchable returns the name of an op the outputs depend on that has no
+// batching rule, or "".
+func (b *batcher) unbatchable(live []bool) string {
+	for i, l := range live {
+		if nd := &b.tr.nodes[i]; l && !nd.op.leaf && nd.inN > 0 && nd.op.batch == nil {
+			return nd.op.name
+		}
 	}
-	var buf []bvar
-	for i := range tr.nodes {
-		nd := &tr.nodes[i]
-		if !live[i] || m[i].v.Valid() {
-			continue
+	return ""
+}
+
+// loopAll is Vmap's fallback when an op of f has no batching rule: f runs
+// once per slice on b.tp and the outputs are stacked.
+func (b *batcher) loopAll(f MultiFunc, leafs []Var, phys []bvar) []bvar {
+	var outs [][]Var
+	in := make([]Var, len(phys))
+	for s := range b.n {
+		for i, x := range phys {
+			in[i] = x.v
+			if x.batched {
+				in[i] = b.tp.Reshape(b.tp.Slice(x.v, 0, s, s+1), b.tr.val(leafs[i]).Shape()...)
+			}
 		}
-		if nd.op.leaf || nd.inN == 0 && nd.op.batch == nil {
-			m[i] = bvar{v: b.tp.Const(nd.value)}
-			continue
-		}
-		ins := nd.inputs(tr)
-		buf = buf[:0]
-		any := false
-		for _, v := range ins {
-			bv := b.lookup(m, v)
-			any = any || bv.batched
-			buf = append(buf, bv)
-		}
-		y := Var{tp: tr, id: int32(i), gen: tr.gen}
-		if !any && b.inert(buf) { // the same for every slice: the trace's value
-			m[i] = bvar{v: b.tp.Const(nd.value)}
-			continue
-		}
-		if nd.op.batch == nil {
-			panic(fmt.Errorf("%w: Vmap: op %s has no batching rule", ErrTape, nd.op.name))
-		}
-		m[i] = nd.op.batch(b, y, buf)
+		outs = append(outs, f(b.tp, in))
 	}
-	res := make([]bvar, len(outs))
-	for j, o := range outs {
-		res[j] = b.lookup(m, o)
+	res := make([]bvar, len(outs[0]))
+	for j := range res {
+		col := make([]Var, b.n)
+		for s := range b.n {
+			col[s] = outs[s][j]
+		}
+		res[j] = bvar{v: b.tp.Stack(0, col...), batched: true}
 	}
 	return res
 }
