@@ -168,8 +168,9 @@ func vmap(tp *Tape, f MultiFunc, inAxes, outAxes []int, xs []Var) []Var {
 		panic(&tensor.ShapeError{Op: name, Msg: fmt.Sprintf("%d out-axes for %d outputs", len(outAxes), len(outs)), Err: tensor.ErrShape, Site: shapes.CallerSite()})
 	}
 	var vals []bvar
-	if live := b.live(outs); b.unbatchable(live) != "" { // no batched form: a Go loop
-		vmaploops.Count(b.unbatchable(live))
+	live := b.live(outs)
+	if op := b.unbatchable(live); op != "" { // no batched form: a Go loop
+		vmaploops.Count(op)
 		vals = b.loopAll(f, leafs, phys)
 	} else {
 		vals = b.replay(leafs, phys, outs, live)
